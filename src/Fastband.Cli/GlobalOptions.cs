@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Fastband.Core;
+
+namespace Fastband.Cli;
+
+/// <summary>Options every command takes, and the one place that opens the project and turns failures into exit codes.</summary>
+internal static class GlobalOptions
+{
+    public static readonly Option<string?> Project = new("--project")
+    {
+        Description = "The project folder (default: FASTBAND_PROJECT, else the nearest folder up holding .fastband/, else the current folder).",
+        Recursive = true,
+    };
+
+    public static readonly Option<string?> Agent = new("--agent")
+    {
+        Description = "Your agent name (default: FASTBAND_AGENT, else AGENT_ID).",
+        Recursive = true,
+    };
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Write results as JSON (camelCase, the same property names as the PowerShell objects).",
+        Recursive = true,
+    };
+}
+
+/// <summary>What a command produced: the object for --json, the text otherwise, and the exit code.</summary>
+internal sealed record Outcome(object? Value, string Text, int ExitCode = ExitCodes.Ok);
+
+internal static class Run
+{
+    /// <summary>Opens the project, runs <paramref name="body"/>, writes its outcome, maps failures to exit codes.</summary>
+    public static int With(ParseResult parse, Func<FastbandProject, Outcome> body, bool writes = false)
+    {
+        try
+        {
+            using var project = Open(parse, writes);
+            var outcome = body(project);
+            Write(parse, outcome);
+            return outcome.ExitCode;
+        }
+        catch (FastbandException e)
+        {
+            Console.Error.WriteLine($"fastband: {e.Message}");
+            return ExitCodes.For(e.Kind);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"fastband: {e.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>For commands that stream (follow): the body writes as it goes.</summary>
+    public static int Streaming(ParseResult parse, Func<FastbandProject, int> body)
+    {
+        try
+        {
+            using var project = Open(parse, writes: false);
+            return body(project);
+        }
+        catch (FastbandException e)
+        {
+            Console.Error.WriteLine($"fastband: {e.Message}");
+            return ExitCodes.For(e.Kind);
+        }
+    }
+
+    public static FastbandProject Open(ParseResult parse, bool writes)
+    {
+        var project = FastbandProject.Open(new ProjectOptions
+        {
+            ProjectPath = parse.GetValue(GlobalOptions.Project),
+            Agent = parse.GetValue(GlobalOptions.Agent),
+        });
+        if (writes && project.Caller.IsDefaulted)
+            Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");
+        return project;
+    }
+
+    public static bool Json(ParseResult parse) => parse.GetValue(GlobalOptions.Json);
+
+    private static void Write(ParseResult parse, Outcome outcome)
+    {
+        if (Json(parse))
+        {
+            if (outcome.Value is not null) Console.Out.WriteLine(FastbandJson.Serialize(outcome.Value));
+        }
+        else if (outcome.Text.Length > 0)
+        {
+            Console.Out.WriteLine(outcome.Text);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using Fastband.Core.OpsLog;
+using Fastband.Core.Store;
+
+namespace Fastband.Core;
+
+/// <summary>How to open a project. Cmdlets and the CLI fill it from their own arguments and session.</summary>
+public sealed record ProjectOptions
+{
+    /// <summary>--project / -Project, if given.</summary>
+    public string? ProjectPath { get; init; }
+
+    /// <summary>--agent / -Agent, if given.</summary>
+    public string? Agent { get; init; }
+
+    /// <summary>Where relative paths and the .fastband/ search start: the shell's cwd, or $PWD in PowerShell.</summary>
+    public string CurrentDirectory { get; init; } = Directory.GetCurrentDirectory();
+
+    public Func<string, string?>? Environment { get; init; }
+    public TimeProvider? Clock { get; init; }
+}
+
+/// <summary>
+/// One open project: its root, store, settings and the caller's identity, with the features on top.
+/// Open one per command (CLI) or per cmdlet invocation, and dispose it.
+/// </summary>
+public sealed class FastbandProject : IDisposable
+{
+    public const string DatabaseFileName = "fastband.db";
+
+    private FastbandProject(string root, IFastbandStore store, FastbandConfig config, CallerIdentity caller, TimeProvider clock)
+    {
+        Root = root;
+        Store = store;
+        Config = config;
+        Caller = caller;
+        Clock = clock;
+        var agents = new AgentRegistry(store, caller, config.OpsLog, clock);
+        OpsLog = new OpsLogService(store, caller, config.OpsLog, clock, Path.Combine(StateDirectory, "agent_ops", "archive"));
+        Directives = new DirectiveBoard(OpsLog, agents, caller, config.OpsLog, clock);
+        Rebuilds = new RebuildTracker(OpsLog, caller, config.OpsLog, clock);
+        Agents = agents;
+        Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock);
+    }
+
+    public static FastbandProject Open(ProjectOptions options)
+    {
+        string root = ProjectLocator.Resolve(options.ProjectPath, options.CurrentDirectory, options.Environment);
+        var caller = CallerIdentity.Resolve(options.Agent, options.Environment);
+        string state = Path.Combine(root, ProjectLocator.StateFolderName);
+        var config = FastbandConfig.Load(state);
+        var clock = options.Clock ?? TimeProvider.System;
+        var store = new SqliteStore(Path.Combine(state, DatabaseFileName), clock);
+        return new FastbandProject(root, store, config, caller, clock);
+    }
+
+    public string Root { get; }
+    public string StateDirectory => Path.Combine(Root, ProjectLocator.StateFolderName);
+    public IFastbandStore Store { get; }
+    public FastbandConfig Config { get; }
+    public CallerIdentity Caller { get; }
+    public TimeProvider Clock { get; }
+
+    public OpsLogService OpsLog { get; }
+    public DirectiveBoard Directives { get; }
+    public RebuildTracker Rebuilds { get; }
+    public AgentRegistry Agents { get; }
+    public Coordinator Coordination { get; }
+
+    public void Dispose() => Store.Dispose();
+}

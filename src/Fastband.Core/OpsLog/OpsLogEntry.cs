@@ -1,0 +1,68 @@
+namespace Fastband.Core.OpsLog;
+
+/// <summary>One line of the Agent Ops Log, as stored.</summary>
+public sealed class OpsLogEntry
+{
+    public long Id { get; init; }
+    public DateTimeOffset Timestamp { get; init; }
+    public string Agent { get; init; } = "";
+    public string EventType { get; init; } = "";
+    public string Message { get; init; } = "";
+    public string? TicketId { get; init; }
+    public IReadOnlyDictionary<string, object?> Metadata { get; init; } = EmptyMetadata;
+    public string Host { get; init; } = "";
+    public int ProcessId { get; init; }
+
+    /// <summary><c>[agent][YYYY-MM-DD HH:MM:SS] [#ticket] message</c>, the timestamp in UTC.</summary>
+    public string Formatted => Format(Agent, Timestamp, TicketId, Message);
+
+    public static string Format(string agent, DateTimeOffset timestamp, string? ticketId, string message)
+    {
+        string ticket = string.IsNullOrEmpty(ticketId) ? "" : $" [#{ticketId}]";
+        return $"[{agent}][{timestamp.UtcDateTime:yyyy-MM-dd HH:mm:ss}]{ticket} {message}";
+    }
+
+    public override string ToString() => Formatted;
+
+    internal static readonly IReadOnlyDictionary<string, object?> EmptyMetadata =
+        new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>What a writer supplies; the store adds id and timestamp.</summary>
+public sealed record NewOpsLogEntry(
+    string Agent,
+    string EventType,
+    string Message,
+    string? TicketId,
+    IReadOnlyDictionary<string, object?> Metadata,
+    string Host,
+    int ProcessId);
+
+/// <summary>A filter over the log. Null fields do not filter.</summary>
+public sealed record OpsLogQuery
+{
+    public DateTimeOffset? Since { get; init; }
+    public DateTimeOffset? Until { get; init; }
+    public string? Agent { get; init; }
+    public IReadOnlyList<string>? EventTypes { get; init; }
+    public string? TicketId { get; init; }
+
+    /// <summary>Only entries with a greater id: the cursor follow mode uses.</summary>
+    public long? AfterId { get; init; }
+
+    /// <summary>At most this many entries; 0 means no limit.</summary>
+    public int Limit { get; init; } = DefaultLimit;
+
+    /// <summary>Also read the daily archive files under <c>.fastband/agent_ops/archive/</c>.</summary>
+    public bool IncludeArchive { get; init; }
+
+    public const int DefaultLimit = 100;
+
+    internal bool Matches(OpsLogEntry e) =>
+        (Since is null || e.Timestamp >= Since)
+        && (Until is null || e.Timestamp <= Until)
+        && (Agent is null || string.Equals(e.Agent, Agent, StringComparison.OrdinalIgnoreCase))
+        && (EventTypes is null || EventTypes.Count == 0 || EventTypes.Contains(e.EventType))
+        && (TicketId is null || e.TicketId == TicketId)
+        && (AfterId is null || e.Id > AfterId);
+}

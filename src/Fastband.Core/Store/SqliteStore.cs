@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Text.Json;
+using Fastband.Core.OpsLog;
+using Microsoft.Data.Sqlite;
+
+namespace Fastband.Core.Store;
+
+/// <summary>
+/// The default store: one SQLite file in WAL mode. Every write transaction begins with BEGIN IMMEDIATE
+/// (a deferred transaction that later upgrades to a write fails with SQLITE_BUSY without honouring the
+/// busy timeout), and every commit is durable (synchronous=FULL).
+/// </summary>
+public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
+{
+    private readonly SqliteConnection _connection;
+    private readonly TimeProvider _clock;
+    private readonly object _gate = new();
+
+    public SqliteStore(string databasePath, TimeProvider? clock = null, TimeSpan? busyTimeout = null)
+    {
+        SqliteNative.EnsureInitialized();
+        _clock = clock ?? TimeProvider.System;
+        DatabasePath = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = (int)Math.Ceiling(timeout.TotalSeconds),
+        };
+        _connection = new SqliteConnection(builder.ToString());
+        try
+        {
+            _connection.Open();
+            Execute($"PRAGMA busy_timeout = {(int)timeout.TotalMilliseconds};");
+            string mode = Scalar<string>("PRAGMA journal_mode = WAL;") ?? "";
+            if (!mode.Equals("wal", StringComparison.OrdinalIgnoreCase))
+                throw new StoreException(
+                    $"The store '{DatabasePath}' could not switch to WAL mode (got '{mode}'): keep .fastband/ on a local disk, not a network share.");
+            Execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+            SchemaVersion = SqliteMigrations.Apply(this);
+        }
+        catch (SqliteException e)
+        {
+            _connection.Dispose();
+            throw new StoreException($"The store '{DatabasePath}' could not be opened: {e.Message}", e);
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
+    }
+
+    public string DatabasePath { get; }
+    public string Location => "sqlite:" + DatabasePath;
+    public int SchemaVersion { get; private set; }
+    public IOpsLogStore OpsLog => this;
+    public IAgentStore Agents => this;
+
+    public void Dispose() => _connection.Dispose();
+
+    // ---------------------------------------------------------------- plumbing
+
+    internal void Execute(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    internal T? Scalar<T>(string sql)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        object? v = cmd.ExecuteScalar();
+        return v is null or DBNull ? default : (T)Convert.ChangeType(v, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    internal SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    /// <summary>Runs <paramref name="work"/> inside BEGIN IMMEDIATE ... COMMIT, rolling back on any failure.</summary>
+    internal T InWriteTransaction<T>(Func<T> work)
+    {
+        lock (_gate)
+        {
+            try
+            {
+                Execute("BEGIN IMMEDIATE;");
+            }
+            catch (SqliteException e)
+            {
+                throw new StoreException($"The store '{DatabasePath}' stayed busy past the timeout: {e.Message}", e);
+            }
+            try
+            {
+                T result = work();
+                Execute("COMMIT;");
+                return result;
+            }
+            catch
+            {
+                try { Execute("ROLLBACK;"); } catch (SqliteException) { /* the original failure matters more */ }
+                throw;
+            }
+        }
+    }
+
+    internal static long ToMicros(DateTimeOffset t) => (t.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
+    internal static DateTimeOffset FromMicros(long us) => new(DateTime.UnixEpoch.Ticks + us * 10, TimeSpan.Zero);
+
+    // ---------------------------------------------------------------- ops log
+
+    private const string EntryColumns = "id, ts_us, agent, event_type, message, ticket_id, metadata, host, pid";
+
+    public OpsLogEntry Append(NewOpsLogEntry entry, AgentTouch? touch)
+    {
+        string metadata = entry.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(entry.Metadata, FastbandJson.Compact);
+        return InWriteTransaction(() =>
+        {
+            var now = _clock.GetUtcNow();
+            using var insert = Command(
+                "INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
+                "VALUES ($ts, $agent, $type, $message, $ticket, $metadata, $host, $pid) RETURNING id;",
+                ("$ts", ToMicros(now)), ("$agent", entry.Agent), ("$type", entry.EventType),
+                ("$message", entry.Message), ("$ticket", entry.TicketId), ("$metadata", metadata),
+                ("$host", entry.Host), ("$pid", entry.ProcessId));
+            long id = (long)insert.ExecuteScalar()!;
+            if (touch is not null) UpsertAgent(touch, now, registering: false);
+            return new OpsLogEntry
+            {
+                Id = id, Timestamp = FromMicros(ToMicros(now)), Agent = entry.Agent, EventType = entry.EventType,
+                Message = entry.Message, TicketId = entry.TicketId, Metadata = entry.Metadata,
+                Host = entry.Host, ProcessId = entry.ProcessId,
+            };
+        });
+    }
+
+    public IReadOnlyList<OpsLogEntry> Query(OpsLogQuery query)
+    {
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (query.Since is { } since) { where.Add("ts_us >= $since"); parameters.Add(("$since", ToMicros(since))); }
+        if (query.Until is { } until) { where.Add("ts_us <= $until"); parameters.Add(("$until", ToMicros(until))); }
+        if (query.Agent is { } agent) { where.Add("agent = $agent COLLATE NOCASE"); parameters.Add(("$agent", agent)); }
+        if (query.TicketId is { } ticket) { where.Add("ticket_id = $ticket"); parameters.Add(("$ticket", ticket)); }
+        if (query.AfterId is { } after) { where.Add("id > $after"); parameters.Add(("$after", after)); }
+        if (query.EventTypes is { Count: > 0 } types)
+        {
+            var names = types.Select((t, i) => $"$type{i}").ToArray();
+            where.Add($"event_type IN ({string.Join(", ", names)})");
+            for (int i = 0; i < types.Count; i++) parameters.Add((names[i], types[i]));
+        }
+        string sql = $"SELECT {EntryColumns} FROM ops_log"
+                     + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+                     + " ORDER BY id DESC"
+                     + (query.Limit > 0 ? $" LIMIT {query.Limit}" : "");
+        lock (_gate)
+        {
+            using var cmd = Command(sql, parameters.ToArray());
+            return ReadEntries(cmd);
+        }
+    }
+
+    private static List<OpsLogEntry> ReadEntries(SqliteCommand cmd)
+    {
+        var result = new List<OpsLogEntry>();
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            result.Add(new OpsLogEntry
+            {
+                Id = reader.GetInt64(0),
+                Timestamp = FromMicros(reader.GetInt64(1)),
+                Agent = reader.GetString(2),
+                EventType = reader.GetString(3),
+                Message = reader.GetString(4),
+                TicketId = reader.IsDBNull(5) ? null : reader.GetString(5),
+                Metadata = FastbandJson.ParseObject(reader.IsDBNull(6) ? null : reader.GetString(6)),
+                Host = reader.GetString(7),
+                ProcessId = reader.GetInt32(8),
+            });
+        }
+        return result;
+    }
+
+    public long LatestId()
+    {
+        lock (_gate) return Scalar<long>("SELECT COALESCE(MAX(id), 0) FROM ops_log;");
+    }
+
+    public long Count()
+    {
+        lock (_gate) return Scalar<long>("SELECT COUNT(*) FROM ops_log;");
+    }
+
+    public int MoveOlderThan(DateTimeOffset cutoff, int batchSize, Action<IReadOnlyList<OpsLogEntry>> sink)
+    {
+        return InWriteTransaction(() =>
+        {
+            using var select = Command(
+                $"SELECT {EntryColumns} FROM ops_log WHERE ts_us < $cutoff ORDER BY id LIMIT $n;",
+                ("$cutoff", ToMicros(cutoff)), ("$n", batchSize));
+            var batch = ReadEntries(select);
+            if (batch.Count == 0) return 0;
+            sink(batch);
+            using var delete = Command("DELETE FROM ops_log WHERE id <= $last AND ts_us < $cutoff;",
+                ("$last", batch[^1].Id), ("$cutoff", ToMicros(cutoff)));
+            return delete.ExecuteNonQuery();
+        });
+    }
+
+    // ---------------------------------------------------------------- agents
+
+    public AgentSession Register(AgentTouch touch, DateTimeOffset now)
+    {
+        InWriteTransaction(() => { UpsertAgent(touch, now, registering: true); return 0; });
+        return Get(touch.Agent)!;
+    }
+
+    private void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering)
+    {
+        // A claim sets the ticket; a completion clears it only if it is the ticket completed.
+        string ticketUpdate = touch.Ticket switch
+        {
+            TicketChange.Set => "current_ticket = excluded.current_ticket",
+            TicketChange.Clear when touch.TicketId is null => "current_ticket = NULL",
+            TicketChange.Clear => "current_ticket = CASE WHEN current_ticket = $ticket THEN NULL ELSE current_ticket END",
+            _ => "current_ticket = current_ticket",
+        };
+        string registered = registering ? "registered_at = excluded.registered_at," : "";
+        using var cmd = Command(
+            "INSERT INTO agents (name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket) " +
+            "VALUES ($name, $host, $pid, $started, $now, $now, $initialTicket) " +
+            "ON CONFLICT (name) DO UPDATE SET host = excluded.host, pid = excluded.pid, " +
+            $"process_started_us = excluded.process_started_us, {registered} last_seen_us = excluded.last_seen_us, {ticketUpdate};",
+            ("$name", touch.Agent), ("$host", touch.Host), ("$pid", touch.ProcessId),
+            ("$started", touch.ProcessStartedAt is { } s ? ToMicros(s) : null), ("$now", ToMicros(now)),
+            ("$initialTicket", touch.Ticket == TicketChange.Set ? touch.TicketId : null), ("$ticket", touch.TicketId));
+        cmd.ExecuteNonQuery();
+    }
+
+    public AgentSession? Get(string agent)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command($"SELECT {AgentColumns} FROM agents WHERE name = $name COLLATE NOCASE;", ("$name", agent));
+            return ReadAgents(cmd).FirstOrDefault();
+        }
+    }
+
+    public IReadOnlyList<AgentSession> List()
+    {
+        lock (_gate)
+        {
+            using var cmd = Command($"SELECT {AgentColumns} FROM agents ORDER BY last_seen_us DESC, name;");
+            return ReadAgents(cmd);
+        }
+    }
+
+    private const string AgentColumns = "name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket";
+
+    private static List<AgentSession> ReadAgents(SqliteCommand cmd)
+    {
+        var result = new List<AgentSession>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result.Add(new AgentSession
+            {
+                Name = r.GetString(0),
+                Host = r.GetString(1),
+                ProcessId = r.GetInt32(2),
+                ProcessStartedAt = r.IsDBNull(3) ? null : FromMicros(r.GetInt64(3)),
+                RegisteredAt = FromMicros(r.GetInt64(4)),
+                LastSeenAt = FromMicros(r.GetInt64(5)),
+                CurrentTicket = r.IsDBNull(6) ? null : r.GetString(6),
+            });
+        }
+        return result;
+    }
+}
