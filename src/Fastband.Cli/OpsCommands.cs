@@ -52,13 +52,12 @@ internal static class OpsCommands
     {
         var since = new Option<string?>("--since") { Description = "From this long ago (30m, 1h, 2d) or this timestamp. Default: all." };
         var until = new Option<string?>("--until") { Description = "Up to this long ago or this timestamp." };
-        var agent = new Option<string?>("--from-agent", "--by") { Description = "Only entries written by this agent." };
         var type = new Option<string[]>("--type") { Description = "Only these event types (repeatable)." };
         var ticket = TicketOption("Only entries about this ticket.");
         var limit = new Option<int>("--limit") { Description = $"At most this many entries, newest first (0: no limit).", DefaultValueFactory = _ => OpsLogQuery.DefaultLimit };
         var archive = new Option<bool>("--include-archive") { Description = "Also read entries moved to the daily archive files." };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new entries as they arrive, until interrupted (with --json: one object per line)." };
-        var cmd = new Command("read", "Query the ops log, newest first.") { since, until, agent, type, ticket, limit, archive, follow };
+        var cmd = new Command("read", "Query the ops log, newest first. Here --agent filters by the writing agent.") { since, until, type, ticket, limit, archive, follow };
         cmd.Aliases.Add("log");
         cmd.SetAction((p, cancel) => Task.FromResult(Run.With(p, project =>
         {
@@ -67,7 +66,8 @@ internal static class OpsCommands
             {
                 Since = p.GetValue(since) is { } s ? TimeSpec.ParsePointInTime(s, now, "--since") : null,
                 Until = p.GetValue(until) is { } u ? TimeSpec.ParsePointInTime(u, now, "--until") : null,
-                Agent = p.GetValue(agent),
+                // Reading needs no identity, so on read --agent names the writer to filter by.
+                Agent = p.GetValue(GlobalOptions.Agent),
                 EventTypes = p.GetValue(type) is { Length: > 0 } types ? types.Select(OpsEventType.Normalize).ToArray() : null,
                 TicketId = OpsLogService.NormalizeTicket(p.GetValue(ticket)),
                 Limit = p.GetValue(limit) >= 0 ? p.GetValue(limit) : throw new InvalidInputException("InvalidLimit", "--limit cannot be negative: use 0 for no limit."),
@@ -154,11 +154,10 @@ internal static class OpsCommands
     private static Command Check()
     {
         var ticket = TicketOption("The ticket you are about to work on.");
-        var forAgent = new Option<string?>("--for") { Description = "Check another agent instead of yourself." };
-        var cmd = new Command("check", "Exit 0 if you may work now, 3 if a hold or a rebuild blocks you.") { ticket, forAgent };
+        var cmd = new Command("check", "Exit 0 if you (or the agent named by --agent) may work now, 3 if a hold or a rebuild blocks it.") { ticket };
         cmd.SetAction(p => Run.With(p, project =>
         {
-            var answer = project.Coordination.Check(p.GetValue(forAgent), p.GetValue(ticket));
+            var answer = project.Coordination.Check(null, p.GetValue(ticket));
             return new Outcome(answer, answer.Reason, answer.Allowed ? ExitCodes.Ok : ExitCodes.Blocked);
         }));
         return cmd;
