@@ -236,7 +236,7 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
             TicketChange.Clear => "current_ticket = CASE WHEN current_ticket = $ticket THEN NULL ELSE current_ticket END",
             _ => "current_ticket = current_ticket",
         };
-        string registered = registering ? "registered_at = excluded.registered_at," : "";
+        string registered = registering ? "registered_us = excluded.registered_us," : "";
         using var cmd = Command(
             "INSERT INTO agents (name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket) " +
             "VALUES ($name, $host, $pid, $started, $now, $now, $initialTicket) " +

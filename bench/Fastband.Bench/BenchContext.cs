@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace Fastband.Bench;
+
+/// <summary>Where a run keeps its throw-away projects, and what it knows about the machine.</summary>
+public sealed class BenchContext : IDisposable
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private int _dirs;
+
+    private BenchContext(Options options, string workRoot, bool keep, string? repoRoot)
+    {
+        Options = options;
+        WorkRoot = workRoot;
+        Keep = keep;
+        RepoRoot = repoRoot;
+    }
+
+    public Options Options { get; }
+    public string WorkRoot { get; }
+    public bool Keep { get; }
+    public string? RepoRoot { get; }
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    public static BenchContext Create(Options options)
+    {
+        string work = options.Get("work") is { } w
+            ? Path.GetFullPath(w)
+            : Path.Combine(Path.GetTempPath(), $"fastband-bench-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        string? repo = options.Get("repo") is { } r ? Path.GetFullPath(r) : FindRepoRoot();
+        var context = new BenchContext(options, work, options.Flag("keep") || options.Get("work") is not null, repo);
+        context.Log($"work folder {work}{(context.Keep ? " (kept)" : " (deleted at the end)")}");
+        return context;
+    }
+
+    private static string? FindRepoRoot()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "fastband"))
+                    && Directory.Exists(Path.Combine(dir.FullName, "src", "Fastband.Core")))
+                    return dir.FullName;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A new empty folder under the work root.</summary>
+    public string NewDirectory(string name)
+    {
+        string path = Path.Combine(WorkRoot, $"{Interlocked.Increment(ref _dirs):00}-{name}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    public void Log(string message) =>
+        Console.Error.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
+
+    /// <summary>Deletes a folder that a measurement no longer needs (large files), unless --keep.</summary>
+    public void Discard(string path)
+    {
+        if (Keep) return;
+        try { Directory.Delete(path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public void Dispose()
+    {
+        if (!Keep)
+        {
+            try { Directory.Delete(WorkRoot, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    // ---------------------------------------------------------------- the machine
+
+    public string DescribeMachine()
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"- started {StartedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        text.AppendLine($"- {Environment.ProcessorCount} logical processors ({CpuModel() ?? "cpu model unknown"}), {MemoryTotal() ?? "memory unknown"}");
+        text.AppendLine($"- {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription} for the bench; SQLite {SqliteVersion()}");
+        text.AppendLine($"- work folder {WorkRoot} on {FileSystemOf(WorkRoot) ?? "an unknown file system"}");
+        return text.ToString();
+    }
+
+    private static string? CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    private static string? MemoryTotal()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+            if (line is null) return null;
+            long kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            return $"{kb / 1024.0 / 1024.0:0.0} GiB RAM";
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    private static string? FileSystemOf(string path)
+    {
+        try
+        {
+            // The longest mount point that is a prefix of the path.
+            var best = File.ReadLines("/proc/mounts")
+                .Select(l => l.Split(' '))
+                .Where(f => f.Length > 2 && (path == f[1] || path.StartsWith(f[1].TrimEnd('/') + "/", StringComparison.Ordinal)))
+                .OrderByDescending(f => f[1].Length)
+                .FirstOrDefault();
+            return best is null ? null : $"{best[2]} ({best[0]} mounted at {best[1]})";
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    private static string SqliteVersion()
+    {
+        try
+        {
+            SQLitePCL.Batteries_V2.Init();
+            using var c = new SqliteConnection("Data Source=:memory:");
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT sqlite_version();";
+            return cmd.ExecuteScalar()?.ToString() ?? "?";
+        }
+        catch (SqliteException) { return "?"; }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+
+namespace Fastband.Bench;
+
+/// <summary>
+/// <c>Fastband.Bench &lt;command&gt; [options]</c>: measures the SQLite ops log against the seed's JSON-file baseline.
+/// Progress goes to stderr, results (markdown) to stdout. See docs/benchmarks.md.
+/// </summary>
+public static class Program
+{
+    private const string Usage = """
+        usage: Fastband.Bench <command> [options]
+
+        commands
+          all        every measurement below, then one summary table (about 3-5 minutes on 2 cores)
+          append     appends/s with 0, 10k and 100k entries already present, ours and baseline
+          query      'since 1h' over 1M entries spread over 30 days, ours and baseline
+          multiproc  8 processes appending at once into one project, ours and baseline; checks nothing is lost
+          cli        wall time of one 'fastband ops write' process, direct and through the ./fastband wrapper
+          worker     (internal) one appending process of multiproc
+
+        options
+          --work DIR             where the throw-away projects go (default: a new folder under the temp folder)
+          --keep                 keep --work afterwards
+          --repo DIR             the repository root (default: found from the current folder)
+          --out FILE             also write the markdown report here (all: default bench/results/all-<time>.md)
+          --levels 0,10000,100000   append: entries present before timing
+          --ours-appends N       append: appends timed for ours at each level (default 2000)
+          --baseline-seconds S   append: time budget per level for the baseline (default 3)
+          --baseline-max N       append: at most this many baseline appends per level (default 2000)
+          --entries N            query: entries in the log (default 1000000)
+          --runs N               query: timed runs per query for ours (default 20); cli: processes (default 30)
+          --baseline-runs N      query: timed runs of the baseline read (default 3)
+          --workers N            multiproc: processes (default 8)
+          --ours-count N         multiproc: appends per process for ours (default 500)
+          --baseline-count N     multiproc: appends per process for the baseline (default 500)
+          --no-control           multiproc: skip the negative control (baseline without its lock)
+          --cli PATH             cli: the published fastband executable (default <repo>/.build/cli/fastband)
+        """;
+
+    public static int Main(string[] args)
+    {
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        var options = Options.Parse(args.Skip(1));
+        string command = args[0];
+        if (command == "worker") return MultiProcessBench.Worker(options);
+
+        using var context = BenchContext.Create(options);
+        var report = new Report(context);
+        switch (command)
+        {
+            case "append": AppendBench.Run(context, report); break;
+            case "query": QueryBench.Run(context, report); break;
+            case "multiproc": MultiProcessBench.Run(context, report); break;
+            case "cli": CliBench.Run(context, report); break;
+            case "all":
+                AppendBench.Run(context, report);
+                QueryBench.Run(context, report);
+                MultiProcessBench.Run(context, report);
+                CliBench.Run(context, report);
+                break;
+            default:
+                Console.Error.WriteLine($"Fastband.Bench: unknown command '{command}'.");
+                Console.Error.WriteLine(Usage);
+                return 2;
+        }
+
+        string markdown = report.ToMarkdown(summary: command == "all");
+        Console.WriteLine(markdown);
+        string? outFile = options.Get("out")
+            ?? (command == "all" && context.RepoRoot is { } repo
+                ? Path.Combine(repo, "bench", "results", $"all-{DateTime.UtcNow:yyyyMMdd-HHmmss}.md")
+                : null);
+        if (outFile is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+            File.WriteAllText(outFile, markdown);
+            Console.Error.WriteLine($"report written to {outFile}");
+        }
+        return report.Failures.Count == 0 ? 0 : 1;
+    }
+}
+
+/// <summary><c>--name value</c> and <c>--flag</c> pairs.</summary>
+public sealed class Options
+{
+    private readonly Dictionary<string, string?> _values = new(StringComparer.OrdinalIgnoreCase);
+
+    public static Options Parse(IEnumerable<string> args)
+    {
+        var o = new Options();
+        var list = args.ToList();
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (!list[i].StartsWith("--", StringComparison.Ordinal))
+                throw new ArgumentException($"unexpected argument '{list[i]}'");
+            string name = list[i][2..];
+            string? value = i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal) ? list[++i] : null;
+            o._values[name] = value;
+        }
+        return o;
+    }
+
+    public string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;
+    public bool Flag(string name) => _values.ContainsKey(name);
+    public int Int(string name, int fallback) => Get(name) is { } v ? int.Parse(v.Replace("_", ""), CultureInfo.InvariantCulture) : fallback;
+    public double Double(string name, double fallback) => Get(name) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public int[] Ints(string name, int[] fallback) =>
+        Get(name) is { } v
+            ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(s => int.Parse(s.Replace("_", ""), CultureInfo.InvariantCulture)).ToArray()
+            : fallback;
+}
