@@ -25,6 +25,7 @@ public static class AppendBench
         int baselineMax = context.Options.Int("baseline-max", 2000);
 
         WarmUp(context);
+        context.Log($"append: load average {BenchContext.LoadAverage()}");
 
         var table = new StringBuilder();
         table.AppendLine("| present | ours: appends timed | ours: appends/s | ours: latency median / p99 | baseline: appends timed | baseline: appends/s | baseline: latency median / max | ratio | ours .db+wal after | baseline .json after |");

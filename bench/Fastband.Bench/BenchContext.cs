@@ -81,14 +81,54 @@ public sealed class BenchContext : IDisposable
 
     // ---------------------------------------------------------------- the machine
 
+    /// <summary>The 1, 5 and 15-minute load averages: the machine is shared, so say how busy it was.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException) { return "?"; }
+        catch (UnauthorizedAccessException) { return "?"; }
+    }
+
+    public string StartLoadAverage { get; } = LoadAverage();
+
     public string DescribeMachine()
     {
         var text = new StringBuilder();
-        text.AppendLine($"- started {StartedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        text.AppendLine($"- started {StartedAt:yyyy-MM-dd HH:mm:ss} UTC; load average (1/5/15 min) {StartLoadAverage} at the start, {LoadAverage()} at the end");
         text.AppendLine($"- {Environment.ProcessorCount} logical processors ({CpuModel() ?? "cpu model unknown"}), {MemoryTotal() ?? "memory unknown"}");
         text.AppendLine($"- {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription} for the bench; SQLite {SqliteVersion()}");
         text.AppendLine($"- work folder {WorkRoot} on {FileSystemOf(WorkRoot) ?? "an unknown file system"}");
+        if (RepoRoot is not null) text.AppendLine($"- sources: {GitState(RepoRoot)}");
         return text.ToString();
+    }
+
+    /// <summary>The commit the Core was built from, and whether src/ had uncommitted changes.</summary>
+    private static string GitState(string repo)
+    {
+        string? Git(params string[] args)
+        {
+            try
+            {
+                var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                psi.ArgumentList.Add("-C");
+                psi.ArgumentList.Add(repo);
+                foreach (string a in args) psi.ArgumentList.Add(a);
+                using var p = Process.Start(psi);
+                if (p is null) return null;
+                string output = p.StandardOutput.ReadToEnd();
+                p.WaitForExit();
+                return p.ExitCode == 0 ? output.Trim() : null;
+            }
+            catch (System.ComponentModel.Win32Exception) { return null; }
+        }
+
+        string? head = Git("rev-parse", "--short", "HEAD");
+        if (head is null) return "not a git checkout";
+        string? dirty = Git("status", "--porcelain", "--", "src");
+        return $"commit {head}" + (string.IsNullOrEmpty(dirty) ? ", src/ clean" : $", src/ with uncommitted changes ({dirty.Split('\n').Length} files)");
     }
 
     private static string? CpuModel()

@@ -28,26 +28,28 @@ public static class CliBench
         cli = Path.GetFullPath(cli);
 
         string project = context.NewDirectory("cli-project");
-        context.Log($"cli: {cli}, {runs} runs of 'ops write' (after 1 untimed first run that creates the store)");
-        var first = Time(cli, project, "first", report);
-        var direct = new Samples(Enumerable.Range(0, runs).Select(i => Time(cli, project, $"direct {i}", report)));
-        context.Log($"cli: direct median {Fmt.Ms(direct.Median)}, p95 {Fmt.Ms(direct.P95)}, min {Fmt.Ms(direct.Min)}");
-
-        Samples? wrapped = null;
+        string? wrapper = null;
         string? wrapperNote = null;
         if (context.RepoRoot is { } repo && File.Exists(Path.Combine(repo, "fastband")))
-        {
-            string mirror = MirrorRepository(context, repo, Path.GetDirectoryName(cli)!);
-            string wrapper = Path.Combine(mirror, "fastband");
-            context.Log($"cli: through the wrapper {wrapper}, {runs} runs");
-            Time(wrapper, project, "wrapper warm-up", report);
-            wrapped = new Samples(Enumerable.Range(0, runs).Select(i => Time(wrapper, project, $"wrapper {i}", report)));
-            context.Log($"cli: wrapper median {Fmt.Ms(wrapped.Median)}, p95 {Fmt.Ms(wrapped.P95)}, min {Fmt.Ms(wrapped.Min)}");
-        }
+            wrapper = Path.Combine(MirrorRepository(context, repo, Path.GetDirectoryName(cli)!), "fastband");
         else
-        {
             wrapperNote = "(no ./fastband found: the wrapper was not measured)";
+
+        context.Log($"cli: {cli}{(wrapper is null ? "" : $" and the wrapper {wrapper}")}: {runs} runs each of 'ops write', interleaved, after one untimed first run of each; load average {BenchContext.LoadAverage()}");
+        var first = Time(cli, project, "first", report);
+        if (wrapper is not null) Time(wrapper, project, "wrapper first", report);
+        // Interleaved, so that both see the same background load on a shared machine.
+        var directTimes = new List<double>();
+        var wrappedTimes = new List<double>();
+        for (int i = 0; i < runs; i++)
+        {
+            directTimes.Add(Time(cli, project, $"direct {i}", report));
+            if (wrapper is not null) wrappedTimes.Add(Time(wrapper, project, $"wrapper {i}", report));
         }
+        var direct = new Samples(directTimes);
+        Samples? wrapped = wrapper is null ? null : new Samples(wrappedTimes);
+        context.Log($"cli: direct median {Fmt.Ms(direct.Median)}, p95 {Fmt.Ms(direct.P95)}, min {Fmt.Ms(direct.Min)}");
+        if (wrapped is not null) context.Log($"cli: wrapper median {Fmt.Ms(wrapped.Median)}, p95 {Fmt.Ms(wrapped.P95)}, min {Fmt.Ms(wrapped.Min)}");
 
         using (var p = FastbandProject.Open(new ProjectOptions { ProjectPath = project, Agent = "bench-verify" }))
         {
@@ -68,7 +70,8 @@ public static class CliBench
         report.Section("Wall time of one `fastband ops write` process", $"""
             `{cli} --project <temp> --agent cli-bench ops write --type general --message "cli bench N"`, timed from
             Process.Start to exit by the bench (so the figure includes fork/exec and .NET start-up), one process at a
-            time, {runs} runs after one untimed first run (which created the store: {Fmt.Ms(first)}). Every run must
+            time, {runs} runs after one untimed first run (which created the store: {Fmt.Ms(first)}); direct and wrapper
+            runs alternate, so both see the same background load. Every run must
             exit 0, and the entries are counted afterwards. {wrapperNote}
 
             | how | runs | median | p95 | min | max | mean |

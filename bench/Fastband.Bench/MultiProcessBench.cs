@@ -29,6 +29,7 @@ public static partial class MultiProcessBench
         int oursCount = context.Options.Int("ours-count", 500);
         int baselineCount = context.Options.Int("baseline-count", 500);
         bool control = !context.Options.Flag("no-control");
+        context.Log($"multiproc: load average {BenchContext.LoadAverage()}");
 
         var ours = RunKind(context, Ours, workers, oursCount);
         var baseline = RunKind(context, Baseline, workers, baselineCount);
@@ -59,8 +60,7 @@ public static partial class MultiProcessBench
             warms up in a private scratch project, opens the shared one (ours: `FastbandProject.Open` with its own agent
             name; baseline: `new JsonOpsLogBaseline(dir)`), reports ready and waits for "go" on stdin, which the parent
             sends to all at once. Window = first start to last end across workers; aggregate rate = successful appends /
-            window. Ours: {Fmt.N(oursCount)} appends per process; baseline: {Fmt.N(baselineCount)} per process
-            {(noLock is null ? "" : $"; negative control (the baseline with its flock removed): {Fmt.N(noLock.PerWorker)} per process")}.
+            window. Ours: {Fmt.N(oursCount)} appends per process; baseline: {Fmt.N(baselineCount)} per process{(noLock is null ? "" : $"; negative control (the baseline with its flock removed): {Fmt.N(noLock.PerWorker)} per process")}.
 
             | run | expected | found | lost | duplicated | write errors | ids unique | every sequence complete | max(start) < min(end) | window | aggregate appends/s | per-process time min / max |
             | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: |

@@ -20,6 +20,7 @@ public static class QueryBench
         int baselineRuns = context.Options.Int("baseline-runs", 3);
         var span = TimeSpan.FromDays(30);
         var end = DateTimeOffset.UtcNow;
+        context.Log($"query: load average {BenchContext.LoadAverage()}");
 
         // ---------------------------------------------------------------- ours
         string oursDir = context.NewDirectory("query-ours");

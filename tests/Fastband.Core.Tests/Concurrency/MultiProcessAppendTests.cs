@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Fastband.Core.OpsLog;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Fastband.Core.Tests.Concurrency;
+
+/// <summary>
+/// Eight separate processes append 200 entries each to one store at the same moment. The harness
+/// checks that the writers really overlapped, and a negative control runs the same harness against
+/// a writer without the transaction to show that the checks catch a lost entry.
+/// </summary>
+public sealed class MultiProcessAppendTests : IDisposable
+{
+    private const int Writers = 8;
+    private const int PerWriter = 200;
+
+    private readonly TempProject _dir = new();
+    private readonly ITestOutputHelper _output;
+
+    public MultiProcessAppendTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose() => _dir.Dispose();
+
+    private sealed record Run(IReadOnlyList<OpsLogEntry> Entries, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> Windows);
+
+    private Run RaceWriters(string mode)
+    {
+        using (_dir.Open("setup")) { } // create the store and schema before the race
+        string gate = Path.Combine(_dir.Root, "go");
+        string worker = Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll");
+        Assert.True(File.Exists(worker), $"the worker was not built next to the tests: {worker}");
+
+        var processes = Enumerable.Range(0, Writers).Select(i =>
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { worker, _dir.Root, $"w{i}", PerWriter.ToString(), mode, gate }) psi.ArgumentList.Add(a);
+            return Process.Start(psi)!;
+        }).ToList();
+        Thread.Sleep(1500); // let every runtime start and reach the gate
+        File.WriteAllText(gate, "go");
+
+        var windows = new List<(DateTimeOffset, DateTimeOffset)>();
+        foreach (var p in processes)
+        {
+            string stdout = p.StandardOutput.ReadToEnd();
+            string stderr = p.StandardError.ReadToEnd();
+            Assert.True(p.WaitForExit(120_000), "a writer did not finish in 2 minutes");
+            Assert.True(p.ExitCode == 0, $"writer failed ({p.ExitCode}): {stderr}");
+            var parts = stdout.Trim().Split(' ');
+            windows.Add((new DateTimeOffset(long.Parse(parts[0]), TimeSpan.Zero), new DateTimeOffset(long.Parse(parts[1]), TimeSpan.Zero)));
+            p.Dispose();
+        }
+        using var reader = _dir.Open("reader");
+        return new Run(reader.OpsLog.Read(new OpsLogQuery { Limit = 0 }), windows);
+    }
+
+    private static void AssertOverlapped(IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> windows)
+    {
+        var latestStart = windows.Max(w => w.Start);
+        var earliestEnd = windows.Min(w => w.End);
+        Assert.True(latestStart < earliestEnd,
+            $"the writers did not all run at once (last start {latestStart:HH:mm:ss.fff} >= first end {earliestEnd:HH:mm:ss.fff}), so the test proves nothing");
+    }
+
+    /// <summary>The problems a run has: missing or duplicated sequence numbers, duplicate ids, a wrong total.</summary>
+    private static List<string> Losses(IReadOnlyList<OpsLogEntry> entries)
+    {
+        var problems = new List<string>();
+        if (entries.Count != Writers * PerWriter) problems.Add($"{entries.Count} entries instead of {Writers * PerWriter}");
+        if (entries.Select(e => e.Id).Distinct().Count() != entries.Count) problems.Add("duplicate ids");
+        for (int w = 0; w < Writers; w++)
+        {
+            var seqs = entries.Where(e => e.Agent == $"w{w}").Select(e => Convert.ToInt32(e.Metadata["seq"])).OrderBy(s => s).ToList();
+            if (!seqs.SequenceEqual(Enumerable.Range(0, PerWriter)))
+                problems.Add($"w{w} has {seqs.Distinct().Count()} of its {PerWriter} entries");
+        }
+        return problems;
+    }
+
+    [Fact]
+    public void Eight_processes_appending_at_once_lose_nothing()
+    {
+        var run = RaceWriters("store");
+        AssertOverlapped(run.Windows);
+        Assert.Empty(Losses(run.Entries));
+        Assert.Equal(Writers * PerWriter, run.Entries.Count);
+        var ids = run.Entries.Select(e => e.Id).OrderBy(i => i).ToList();
+        Assert.Equal(Enumerable.Range(1, Writers * PerWriter).Select(i => (long)i), ids); // dense: no write was lost or rolled back
+        _output.WriteLine($"{run.Entries.Count} entries, windows overlapped by {(run.Windows.Min(w => w.End) - run.Windows.Max(w => w.Start)).TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public void Negative_control_the_same_harness_detects_loss_from_a_writer_without_the_transaction()
+    {
+        var run = RaceWriters("naive");
+        AssertOverlapped(run.Windows);
+        var problems = Losses(run.Entries);
+        _output.WriteLine(string.Join("; ", problems));
+        Assert.NotEmpty(problems);
+        Assert.True(run.Entries.Count < Writers * PerWriter, "the unprotected writers lost nothing: the harness cannot tell safe from unsafe");
+    }
+}
