@@ -37,12 +37,12 @@ public static partial class MultiProcessBench
 
         foreach (var o in new[] { ours, baseline })
         {
-            if (o.Lost > 0 || o.Duplicates > 0 || o.Errors > 0 || !o.IdsUnique || o.IncompleteWorkers > 0)
+            if (o.Lost > 0 || o.Duplicates > 0 || o.Errors > 0 || !o.IdsUnique || o.IncompleteWorkers > 0 || o.Corrupt is not null)
                 report.Fail($"multiproc ({o.Kind}): {o.Found} of {o.Expected} found, {o.Lost} lost, {o.Duplicates} duplicated, {o.Errors} write errors, ids unique: {o.IdsUnique}");
             if (!o.Overlapped)
                 report.Fail($"multiproc ({o.Kind}): the workers' windows did not overlap (max start {o.MaxStartMs:0.0} ms, min end {o.MinEndMs:0.0} ms after the first start): the run proves nothing about concurrency");
         }
-        if (noLock is not null && noLock.Lost == 0 && noLock.Errors == 0 && noLock.Duplicates == 0)
+        if (noLock is not null && noLock.Lost == 0 && noLock.Errors == 0 && noLock.Duplicates == 0 && noLock.Corrupt is null)
             context.Log("multiproc: the negative control (baseline without its lock) lost nothing this time; the check was not shown to fail");
 
         report.Row(new SummaryRow($"{workers} processes appending at once: aggregate appends/s",
@@ -52,7 +52,7 @@ public static partial class MultiProcessBench
             ours.Lost == 0 && ours.Duplicates == 0 && ours.Errors == 0 && ours.IdsUnique && ours.Overlapped));
         if (noLock is not null)
             report.Row(new SummaryRow($"negative control: baseline without its lock, {workers} processes",
-                "", Verdict(noLock), "", "must lose entries (shows the check can fail)", noLock.Lost > 0 || noLock.Errors > 0 || noLock.Duplicates > 0));
+                "", Verdict(noLock), "", "must lose entries (shows the check can fail)", noLock.Lost > 0 || noLock.Errors > 0 || noLock.Duplicates > 0 || noLock.Corrupt is not null));
 
         var body = new StringBuilder();
         body.AppendLine($"""
@@ -71,6 +71,8 @@ public static partial class MultiProcessBench
         }
         if (ours.TimestampsMonotonic is { } mono)
             body.AppendLine().AppendLine($"Ours: timestamps {(mono ? "never go backwards" : "**go backwards**")} as ids go up across the {workers} writers.");
+        if (noLock?.Corrupt is { } corrupt)
+            body.AppendLine().AppendLine($"Negative control: {corrupt}.");
         if (noLock?.FirstError is { } err)
             body.AppendLine().AppendLine($"Negative control, first write error: `{err}`");
         report.Section($"{workers} processes appending at once", body.ToString());
@@ -79,14 +81,14 @@ public static partial class MultiProcessBench
     private static string YesNo(bool b) => b ? "yes" : "**no**";
 
     private static string Verdict(Outcome o) =>
-        $"{Fmt.N(o.Found)} / {Fmt.N(o.Expected)}, {Fmt.N(o.Lost)} lost, {Fmt.N(o.Duplicates)} dup{(o.Errors > 0 ? $", {Fmt.N(o.Errors)} errors" : "")}; {(o.Overlapped ? "overlapped" : "NOT overlapped")}";
+        $"{(o.Corrupt is null ? "" : "file corrupt: ")}{Fmt.N(o.Found)} / {Fmt.N(o.Expected)}, {Fmt.N(o.Lost)} lost, {Fmt.N(o.Duplicates)} dup{(o.Errors > 0 ? $", {Fmt.N(o.Errors)} errors" : "")}; {(o.Overlapped ? "overlapped" : "NOT overlapped")}";
 
     private sealed record WorkerResult(int Worker, long StartTicks, long EndTicks, int Written, int Errors, string? FirstError);
 
     private sealed record Outcome(
         string Kind, int PerWorker, int Expected, int Found, int Lost, int Duplicates, int Errors, bool IdsUnique,
         int IncompleteWorkers, bool Overlapped, double MaxStartMs, double MinEndMs, double WindowMs, double Rate,
-        Samples WorkerMs, bool? TimestampsMonotonic, string? FirstError);
+        Samples WorkerMs, bool? TimestampsMonotonic, string? FirstError, string? Corrupt);
 
     // ---------------------------------------------------------------- parent
 
@@ -179,6 +181,7 @@ public static partial class MultiProcessBench
         var messages = new List<string>();
         var ids = new List<string>();
         bool? monotonic = null;
+        string? corrupt = null;
         if (kind == Ours)
         {
             using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = shared, Agent = "bench-verify" });
@@ -190,9 +193,18 @@ public static partial class MultiProcessBench
         }
         else
         {
-            var file = JsonOpsLogBaseline.LoadJson(new JsonOpsLogBaseline(shared).CurrentFile);
-            messages.AddRange(file.Entries.Select(e => e.Message));
-            ids.AddRange(file.Entries.Select(e => e.Id));
+            try
+            {
+                var file = JsonOpsLogBaseline.LoadJson(Path.Combine(shared, ".fastband", "agent_ops", "current.json"));
+                messages.AddRange(file.Entries.Select(e => e.Message));
+                ids.AddRange(file.Entries.Select(e => e.Id));
+            }
+            catch (JsonException e)
+            {
+                // Only the negative control should get here: racing rewrites left a file that is not JSON, so every
+                // entry in it is lost to the next reader.
+                corrupt = $"current.json is no longer valid JSON ({e.Message.Split('.')[0]})";
+            }
         }
 
         var seen = new Dictionary<int, HashSet<int>>();
@@ -225,7 +237,7 @@ public static partial class MultiProcessBench
             (minEnd - firstStart) / (double)TimeSpan.TicksPerMillisecond,
             windowMs, written / (windowMs / 1000.0),
             new Samples(results.Select(r => (r.EndTicks - r.StartTicks) / (double)TimeSpan.TicksPerMillisecond)),
-            monotonic, results.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
+            monotonic, results.Select(r => r.FirstError).FirstOrDefault(e => e is not null), corrupt);
     }
 
     // ---------------------------------------------------------------- worker

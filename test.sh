@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every test Fastband has and ends with one line: "N passed, N failed".
+#   1. ./build.sh: builds the solution (Release) and stages module/Fastband/
+#   2. xunit: Core (real SQLite, real processes racing), CLI end to end (real processes), module contract
+#   3. the load test: a self-contained .NET 8 host loads the staged module by path (plus its negative control)
+#   4. the README's first command on a fresh project
+#   5. Pester, when pwsh is on PATH (this machine kind has none: said plainly, not hidden)
+set -uo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$repo"
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+unset FASTBAND_AGENT FASTBAND_PROJECT AGENT_ID
+
+passed=0
+failed=0
+failures=()
+pass() { passed=$((passed + $1)); }
+fail() { failed=$((failed + $1)); failures+=("$2"); }
+
+command -v dotnet >/dev/null || { echo "test.sh: the .NET SDK (dotnet) is not on PATH: install .NET SDK 8 or later."; echo "0 passed, 1 failed"; exit 1; }
+
+echo "== build"
+if ! ./build.sh; then
+  echo "test.sh: the build failed; nothing was tested."
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+mkdir -p .build
+for project in tests/Fastband.Core.Tests tests/Fastband.Cli.Tests tests/Fastband.Contract.Tests; do
+  name="$(basename "$project")"
+  echo "== $name"
+  log=".build/$name.log"
+  dotnet test "$project" -c Release --no-build --nologo 2>&1 | tee "$log"
+  summary="$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)"
+  if [ -z "$summary" ]; then
+    fail 1 "$name: the test run produced no summary (crashed?); see $log"
+    continue
+  fi
+  p="$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")"
+  f="$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")"
+  s="$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$summary")"
+  pass "$p"
+  [ "$f" -gt 0 ] && fail "$f" "$name: $f failed"
+  [ "$s" -gt 0 ] && fail "$s" "$name: $s skipped without a printed reason"
+done
+
+echo "== load test (.NET 8 host loads module/Fastband by path)"
+if tests/Fastband.LoadHost/run.sh; then pass 1; else fail 1 "load test"; fi
+echo "== load test negative control (module without native SQLite must fail)"
+if tests/Fastband.LoadHost/run.sh --negative-control; then pass 1; else fail 1 "load test negative control"; fi
+
+echo "== README: ./fastband agents status on a fresh project"
+fresh="$(mktemp -d)"
+if (cd "$fresh" && "$repo/fastband" agents status) && [ -f "$fresh/.fastband/fastband.db" ]; then pass 1; else fail 1 "./fastband agents status on a fresh project"; fi
+rm -rf "$fresh"
+
+echo "== Pester"
+if command -v pwsh >/dev/null; then
+  log=".build/pester.log"
+  pwsh -NoProfile -File tests/Pester/run.ps1 2>&1 | tee "$log"
+  line="$(grep -E '^Pester: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+  if [ -z "$line" ]; then
+    fail 1 "Pester: the run produced no summary; see $log"
+  else
+    pass "$(sed -E 's/Pester: ([0-9]+) passed.*/\1/' <<<"$line")"
+    f="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+    [ "$f" -gt 0 ] && fail "$f" "Pester: $f failed"
+  fi
+else
+  echo "SKIPPED: the Pester suite (tests/Pester) was not run because pwsh is not on PATH on this machine; the cmdlets are covered here by the contract and load tests."
+fi
+
+if [ "${#failures[@]}" -gt 0 ]; then
+  echo "== failures"
+  printf '  %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Fastband.Cli.Tests;
+
+/// <summary>Runs the real fastband executable in a scratch project, with no FASTBAND_* variables leaking in.</summary>
+public sealed class CliRunner : IDisposable
+{
+    public CliRunner()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "fastband-cli-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Root { get; }
+
+    public string Db => Path.Combine(Root, ".fastband", "fastband.db");
+
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "fastband.dll");
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public JsonElement Json => JsonDocument.Parse(Stdout).RootElement;
+
+        public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+    }
+
+    public ProcessStartInfo StartInfo(IEnumerable<string> args, string? cwd = null, IDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = cwd ?? Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(CliDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var key in new[] { "FASTBAND_AGENT", "FASTBAND_PROJECT", "AGENT_ID" }) psi.Environment.Remove(key);
+        if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
+        return psi;
+    }
+
+    public Result Run(params string[] args) => RunIn(null, null, args);
+
+    public Result RunIn(string? cwd, IDictionary<string, string>? env, params string[] args)
+    {
+        using var p = Process.Start(StartInfo(args, cwd, env))!;
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"fastband {string.Join(' ', args)} did not finish in 60 s");
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs as <paramref name="agent"/>.</summary>
+    public Result As(string agent, params string[] args) => Run(new[] { "--agent", agent }.Concat(args).ToArray());
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
