@@ -36,6 +36,8 @@ public static class Program
           --baseline-count N     multiproc: appends per process for the baseline (default 500)
           --no-control           multiproc: skip the negative control (baseline without its lock)
           --cli PATH             cli: the published fastband executable (default <repo>/.build/cli/fastband)
+          --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
+                                 processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
 
     public static int Main(string[] args)
@@ -54,22 +56,24 @@ public static class Program
 
         using var context = BenchContext.Create(options);
         var report = new Report(context);
-        switch (command)
+        (string Name, Action<BenchContext, Report> Run)[] benches =
         {
-            case "append": AppendBench.Run(context, report); break;
-            case "query": QueryBench.Run(context, report); break;
-            case "multiproc": MultiProcessBench.Run(context, report); break;
-            case "cli": CliBench.Run(context, report); break;
-            case "all":
-                AppendBench.Run(context, report);
-                QueryBench.Run(context, report);
-                MultiProcessBench.Run(context, report);
-                CliBench.Run(context, report);
-                break;
-            default:
-                Console.Error.WriteLine($"Fastband.Bench: unknown command '{command}'.");
-                Console.Error.WriteLine(Usage);
-                return 2;
+            ("append", AppendBench.Run),
+            ("query", QueryBench.Run),
+            ("multiproc", MultiProcessBench.Run),
+            ("cli", CliBench.Run),
+        };
+        var selected = benches.Where(b => command == "all" || b.Name == command).ToArray();
+        if (selected.Length == 0)
+        {
+            Console.Error.WriteLine($"Fastband.Bench: unknown command '{command}'.");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        foreach (var (name, run) in selected)
+        {
+            report.Begin(name);
+            run(context, report);
         }
 
         string markdown = report.ToMarkdown(summary: command == "all");

@@ -43,7 +43,31 @@ public sealed class Report
 
     public List<string> Failures { get; } = new();
 
-    public void Section(string title, string body) => _sections.Add((title, body));
+    private CpuMeter? _meter;
+    private string? _quiet;
+
+    /// <summary>Called before each measurement: waits for a quiet machine if asked (--quiet-wait), then starts the CPU meter.</summary>
+    public void Begin(string name)
+    {
+        double wait = _context.Options.Double("quiet-wait", 0);
+        _quiet = null;
+        if (wait > 0)
+        {
+            double below = _context.Options.Double("quiet-below", 25);
+            _context.Log($"{name}: waiting up to {wait:0} s for other processes to use under {below:0}% of the CPU");
+            _quiet = CpuMeter.WaitForQuiet(TimeSpan.FromSeconds(wait), below);
+            _context.Log($"{name}: {_quiet}");
+        }
+        _meter = CpuMeter.Start();
+    }
+
+    public void Section(string title, string body)
+    {
+        string load = _meter?.Describe() ?? "";
+        if (_quiet is not null) load += $" Before it started the machine was {_quiet}.";
+        _sections.Add((title, load.Length == 0 ? body : body.TrimEnd() + "\n\n" + load.Trim()));
+        _meter = null;
+    }
     public void Row(SummaryRow row) => _rows.Add(row);
 
     public void Fail(string message)
