@@ -45,26 +45,18 @@ internal static class Run
             Console.Error.WriteLine($"fastband: {e.Message}");
             return ExitCodes.For(e.Kind);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"fastband: {e.Message}");
-            return ExitCodes.Failed;
+            return Unexpected(e);
         }
     }
 
-    /// <summary>For commands that stream (follow): the body writes as it goes.</summary>
-    public static int Streaming(ParseResult parse, Func<FastbandProject, int> body)
+    /// <summary>Anything Core did not classify (I/O, a database error): one line, exit 1, no stack trace.</summary>
+    private static int Unexpected(Exception e)
     {
-        try
-        {
-            using var project = Open(parse, writes: false);
-            return body(project);
-        }
-        catch (FastbandException e)
-        {
-            Console.Error.WriteLine($"fastband: {e.Message}");
-            return ExitCodes.For(e.Kind);
-        }
+        string detail = e is IOException or UnauthorizedAccessException ? e.Message : $"{e.GetType().Name}: {e.Message}";
+        Console.Error.WriteLine($"fastband: {detail.ReplaceLineEndings(" ")}");
+        return ExitCodes.Failed;
     }
 
     public static FastbandProject Open(ParseResult parse, bool writes)

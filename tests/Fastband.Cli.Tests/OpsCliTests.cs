@@ -196,6 +196,20 @@ public sealed class OpsCliTests : IDisposable
     }
 
     [Fact]
+    public void A_store_that_is_not_a_database_fails_with_exit_1_in_one_line_and_is_left_alone()
+    {
+        Directory.CreateDirectory(Path.Combine(_cli.Root, ".fastband"));
+        string junk = new string('x', 4096);
+        File.WriteAllText(_cli.Db, junk);
+        var r = _cli.As("a", "ops", "write", "--type", "general", "--message", "m");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.Contains("fastband.db", r.Stderr);
+        Assert.DoesNotContain(" at ", r.Stderr); // no stack trace
+        Assert.Equal(junk, File.ReadAllText(_cli.Db));
+    }
+
+    [Fact]
     public void The_project_is_found_from_a_subfolder_or_FASTBAND_PROJECT()
     {
         _cli.As("a", "ops", "write", "--type", "general", "--message", "at the root");
