@@ -99,7 +99,7 @@ public sealed class BenchContext : IDisposable
         var text = new StringBuilder();
         text.AppendLine($"- started {StartedAt:yyyy-MM-dd HH:mm:ss} UTC; load average (1/5/15 min) {StartLoadAverage} at the start, {LoadAverage()} at the end");
         text.AppendLine($"- {Environment.ProcessorCount} logical processors ({CpuModel() ?? "cpu model unknown"}), {MemoryTotal() ?? "memory unknown"}");
-        text.AppendLine($"- {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription} for the bench; SQLite {SqliteVersion()}");
+        text.AppendLine($"- {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}), {RuntimeInformation.FrameworkDescription} for the bench; SQLite {SqliteVersion()} (bundled e_sqlite3){SleepGranularity()}");
         text.AppendLine($"- work folder {WorkRoot} on {FileSystemOf(WorkRoot) ?? "an unknown file system"}");
         if (RepoRoot is not null) text.AppendLine($"- sources: {GitState(RepoRoot)}");
         return text.ToString();
@@ -168,6 +168,30 @@ public sealed class BenchContext : IDisposable
         }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
+    }
+
+    [DllImport("e_sqlite3", EntryPoint = "sqlite3_sleep")]
+    private static extern int Sqlite3Sleep(int milliseconds);
+
+    /// <summary>
+    /// What sqlite3_sleep(1) really sleeps. Built without HAVE_USLEEP, SQLite sleeps whole seconds, and so does its
+    /// busy handler: a writer that finds the database locked waits 1 s before it tries again.
+    /// </summary>
+    private static string SleepGranularity()
+    {
+        try
+        {
+            SQLitePCL.Batteries_V2.Init();
+            long t0 = Stopwatch.GetTimestamp();
+            int reported = Sqlite3Sleep(1);
+            double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            return $"; sqlite3_sleep(1) returned {reported} and took {ms:0} ms" +
+                   (reported >= 1000 ? " (built without HAVE_USLEEP: the busy handler retries once a second)" : "");
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return "";
+        }
     }
 
     private static string SqliteVersion()

@@ -12,7 +12,7 @@ public static class Program
         usage: Fastband.Bench <command> [options]
 
         commands
-          all        every measurement below, then one summary table (about 3-5 minutes on 2 cores)
+          all        every measurement below, then one summary table (about 1.5 minutes on 2 quiet cores)
           append     appends/s with 0, 10k and 100k entries already present, ours and baseline
           query      'since 1h' over 1M entries spread over 30 days, ours and baseline
           multiproc  8 processes appending at once into one project, ours and baseline; checks nothing is lost

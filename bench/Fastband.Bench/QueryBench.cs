@@ -47,6 +47,7 @@ public static class QueryBench
             using var project = FastbandProject.Open(options);
             return ReadOurs(project, 0);
         });
+        var diagnosis = Diagnose(oursDir, runs);
         context.Log($"query: ours limit 0 median {Fmt.Ms(all.Times.Median)} p95 {Fmt.Ms(all.Times.P95)} ({all.Count} entries); limit 100 median {Fmt.Ms(hundred.Times.Median)}; open+read median {Fmt.Ms(opened.Times.Median)}");
         context.Discard(oursDir);
 
@@ -91,7 +92,67 @@ public static class QueryBench
             | ours, open + all of the hour + dispose | {Fmt.N(opened.Count)} | {Fmt.Ms(opened.Times.Median)} | {Fmt.Ms(opened.Times.P95)} | {Fmt.Ms(opened.Times.Min)} | {Fmt.Ms(opened.Times.Max)} | {Fmt.Bytes(opened.Allocated)} |
             | baseline, all of the hour | {Fmt.N(baseAll.Count)} | {Fmt.Ms(baseAll.Times.Median)} | {Fmt.Ms(baseAll.Times.P95)} | {Fmt.Ms(baseAll.Times.Min)} | {Fmt.Ms(baseAll.Times.Max)} | {Fmt.Bytes(baseAll.Allocated)} |
             | baseline, limit 100 | {Fmt.N(baseHundred.Count)} | {Fmt.Ms(baseHundred.Times.Median)} | {Fmt.Ms(baseHundred.Times.P95)} | {Fmt.Ms(baseHundred.Times.Min)} | {Fmt.Ms(baseHundred.Times.Max)} | {Fmt.Bytes(baseHundred.Allocated)} |
+
+            Diagnosis (raw SQL on the same database, not a product figure): the query plan SQLite picks for the
+            statement the store builds, and what the same statement costs when SQLite is steered to the ts_us index.
+
+            {diagnosis}
             """);
+    }
+
+    /// <summary>
+    /// The plan for the SQL that SqliteStore.Query builds for <c>Since</c> (WHERE ts_us &gt;= $since ORDER BY id DESC), and the
+    /// same with <c>ORDER BY +id DESC</c>, which stops SQLite from using the rowid order to avoid a sort.
+    /// </summary>
+    private static string Diagnose(string projectDir, int runs)
+    {
+        string db = Path.Combine(projectDir, ".fastband", FastbandProject.DatabaseFileName);
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(
+            new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = db, Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        const string columns = "id, ts_us, agent, event_type, message, ticket_id, metadata, host, pid";
+        var shapes = new (string Label, string Sql)[]
+        {
+            ("as built by the store, no limit", $"SELECT {columns} FROM ops_log WHERE ts_us >= $since ORDER BY id DESC"),
+            ("as built by the store, LIMIT 100", $"SELECT {columns} FROM ops_log WHERE ts_us >= $since ORDER BY id DESC LIMIT 100"),
+            ("steered: ORDER BY +id DESC, no limit", $"SELECT {columns} FROM ops_log WHERE ts_us >= $since ORDER BY +id DESC"),
+        };
+        var text = new System.Text.StringBuilder();
+        text.AppendLine("| statement | plan | rows | median |");
+        text.AppendLine("| --- | --- | ---: | ---: |");
+        foreach (var (label, sql) in shapes)
+        {
+            long since = (DateTimeOffset.UtcNow.AddHours(-1).UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
+            var plan = new List<string>();
+            using (var explain = connection.CreateCommand())
+            {
+                explain.CommandText = "EXPLAIN QUERY PLAN " + sql;
+                explain.Parameters.AddWithValue("$since", since);
+                using var r = explain.ExecuteReader();
+                while (r.Read()) plan.Add(r.GetString(3));
+            }
+            int rows = 0;
+            var times = new List<double>();
+            for (int i = 0; i < Math.Max(runs, 3); i++)
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = sql;
+                cmd.Parameters.AddWithValue("$since", since);
+                long t0 = Stopwatch.GetTimestamp();
+                using (var r = cmd.ExecuteReader())
+                {
+                    rows = 0;
+                    while (r.Read())
+                    {
+                        for (int c = 0; c < r.FieldCount; c++) _ = r.GetValue(c);
+                        rows++;
+                    }
+                }
+                times.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            }
+            text.AppendLine($"| {label} | `{string.Join("; ", plan)}` | {Fmt.N(rows)} | {Fmt.Ms(new Samples(times).Median)} |");
+        }
+        return text.ToString();
     }
 
     private static int ReadOurs(FastbandProject project, int limit) =>

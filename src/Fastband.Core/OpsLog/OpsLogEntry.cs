@@ -50,6 +50,9 @@ public sealed record OpsLogQuery
     /// <summary>Only entries with a greater id: the cursor follow mode uses.</summary>
     public long? AfterId { get; init; }
 
+    /// <summary>Oldest first instead of newest first (the limit then keeps the oldest).</summary>
+    public bool OldestFirst { get; init; }
+
     /// <summary>At most this many entries; 0 means no limit.</summary>
     public int Limit { get; init; } = DefaultLimit;
 

@@ -63,7 +63,7 @@ public sealed class OpsLogService
         var merged = new List<OpsLogEntry>(live);
         foreach (var e in ReadArchive(query))
             if (seen.Add(e.Id)) merged.Add(e);
-        merged.Sort((a, b) => b.Id.CompareTo(a.Id));
+        merged.Sort((a, b) => query.OldestFirst ? a.Id.CompareTo(b.Id) : b.Id.CompareTo(a.Id));
         return query.Limit > 0 && merged.Count > query.Limit ? merged.GetRange(0, query.Limit) : merged;
     }
 
@@ -81,16 +81,17 @@ public sealed class OpsLogService
             yield return e;
         }
         if (cursor == 0) cursor = _store.OpsLog.LatestId();
-        var tail = query with { AfterId = cursor, Since = null, Limit = 1000 };
+        // Oldest first with a limit, so that a burst larger than one page is read over several polls, none skipped.
+        var tail = query with { Since = null, Limit = 1000, OldestFirst = true, IncludeArchive = false };
         while (!cancellation.IsCancellationRequested)
         {
             var fresh = _store.OpsLog.Query(tail with { AfterId = cursor });
-            foreach (var e in fresh.Reverse())
+            foreach (var e in fresh)
             {
                 cursor = e.Id;
                 if (query.Until is null || e.Timestamp <= query.Until) yield return e;
             }
-            if (fresh.Count == 0 && cancellation.WaitHandle.WaitOne(poll)) yield break;
+            if (fresh.Count < tail.Limit && cancellation.WaitHandle.WaitOne(poll)) yield break;
         }
     }
 

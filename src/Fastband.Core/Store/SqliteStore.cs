@@ -14,6 +14,8 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
 {
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _clock;
+    private readonly TimeSpan _busyTimeout;
+    private readonly WriterGate _writers;
     private readonly object _gate = new();
 
     public SqliteStore(string databasePath, TimeProvider? clock = null, TimeSpan? busyTimeout = null)
@@ -23,6 +25,8 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
         DatabasePath = Path.GetFullPath(databasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);
+        _busyTimeout = timeout;
+        _writers = new WriterGate(DatabasePath);
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = DatabasePath,
@@ -44,12 +48,12 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
         }
         catch (SqliteException e)
         {
-            _connection.Dispose();
+            Dispose();
             throw new StoreException($"The store '{DatabasePath}' could not be opened: {e.Message}", e);
         }
         catch
         {
-            _connection.Dispose();
+            Dispose();
             throw;
         }
     }
@@ -60,7 +64,11 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
     public IOpsLogStore OpsLog => this;
     public IAgentStore Agents => this;
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _connection.Dispose();
+        _writers.Dispose();
+    }
 
     // ---------------------------------------------------------------- plumbing
 
@@ -87,29 +95,42 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
         return cmd;
     }
 
-    /// <summary>Runs <paramref name="work"/> inside BEGIN IMMEDIATE ... COMMIT, rolling back on any failure.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> inside BEGIN IMMEDIATE ... COMMIT, rolling back on any failure.
+    /// Writers on this machine first queue on the <see cref="WriterGate"/>, so SQLite's coarse busy
+    /// waiting is met only by writers that are not Fastband.
+    /// </summary>
     internal T InWriteTransaction<T>(Func<T> work)
     {
         lock (_gate)
         {
+            if (!_writers.TryEnter(_busyTimeout))
+                throw new StoreException($"The store '{DatabasePath}' stayed busy for {_busyTimeout.TotalSeconds:0} s: another writer is stuck; find it with 'fuser {DatabasePath}'.");
             try
             {
-                Execute("BEGIN IMMEDIATE;");
+                try
+                {
+                    Execute("BEGIN IMMEDIATE;");
+                }
+                catch (SqliteException e)
+                {
+                    throw new StoreException($"The store '{DatabasePath}' stayed busy past the timeout: {e.Message}", e);
+                }
+                try
+                {
+                    T result = work();
+                    Execute("COMMIT;");
+                    return result;
+                }
+                catch
+                {
+                    try { Execute("ROLLBACK;"); } catch (SqliteException) { /* the original failure matters more */ }
+                    throw;
+                }
             }
-            catch (SqliteException e)
+            finally
             {
-                throw new StoreException($"The store '{DatabasePath}' stayed busy past the timeout: {e.Message}", e);
-            }
-            try
-            {
-                T result = work();
-                Execute("COMMIT;");
-                return result;
-            }
-            catch
-            {
-                try { Execute("ROLLBACK;"); } catch (SqliteException) { /* the original failure matters more */ }
-                throw;
+                _writers.Exit();
             }
         }
     }
@@ -126,7 +147,7 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
         string metadata = entry.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(entry.Metadata, FastbandJson.Compact);
         return InWriteTransaction(() =>
         {
-            var now = _clock.GetUtcNow();
+            var now = NotBeforeNewest(_clock.GetUtcNow());
             using var insert = Command(
                 "INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
                 "VALUES ($ts, $agent, $type, $message, $ticket, $metadata, $host, $pid) RETURNING id;",
@@ -144,7 +165,41 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
         });
     }
 
+    /// <summary>
+    /// Timestamps never go backwards as ids go up, even if the clock is stepped back: reads by time and
+    /// reads by id then agree, and a time range can be served from the timestamp index in id order.
+    /// </summary>
+    private DateTimeOffset NotBeforeNewest(DateTimeOffset now)
+    {
+        long newest = Scalar<long>("SELECT COALESCE((SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1), 0);");
+        return ToMicros(now) >= newest ? now : FromMicros(newest);
+    }
+
     public IReadOnlyList<OpsLogEntry> Query(OpsLogQuery query)
+    {
+        var (sql, parameters) = BuildQuery(query);
+        lock (_gate)
+        {
+            using var cmd = Command(sql, parameters);
+            return ReadEntries(cmd);
+        }
+    }
+
+    /// <summary>SQLite's plan for a query, one line per step: tests assert that ranges use an index.</summary>
+    internal IReadOnlyList<string> ExplainQuery(OpsLogQuery query)
+    {
+        var (sql, parameters) = BuildQuery(query);
+        lock (_gate)
+        {
+            using var cmd = Command("EXPLAIN QUERY PLAN " + sql, parameters);
+            using var reader = cmd.ExecuteReader();
+            var lines = new List<string>();
+            while (reader.Read()) lines.Add(reader.GetString(3));
+            return lines;
+        }
+    }
+
+    private static (string Sql, (string, object?)[] Parameters) BuildQuery(OpsLogQuery query)
     {
         var where = new List<string>();
         var parameters = new List<(string, object?)>();
@@ -159,15 +214,15 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
             where.Add($"event_type IN ({string.Join(", ", names)})");
             for (int i = 0; i < types.Count; i++) parameters.Add((names[i], types[i]));
         }
+        // Timestamps follow ids (see NotBeforeNewest), so both orders below are the same order. A cursor
+        // is a rowid range; anything else is read through the timestamp index, stopping at the limit.
+        string direction = query.OldestFirst ? "" : " DESC";
+        string order = query.AfterId is not null ? $" ORDER BY id{direction}" : $" ORDER BY ts_us{direction}, id{direction}";
         string sql = $"SELECT {EntryColumns} FROM ops_log"
                      + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-                     + " ORDER BY id DESC"
+                     + order
                      + (query.Limit > 0 ? $" LIMIT {query.Limit}" : "");
-        lock (_gate)
-        {
-            using var cmd = Command(sql, parameters.ToArray());
-            return ReadEntries(cmd);
-        }
+        return (sql, parameters.ToArray());
     }
 
     private static List<OpsLogEntry> ReadEntries(SqliteCommand cmd)

@@ -114,6 +114,31 @@ public sealed class OpsLogServiceTests : IDisposable
         Assert.Equal(new[] { "before", "new 1", "new 2", "last" }, seen);
     }
 
+    [Fact]
+    public async Task Follow_reads_a_burst_larger_than_one_page_without_skipping()
+    {
+        using var reader = As("reader");
+        using var writer = As("writer");
+        writer.OpsLog.Write("general", "start");
+        using var cancel = new CancellationTokenSource();
+        var seen = new List<int>();
+        bool started = false;
+        var follow = Task.Run(() =>
+        {
+            foreach (var e in reader.OpsLog.Follow(new OpsLogQuery(), cancel.Token, TimeSpan.FromSeconds(2)))
+            {
+                if (e.Message == "start") { Volatile.Write(ref started, true); continue; }
+                lock (seen) seen.Add(Convert.ToInt32(e.Metadata["n"]));
+                if (seen.Count == 2500) cancel.Cancel();
+            }
+        });
+        SpinUntil(() => Volatile.Read(ref started));
+        for (int n = 0; n < 2500; n++) // all within one poll interval: the next poll finds 2,500 new entries
+            writer.Store.OpsLog.Append(new NewOpsLogEntry("writer", "general", "burst", null, new Dictionary<string, object?> { ["n"] = n }, "h", 1), null);
+        await follow.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Enumerable.Range(0, 2500), seen);
+    }
+
     private static void SpinUntil(Func<bool> condition)
     {
         Assert.True(SpinWait.SpinUntil(condition, TimeSpan.FromSeconds(20)), "condition not reached in time");

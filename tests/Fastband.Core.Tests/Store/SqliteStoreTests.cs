@@ -1,3 +1,4 @@
+using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
 using Microsoft.Data.Sqlite;
 using Xunit;
@@ -80,6 +81,31 @@ public sealed class SqliteStoreTests : IDisposable
         var begins = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(src), "\"BEGIN[^\"]*\"");
         Assert.NotEmpty(begins);
         Assert.All(begins, m => Assert.Equal("\"BEGIN IMMEDIATE;\"", m.Value));
+    }
+
+    [Fact]
+    public void Time_ranges_cursors_and_agent_filters_are_served_by_an_index_not_a_table_scan()
+    {
+        using var store = new SqliteStore(DbPath);
+        var since = DateTimeOffset.UtcNow.AddHours(-1);
+        string Plan(OpsLogQuery q) => string.Join(" | ", store.ExplainQuery(q));
+
+        Assert.Contains("USING INDEX ix_ops_log_ts", Plan(new OpsLogQuery { Since = since, Limit = 0 }));
+        Assert.Contains("USING INDEX ix_ops_log_ts", Plan(new OpsLogQuery { Since = since }));
+        Assert.Contains("USING INDEX ix_ops_log_ts", Plan(new OpsLogQuery())); // newest 100 of everything
+        Assert.Contains("INTEGER PRIMARY KEY", Plan(new OpsLogQuery { AfterId = 5, OldestFirst = true, Limit = 1000 }));
+        Assert.Contains("USING INDEX ix_ops_log_agent", Plan(new OpsLogQuery { Agent = "a1" }));
+        Assert.Contains("USING INDEX ix_ops_log_type_ts", Plan(new OpsLogQuery { Since = since, EventTypes = new[] { "hold", "clearance_granted" }, Limit = 0 }));
+        Assert.Contains("ix_ops_log_ticket", Plan(new OpsLogQuery { TicketId = "1205" }));
+
+        // Control: ordering by id alone, as the first version did, makes SQLite walk the whole table.
+        using var c = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "EXPLAIN QUERY PLAN SELECT * FROM ops_log WHERE ts_us >= 0 ORDER BY id DESC";
+        using var r = cmd.ExecuteReader();
+        r.Read();
+        Assert.StartsWith("SCAN", r.GetString(3));
     }
 
     internal static string FindRepoFile(string relative)

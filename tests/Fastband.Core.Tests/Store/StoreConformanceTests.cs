@@ -47,6 +47,19 @@ public abstract class StoreConformanceTests : IDisposable
     }
 
     [Fact]
+    public void Timestamps_never_go_backwards_even_when_the_clock_does()
+    {
+        var store = Open();
+        var first = store.OpsLog.Append(Entry(message: "before the step"), null);
+        Clock.Advance(TimeSpan.FromMinutes(-10)); // an NTP step back
+        var second = store.OpsLog.Append(Entry(message: "after the step"), null);
+        Assert.True(second.Id > first.Id);
+        Assert.True(second.Timestamp >= first.Timestamp);
+        Assert.Equal(new[] { "after the step", "before the step" }, store.OpsLog.Query(new OpsLogQuery()).Select(e => e.Message));
+        Assert.Equal(new[] { "before the step", "after the step" }, store.OpsLog.Query(new OpsLogQuery { OldestFirst = true }).Select(e => e.Message));
+    }
+
+    [Fact]
     public void Query_returns_newest_first_and_honours_every_filter()
     {
         var store = Open();
