@@ -36,7 +36,7 @@ internal static class AgentsCommands
             if (s.ActiveAgents.Count == 0) text.AppendLine().Append("  (none)");
             foreach (var a in s.ActiveAgents) text.AppendLine().Append(Text.Agent(a, s.GeneratedAt));
             text.AppendLine().AppendLine().AppendLine("Latest Directive:")
-                .Append("  ").AppendLine(Text.Directive(s.Directive).Replace(Environment.NewLine, Environment.NewLine + "  "))
+                .Append("  ").AppendLine(Text.Directive(s.Directive, labelled: false).Replace(Environment.NewLine, Environment.NewLine + "  "))
                 .AppendLine().Append("Rebuild Status: ").Append(Text.Rebuilds(s.RebuildsInProgress));
             return new Outcome(s, text.ToString());
         }));

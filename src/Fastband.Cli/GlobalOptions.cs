@@ -68,6 +68,8 @@ internal static class Run
         });
         if (writes && project.Caller.IsDefaulted)
             Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");
+        if (!writes && project.CreatedStore)
+            Console.Error.WriteLine($"fastband: warning: {project.NewStoreWarning}");
         return project;
     }
 

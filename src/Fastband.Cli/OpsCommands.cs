@@ -214,7 +214,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var result = project.OpsLog.Archive(p.GetValue(olderThan) is { } o ? TimeSpec.ParseDuration(o, "--older-than") : null);
-            return new Outcome(result, $"Archived {result.ArchivedCount} entries older than {result.Cutoff.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"
+            return new Outcome(result, $"Archived {result.ArchivedCount} entries older than {TimeSpec.Display(result.Cutoff)} UTC"
                                        + (result.Files.Count > 0 ? " into " + string.Join(", ", result.Files.Select(Path.GetFileName)) : "") + ".");
         }));
         return cmd;
@@ -224,11 +224,12 @@ internal static class OpsCommands
 /// <summary>The human-readable forms.</summary>
 internal static class Text
 {
-    public static string Directive(DirectiveStatus status)
+    public static string Directive(DirectiveStatus status, bool labelled = true)
     {
         if (status.Latest is null) return status.Message;
         var sb = new StringBuilder();
-        sb.Append("Latest directive: ").Append(status.Latest.Formatted);
+        if (labelled) sb.Append("Latest directive: ");
+        sb.Append(status.Latest.Formatted);
         if (status.ActiveHolds.Count == 0) sb.AppendLine().Append("No hold in force.");
         foreach (var h in status.ActiveHolds) sb.AppendLine().Append($"Hold in force (id {h.Id}): {h.Formatted}");
         foreach (var c in status.Clearances) sb.AppendLine().Append($"  cleared (id {c.Id}): {c.Formatted}");
@@ -237,9 +238,9 @@ internal static class Text
 
     public static string Rebuilds(IReadOnlyList<RebuildStatus> list) =>
         list.Count == 0 ? "No active rebuilds." : string.Join(Environment.NewLine, list.Select(r =>
-            r.InProgress ? $"{r.Container}: REBUILDING for #{r.TicketId} by {r.RequestedBy} since {r.RequestedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"
-            : r.TimedOut ? $"{r.Container}: timed out (requested by {r.RequestedBy} at {r.RequestedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC, never completed)"
-            : $"{r.Container}: complete at {r.CompletedAt?.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC by {r.CompletedBy}"));
+            r.InProgress ? $"{r.Container}: REBUILDING for #{r.TicketId} by {r.RequestedBy} since {TimeSpec.Display(r.RequestedAt)} UTC"
+            : r.TimedOut ? $"{r.Container}: timed out (requested by {r.RequestedBy} at {TimeSpec.Display(r.RequestedAt)} UTC, never completed)"
+            : $"{r.Container}: complete at {(r.CompletedAt is { } done ? TimeSpec.Display(done) : "?")} UTC by {r.CompletedBy}"));
 
     public static string Agent(AgentSession a, DateTimeOffset now)
     {

@@ -50,11 +50,21 @@ public sealed class FastbandProject : IDisposable
         var config = FastbandConfig.Load(state);
         var clock = options.Clock ?? TimeProvider.System;
         var store = new SqliteStore(Path.Combine(state, DatabaseFileName), clock);
-        return new FastbandProject(root, store, config, caller, clock);
+        return new FastbandProject(root, store, config, caller, clock) { CreatedStore = store.Created };
     }
 
     public string Root { get; }
     public string StateDirectory => Path.Combine(Root, ProjectLocator.StateFolderName);
+
+    /// <summary>
+    /// True when opening created an empty store. A read that does so saw nothing, which may mean the caller
+    /// is not in the project it thinks it is in: front ends warn.
+    /// </summary>
+    public bool CreatedStore { get; private init; }
+
+    /// <summary>The warning front ends show when a read created the store.</summary>
+    public string NewStoreWarning =>
+        $"no Fastband store existed in or above this folder, so an empty one was created in {StateDirectory} and nothing in it blocks you; if your team's project is elsewhere, pass --project (-Project) or set FASTBAND_PROJECT.";
     public IFastbandStore Store { get; }
     public FastbandConfig Config { get; }
     public CallerIdentity Caller { get; }

@@ -35,6 +35,8 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
         _project = FastbandProject.Open(new ProjectOptions { ProjectPath = project, Agent = CallerAgent, CurrentDirectory = cwd });
         if (WritesAsAgent && _project.Caller.IsDefaulted)
             WriteWarning($"No agent name given, acting as '{CallerIdentity.UnknownAgent}': pass -Agent or set $env:FASTBAND_AGENT.");
+        if (!WritesAsAgent && _project.CreatedStore)
+            WriteWarning(_project.NewStoreWarning);
         return _project;
     }
 
@@ -48,9 +50,10 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
         {
             WriteError(ToErrorRecord(e, e.ErrorId, e.Kind));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not PipelineStoppedException)
         {
-            WriteError(ToErrorRecord(e, "IOFailed", FailureKind.Failed));
+            // Anything Core did not classify (I/O, a database error) still gets a Fastband error id.
+            WriteError(ToErrorRecord(e, e is IOException or UnauthorizedAccessException ? "IOFailed" : "Unexpected", FailureKind.Failed));
         }
     }
 

@@ -26,6 +26,32 @@ public sealed class OpsCliTests : IDisposable
     }
 
     [Fact]
+    public void A_read_that_creates_the_store_warns_that_nothing_could_block_it()
+    {
+        var check = _cli.As("A", "ops", "check");
+        Assert.Equal(0, check.ExitCode);
+        Assert.Contains("no Fastband store existed", check.Stderr);
+        Assert.Contains("--project", check.Stderr);
+
+        var again = _cli.As("A", "ops", "check");
+        Assert.Equal("", again.Stderr);
+
+        _cli.As("ops", "ops", "hold", "freeze");
+        var status = _cli.Run("agents", "status");
+        Assert.Single(status.Stdout.Split('\n'), l => l.Contains("Latest Directive", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void Archiving_with_a_short_age_does_not_lift_a_hold()
+    {
+        _cli.As("ops", "ops", "hold", "migration");
+        Thread.Sleep(1100);
+        var r = _cli.Run("ops", "archive", "--older-than", "1s", "--json");
+        Assert.Equal(0, r.Json.GetProperty("archivedCount").GetInt32());
+        Assert.Equal(3, _cli.As("A", "ops", "check").ExitCode);
+    }
+
+    [Fact]
     public void Write_then_read_as_json_has_every_documented_field()
     {
         var w = _cli.As("MCP_Agent1", "ops", "write", "--type", "ticket_claimed", "--message", "Starting work", "--ticket", "1205", "--meta", "pr=481", "--meta", "phase=4");
@@ -283,8 +309,10 @@ public sealed class OpsCliTests : IDisposable
     [Fact]
     public void Archive_moves_old_entries_and_read_can_include_them()
     {
+        Directory.CreateDirectory(Path.Combine(_cli.Root, ".fastband"));
+        File.WriteAllText(Path.Combine(_cli.Root, ".fastband", "config.json"), """{ "opsLog": { "directiveWindow": "1s", "rebuildTimeout": "500ms" } }""");
         _cli.As("a", "ops", "write", "--type", "general", "--message", "soon archived");
-        Thread.Sleep(1100);
+        Thread.Sleep(1500);
         var r = _cli.Run("ops", "archive", "--older-than", "1s", "--json");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(1, r.Json.GetProperty("archivedCount").GetInt32());

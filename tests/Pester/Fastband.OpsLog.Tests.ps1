@@ -174,6 +174,13 @@ Describe 'Write-FastbandOpsLog' {
 }
 
 Describe 'Get-FastbandOpsLog' {
+    It 'refuses an unquoted 2d (which PowerShell reads as the decimal 2) instead of taking it as 2 seconds' {
+        $p = New-TestProject
+        $null = Write-FastbandOpsLog -Project $p -Agent A -EventType general -Message 'x'
+        { Get-FastbandOpsLog -Project $p -Since 2d -ErrorAction Stop } | Should -Throw -ExpectedMessage "*quote it*'2d'*"
+        @(Get-FastbandOpsLog -Project $p -Since '2d').Count | Should -Be 1
+    }
+
     It 'returns entries newest first' {
         $p = New-TestProject
         $ids = foreach ($i in 1..5) { (Write-FastbandOpsLog -Project $p -Agent A -EventType general -Message "entry $i").Id }
@@ -621,6 +628,9 @@ Describe 'Wait-FastbandClearance' {
 Describe 'Invoke-FastbandOpsLogArchive' {
     It 'moves entries older than -OlderThan into a daily JSONL file, still readable with -IncludeArchive' {
         $p = New-TestProject
+        # Archiving never moves what the directive rules still read (24 h by default): shorten that window.
+        $null = New-Item -ItemType Directory -Path (Join-Path $p '.fastband')
+        Set-Content -LiteralPath (Join-Path $p '.fastband' 'config.json') -Value '{ "opsLog": { "directiveWindow": "1s", "rebuildTimeout": "500ms" } }'
         $old = foreach ($i in 1..3) { Write-FastbandOpsLog -Project $p -Agent A -EventType general -Message "old $i" }
         Start-Sleep -Seconds 2
         $fresh = Write-FastbandOpsLog -Project $p -Agent A -EventType general -Message 'fresh'
@@ -639,6 +649,14 @@ Describe 'Invoke-FastbandOpsLogArchive' {
         $everything = @(Get-FastbandOpsLog -Project $p -Limit 0 -IncludeArchive)
         ($everything.Id -join ',') | Should -Be ((@($fresh.Id) + @($old.Id | Sort-Object -Descending)) -join ',')
         ($everything | Where-Object Message -eq 'old 2').Formatted | Should -BeExactly ($old | Where-Object Message -eq 'old 2').Formatted
+    }
+
+    It 'never moves a hold that is still in force, whatever -OlderThan says' {
+        $p = New-TestProject
+        $null = Set-FastbandHold -Project $p -Agent ops -Reason 'migration'
+        Start-Sleep -Seconds 2
+        (Invoke-FastbandOpsLogArchive -Project $p -OlderThan '1s' -Confirm:$false).ArchivedCount | Should -Be 0
+        Test-Allowed -Project $p -Agent A | Should -BeFalse
     }
 
     It 'keeps entries younger than the retention period (30 days) by default' {

@@ -29,6 +29,12 @@ public sealed class PointInTime
         Text = at.ToString("O");
     }
 
+    /// <summary>PowerShell reads an unquoted <c>2d</c> as the decimal 2: refuse it rather than guess the unit.</summary>
+    public PointInTime(decimal unquoted) => throw TimeArgument.Unquoted(unquoted, 'd');
+
+    /// <summary>PowerShell reads an unquoted <c>30s</c> as the short 30.</summary>
+    public PointInTime(short unquoted) => throw TimeArgument.Unquoted(unquoted, 's');
+
     public PointInTime(TimeSpan ago)
     {
         _ago = ago.Duration();
@@ -55,6 +61,12 @@ public sealed class DurationValue
         Value = value.Duration();
     }
 
+    /// <summary>PowerShell reads an unquoted <c>2d</c> as the decimal 2: refuse it rather than guess the unit.</summary>
+    public DurationValue(decimal unquoted) => throw TimeArgument.Unquoted(unquoted, 'd');
+
+    /// <summary>PowerShell reads an unquoted <c>30s</c> as the short 30.</summary>
+    public DurationValue(short unquoted) => throw TimeArgument.Unquoted(unquoted, 's');
+
     public DurationValue(int seconds)
     {
         Value = TimeSpan.FromSeconds(Math.Abs(seconds));
@@ -63,4 +75,11 @@ public sealed class DurationValue
     public TimeSpan Value { get; }
 
     public override string ToString() => Value.ToString();
+}
+
+internal static class TimeArgument
+{
+    public static InvalidInputException Unquoted(object number, char suffix) =>
+        new("UnquotedDuration",
+            $"PowerShell read {number}{suffix} as the number {number} ('{suffix}' is a number suffix there), losing the unit: quote it, as in -Since '{number}{suffix}'.");
 }

@@ -50,6 +50,13 @@ public static class TimeSpec
             $"'{text}' is not a valid {what}: give a duration back from now (30m, 1h, 2d) or a timestamp such as 2026-11-21T14:30:00Z.");
     }
 
+    /// <summary>
+    /// <c>yyyy-MM-dd HH:mm:ss</c> in UTC with the invariant culture: a pwsh session in th-TH or fa-IR
+    /// would otherwise print another calendar's year or other separators in what agents parse.
+    /// </summary>
+    public static string Display(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
     /// <summary>Short human form of a duration: 45s, 12m, 3h, 2d.</summary>
     public static string Humanize(TimeSpan span)
     {

@@ -37,7 +37,7 @@ public sealed class Coordinator
         string reason = holds.Count > 0
             ? $"{who} may not work{target}: hold {holds[^1].Id} by {holds[^1].IssuedBy} is in force ({holds[^1].Reason})."
             : rebuilds.Length > 0
-                ? $"{who} may not work{target}: {rebuilds[0].Container} is being rebuilt by {rebuilds[0].RequestedBy} since {rebuilds[0].RequestedAt.UtcDateTime:HH:mm:ss} UTC."
+                ? $"{who} may not work{target}: {rebuilds[0].Container} is being rebuilt by {rebuilds[0].RequestedBy} since {TimeSpec.Display(rebuilds[0].RequestedAt)} UTC."
                 : $"{who} may work{target}: no hold or rebuild stands in the way.";
         return new WorkPermission
         {

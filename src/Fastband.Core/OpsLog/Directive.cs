@@ -35,8 +35,14 @@ public sealed class Directive
 public sealed class DirectiveStatus
 {
     public bool DirectiveFound => Latest is not null;
+
+    /// <summary>The latest directive is a hold (the seed's is_hold). Whether anyone is blocked is <see cref="HoldInForce"/>.</summary>
     public bool IsHold => Latest?.IsHold == true;
     public bool IsClearance => Latest?.IsClearance == true;
+
+    /// <summary>At least one hold stands, even if a later clearance narrowed it. To know whether a given agent
+    /// may work, ask <c>ops check</c> / Test-FastbandCoordination.</summary>
+    public bool HoldInForce => ActiveHolds.Count > 0;
     public Directive? Latest { get; init; }
 
     /// <summary>Holds in the window that no lift has ended (clearances narrow them but do not end them).</summary>

@@ -19,7 +19,7 @@ public sealed class OpsLogEntry
     public static string Format(string agent, DateTimeOffset timestamp, string? ticketId, string message)
     {
         string ticket = string.IsNullOrEmpty(ticketId) ? "" : $" [#{ticketId}]";
-        return $"[{agent}][{timestamp.UtcDateTime:yyyy-MM-dd HH:mm:ss}]{ticket} {message}";
+        return $"[{agent}][{TimeSpec.Display(timestamp)}]{ticket} {message}";
     }
 
     public override string ToString() => Formatted;

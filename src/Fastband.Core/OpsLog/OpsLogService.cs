@@ -95,10 +95,17 @@ public sealed class OpsLogService
         }
     }
 
-    /// <summary>Moves entries older than the retention period (or <paramref name="olderThan"/>) into daily JSONL files.</summary>
+    /// <summary>
+    /// Moves entries older than the retention period (or <paramref name="olderThan"/>) into daily JSONL files.
+    /// Entries the coordination rules still read (directives within their window, rebuilds within twice
+    /// their timeout) are never moved, whatever <paramref name="olderThan"/> says: archiving must not lift a hold.
+    /// </summary>
     public ArchiveResult Archive(TimeSpan? olderThan = null)
     {
-        var cutoff = _clock.GetUtcNow() - (olderThan ?? TimeSpan.FromDays(_settings.RetentionDays));
+        var now = _clock.GetUtcNow();
+        var stillRead = _settings.DirectiveWindow > 2 * _settings.RebuildTimeout ? _settings.DirectiveWindow : 2 * _settings.RebuildTimeout;
+        var requested = olderThan ?? TimeSpan.FromDays(_settings.RetentionDays);
+        var cutoff = now - (requested > stillRead ? requested : stillRead);
         var files = new SortedSet<string>(StringComparer.Ordinal);
         int total = 0, moved;
         do

@@ -34,6 +34,8 @@ public sealed class CoordinationStatus
 public sealed class ArchiveResult
 {
     public int ArchivedCount { get; init; }
+
+    /// <summary>Entries older than this were moved (never later than the directive window allows).</summary>
     public DateTimeOffset Cutoff { get; init; }
     public IReadOnlyList<string> Files { get; init; } = Array.Empty<string>();
 }

@@ -23,6 +23,7 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
         SqliteNative.EnsureInitialized();
         _clock = clock ?? TimeProvider.System;
         DatabasePath = Path.GetFullPath(databasePath);
+        Created = !File.Exists(DatabasePath);
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);
         _busyTimeout = timeout;
@@ -59,6 +60,9 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
     }
 
     public string DatabasePath { get; }
+
+    /// <summary>True when this open created the database file.</summary>
+    public bool Created { get; }
     public string Location => "sqlite:" + DatabasePath;
     public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog => this;
@@ -105,7 +109,7 @@ public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
         lock (_gate)
         {
             if (!_writers.TryEnter(_busyTimeout))
-                throw new StoreException($"The store '{DatabasePath}' stayed busy for {_busyTimeout.TotalSeconds:0} s: another writer is stuck; find it with 'fuser {DatabasePath}'.");
+                throw new StoreException($"The store '{DatabasePath}' stayed busy for {(int)_busyTimeout.TotalSeconds} s: another writer is stuck; find it with 'fuser {DatabasePath}'.");
             try
             {
                 try

@@ -57,6 +57,18 @@ public sealed class TimeSpecTests
         Assert.Equal(TimeSpan.FromSeconds(90), new DurationValue(90).Value);
         Assert.Throws<InvalidInputException>(() => new DurationValue("soon"));
     }
+
+    [Fact]
+    public void Unquoted_PowerShell_durations_that_lost_their_unit_are_refused_with_the_fix()
+    {
+        // In PowerShell, -Since 2d binds the decimal 2 and -Timeout 30s the short 30.
+        var e = Assert.Throws<InvalidInputException>(() => new PointInTime(2m));
+        Assert.Equal("UnquotedDuration", e.ErrorId);
+        Assert.Contains("'2d'", e.Message);
+        Assert.Contains("'30s'", Assert.Throws<InvalidInputException>(() => new DurationValue((short)30)).Message);
+        Assert.Contains("'2d'", Assert.Throws<InvalidInputException>(() => new DurationValue(2m)).Message);
+        Assert.Contains("'15s'", Assert.Throws<InvalidInputException>(() => new PointInTime((short)15)).Message);
+    }
 }
 
 public sealed class IdentityAndProjectTests : IDisposable
@@ -106,5 +118,30 @@ public sealed class IdentityAndProjectTests : IDisposable
         Assert.Equal(other, ProjectLocator.Resolve(null, nested, Env(("FASTBAND_PROJECT", other))));
         Assert.Equal(nested, ProjectLocator.Resolve("src/deep", _dir.Root, Env(("FASTBAND_PROJECT", other))));
         Assert.Equal("ProjectNotFound", Assert.Throws<NotFoundException>(() => ProjectLocator.Resolve("missing", _dir.Root, Env())).ErrorId);
+    }
+}
+
+public sealed class CultureTests
+{
+    [Theory]
+    [InlineData("th-TH")]
+    [InlineData("fa-IR")]
+    [InlineData("fi-FI")]
+    [InlineData("ar-SA")]
+    public void The_display_form_is_the_same_in_every_culture(string culture)
+    {
+        // The test host runs with full globalization (unlike the CLI), as pwsh does.
+        var saved = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo(culture);
+            var at = new DateTimeOffset(2026, 11, 21, 14, 30, 5, TimeSpan.Zero);
+            Assert.Equal("[a][2026-11-21 14:30:05] [#7] m", Fastband.Core.OpsLog.OpsLogEntry.Format("a", at, "7", "m"));
+            Assert.Equal("2026-11-21 14:30:05", TimeSpec.Display(at));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = saved;
+        }
     }
 }

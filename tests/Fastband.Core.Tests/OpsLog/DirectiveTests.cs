@@ -42,6 +42,8 @@ public sealed class DirectiveTests : IDisposable
         {
             var status = ops.Directives.GetStatus();
             Assert.True(status.IsClearance);
+            Assert.False(status.IsHold); // the seed's meaning: the latest directive is not a hold...
+            Assert.True(status.HoldInForce); // ...but the hold still stands for everyone not cleared
             Assert.Single(status.ActiveHolds);
             Assert.Equal(new[] { "B" }, status.Latest!.Agents);
             Assert.Equal(new[] { "1206", "1207" }, status.Latest.Tickets);
@@ -53,6 +55,7 @@ public sealed class DirectiveTests : IDisposable
         {
             var status = ops.Directives.GetStatus();
             Assert.Empty(status.ActiveHolds);
+            Assert.False(status.HoldInForce);
             Assert.Equal(Directive.LiftKind, status.Latest!.Kind);
         }
     }

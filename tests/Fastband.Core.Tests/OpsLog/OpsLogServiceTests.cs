@@ -171,6 +171,8 @@ public sealed class OpsLogServiceTests : IDisposable
     [Fact]
     public void A_torn_archive_line_and_duplicated_lines_lose_nothing_and_show_nothing_twice()
     {
+        Directory.CreateDirectory(_dir.StateDir); // short windows, so that minutes-old entries may be archived
+        File.WriteAllText(Path.Combine(_dir.StateDir, "config.json"), """{ "opsLog": { "directiveWindow": "30s", "rebuildTimeout": "10s" } }""");
         using var p = As("a1");
         var first = p.OpsLog.Write("general", "first");
         _clock.Advance(TimeSpan.FromMinutes(2));
@@ -187,6 +189,24 @@ public sealed class OpsLogServiceTests : IDisposable
         var all = p.OpsLog.Read(new OpsLogQuery { IncludeArchive = true });
         Assert.Equal(new[] { "second", "first" }, all.Select(e => e.Message));
         Assert.Equal(first.Id, all[1].Id);
+    }
+
+    [Fact]
+    public void Archiving_never_moves_a_hold_that_is_still_in_force()
+    {
+        using var p = As("ops");
+        p.Directives.Hold("migration");
+        p.Rebuilds.Announce("web", null, null, "requested");
+        _clock.Advance(TimeSpan.FromMinutes(10));
+
+        var result = p.OpsLog.Archive(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, result.ArchivedCount);
+        Assert.Equal(_clock.GetUtcNow() - TimeSpan.FromHours(24), result.Cutoff);
+        Assert.False(p.Coordination.Check().Allowed);
+        Assert.True(p.Directives.GetStatus().HoldInForce);
+
+        _clock.Advance(TimeSpan.FromHours(25));
+        Assert.Equal(2, p.OpsLog.Archive(TimeSpan.FromSeconds(1)).ArchivedCount); // past the window: the hold has lapsed anyway
     }
 
     [Fact]
