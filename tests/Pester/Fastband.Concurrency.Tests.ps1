@@ -6,18 +6,9 @@
 # writing. The test then checks that nothing was lost or duplicated and that the writers really overlapped.
 
 BeforeAll {
-    $repoRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
-    $manifest = if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
-    if (-not (Test-Path -LiteralPath $manifest)) {
-        throw "The staged module is missing at '$manifest': run ./build.sh first."
-    }
-    Import-Module $manifest -ErrorAction Stop
-
-    $savedEnvironment = @{}
-    foreach ($name in 'FASTBAND_PROJECT', 'FASTBAND_AGENT', 'AGENT_ID') {
-        $savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $repoRoot = Import-FastbandTestModule
+    $savedEnvironment = Clear-FastbandEnvironment
 
     # The pwsh running these tests, else the one on PATH.
     $pwsh = [Environment]::ProcessPath
@@ -59,9 +50,7 @@ catch {
 }
 
 AfterAll {
-    foreach ($name in $savedEnvironment.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name])
-    }
+    Restore-FastbandEnvironment $savedEnvironment
 }
 
 Describe 'Concurrent writers' {

@@ -15,26 +15,16 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $repoRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $repoRoot = Import-FastbandTestModule
     $manifestPath = if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
-    if (-not (Test-Path -LiteralPath $manifestPath)) {
-        throw "The staged module is missing at '$manifestPath': run ./build.sh first."
-    }
     $manifestData = Import-PowerShellDataFile -LiteralPath $manifestPath
-    Import-Module $manifestPath -ErrorAction Stop
     $module = Get-Module -Name Fastband | Select-Object -First 1
-
-    $savedEnvironment = @{}
-    foreach ($name in 'FASTBAND_PROJECT', 'FASTBAND_AGENT', 'AGENT_ID') {
-        $savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    $savedEnvironment = Clear-FastbandEnvironment
 }
 
 AfterAll {
-    foreach ($name in $savedEnvironment.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name])
-    }
+    Restore-FastbandEnvironment $savedEnvironment
 }
 
 Describe 'The Fastband module' {

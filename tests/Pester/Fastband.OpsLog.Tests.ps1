@@ -8,19 +8,9 @@
 # (after ./build.sh has staged the module in module/Fastband/).
 
 BeforeAll {
-    $repoRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
-    $manifest = if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
-    if (-not (Test-Path -LiteralPath $manifest)) {
-        throw "The staged module is missing at '$manifest': run ./build.sh first."
-    }
-    Import-Module $manifest -ErrorAction Stop
-
-    # Keep the caller's environment out of the tests (and put it back in AfterAll).
-    $savedEnvironment = @{}
-    foreach ($name in 'FASTBAND_PROJECT', 'FASTBAND_AGENT', 'AGENT_ID') {
-        $savedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
-        [Environment]::SetEnvironmentVariable($name, $null)
-    }
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $repoRoot = Import-FastbandTestModule
+    $savedEnvironment = Clear-FastbandEnvironment
 
     # A new, empty project folder for one test.
     function New-TestProject {
@@ -71,9 +61,7 @@ BeforeAll {
 }
 
 AfterAll {
-    foreach ($name in $savedEnvironment.Keys) {
-        [Environment]::SetEnvironmentVariable($name, $savedEnvironment[$name])
-    }
+    Restore-FastbandEnvironment $savedEnvironment
 }
 
 Describe 'Write-FastbandOpsLog' {

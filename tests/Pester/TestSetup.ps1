@@ -1,0 +1,29 @@
+# Shared set-up for the Pester files; dot-source it inside BeforeAll.
+
+# Imports the staged module (./build.sh makes it) and returns the repository root.
+function Import-FastbandTestModule {
+    $repoRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
+    $manifest = if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
+    if (-not (Test-Path -LiteralPath $manifest)) {
+        throw "The staged module is missing at '$manifest': run ./build.sh first."
+    }
+    Import-Module $manifest -ErrorAction Stop
+    $repoRoot
+}
+
+# Clears the variables that choose a project or an agent, so the caller's cannot leak into a test;
+# returns what they were, for Restore-FastbandEnvironment.
+function Clear-FastbandEnvironment {
+    $saved = @{}
+    foreach ($name in 'FASTBAND_PROJECT', 'FASTBAND_AGENT', 'AGENT_ID') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $null)
+    }
+    $saved
+}
+
+function Restore-FastbandEnvironment([hashtable] $Saved) {
+    foreach ($name in $Saved.Keys) {
+        [Environment]::SetEnvironmentVariable($name, $Saved[$name])
+    }
+}
