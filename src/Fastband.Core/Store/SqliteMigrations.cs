@@ -36,6 +36,83 @@ internal static class SqliteMigrations
             current_ticket     TEXT
         );
         """,
+        // 2: locks as leases with fencing tokens, FIFO waiters, lock history.
+        """
+        CREATE TABLE counters (
+            name  TEXT PRIMARY KEY,
+            value INTEGER NOT NULL
+        );
+        INSERT INTO counters (name, value) VALUES ('fencing', 0);
+        CREATE TABLE leases (
+            lease_id        TEXT PRIMARY KEY,
+            agent           TEXT    NOT NULL COLLATE NOCASE,
+            mode            TEXT    NOT NULL,
+            fencing_token   INTEGER NOT NULL,
+            host            TEXT    NOT NULL,
+            pid             INTEGER,
+            pid_started_us  INTEGER,
+            reason          TEXT,
+            acquired_us     INTEGER NOT NULL,
+            expires_us      INTEGER NOT NULL,
+            renewed_us      INTEGER NOT NULL
+        );
+        CREATE TABLE lease_resources (
+            lease_id  TEXT NOT NULL REFERENCES leases (lease_id) ON DELETE CASCADE,
+            resource  TEXT NOT NULL,
+            PRIMARY KEY (lease_id, resource)
+        );
+        CREATE INDEX ix_lease_resources_resource ON lease_resources (resource);
+        CREATE TABLE resource_tokens (
+            resource  TEXT PRIMARY KEY,
+            token     INTEGER NOT NULL
+        );
+        CREATE TABLE lock_waiters (
+            ticket          INTEGER PRIMARY KEY AUTOINCREMENT,
+            agent           TEXT    NOT NULL COLLATE NOCASE,
+            resources       TEXT    NOT NULL,
+            mode            TEXT    NOT NULL,
+            host            TEXT    NOT NULL,
+            pid             INTEGER NOT NULL,
+            pid_started_us  INTEGER,
+            enqueued_us     INTEGER NOT NULL,
+            seen_us         INTEGER NOT NULL
+        );
+        CREATE TABLE lock_history (
+            id             INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts_us          INTEGER NOT NULL,
+            action         TEXT    NOT NULL,
+            lease_id       TEXT,
+            agent          TEXT    NOT NULL,
+            resources      TEXT    NOT NULL,
+            fencing_token  INTEGER,
+            detail         TEXT
+        );
+        CREATE INDEX ix_lock_history_ts ON lock_history (ts_us);
+        """,
+        // 3: agent status for the board, and messages between agents.
+        """
+        CREATE TABLE agent_status (
+            agent       TEXT PRIMARY KEY COLLATE NOCASE,
+            status      TEXT    NOT NULL,
+            files       TEXT    NOT NULL DEFAULT '[]',
+            ticket_id   TEXT,
+            note        TEXT,
+            updated_us  INTEGER NOT NULL
+        );
+        CREATE TABLE messages (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            recipient  TEXT    NOT NULL COLLATE NOCASE,
+            seq        INTEGER NOT NULL,
+            sender     TEXT    NOT NULL,
+            kind       TEXT    NOT NULL,
+            thread     TEXT,
+            body       TEXT    NOT NULL,
+            sent_us    INTEGER NOT NULL,
+            acked_us   INTEGER,
+            UNIQUE (recipient, seq)
+        );
+        CREATE INDEX ix_messages_unread ON messages (recipient, acked_us, seq);
+        """,
     };
 
     public static int Latest => Steps.Length;

@@ -10,7 +10,7 @@ namespace Fastband.Core.Store;
 /// (a deferred transaction that later upgrades to a write fails with SQLITE_BUSY without honouring the
 /// busy timeout), and every commit is durable (synchronous=FULL).
 /// </summary>
-public sealed class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
+public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentStore
 {
     private readonly SqliteConnection _connection;
     private readonly TimeProvider _clock;
