@@ -1,3 +1,4 @@
+using Fastband.Core.Locks;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
 
@@ -15,6 +16,9 @@ public sealed record ProjectOptions
     /// <summary>Where relative paths and the .fastband/ search start: the shell's cwd, or $PWD in PowerShell.</summary>
     public string CurrentDirectory { get; init; } = Directory.GetCurrentDirectory();
 
+    /// <summary>Distinguishes two sessions of one agent as lock owners (--session, else FASTBAND_SESSION).</summary>
+    public string? Session { get; init; }
+
     public Func<string, string?>? Environment { get; init; }
     public TimeProvider? Clock { get; init; }
 }
@@ -27,7 +31,7 @@ public sealed class FastbandProject : IDisposable
 {
     public const string DatabaseFileName = "fastband.db";
 
-    private FastbandProject(string root, IFastbandStore store, FastbandConfig config, CallerIdentity caller, TimeProvider clock)
+    private FastbandProject(string root, IFastbandStore store, FastbandConfig config, CallerIdentity caller, TimeProvider clock, string? session)
     {
         Root = root;
         Store = store;
@@ -40,6 +44,7 @@ public sealed class FastbandProject : IDisposable
         Rebuilds = new RebuildTracker(OpsLog, caller, config.OpsLog, clock);
         Agents = agents;
         Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock);
+        Locks = new LockService(store, caller, Directives, OpsLog, root, clock) { Session = session };
     }
 
     public static FastbandProject Open(ProjectOptions options)
@@ -50,7 +55,8 @@ public sealed class FastbandProject : IDisposable
         var config = FastbandConfig.Load(state);
         var clock = options.Clock ?? TimeProvider.System;
         var store = new SqliteStore(Path.Combine(state, DatabaseFileName), clock);
-        return new FastbandProject(root, store, config, caller, clock) { CreatedStore = store.Created };
+        string? session = options.Session ?? (options.Environment ?? System.Environment.GetEnvironmentVariable)("FASTBAND_SESSION");
+        return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim()) { CreatedStore = store.Created };
     }
 
     public string Root { get; }
@@ -75,6 +81,7 @@ public sealed class FastbandProject : IDisposable
     public RebuildTracker Rebuilds { get; }
     public AgentRegistry Agents { get; }
     public Coordinator Coordination { get; }
+    public LockService Locks { get; }
 
     public void Dispose() => Store.Dispose();
 }

@@ -7,9 +7,11 @@ using Microsoft.Data.Sqlite;
 // together, appends COUNT entries numbered 0..COUNT-1, and prints "startTicks endTicks" (UTC).
 //   store: the real path, OpsLogService.Write (BEGIN IMMEDIATE, id from AUTOINCREMENT).
 //   naive: the negative control, an app-side read-modify-write with no transaction around it.
+if (args.Length >= 1 && args[0] is "lock" or "nolock" or "hold")
+    return LockWorker.Run(args);
 if (args.Length != 5)
 {
-    Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive GATE_FILE");
+    Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive GATE_FILE | lock|nolock ... | hold ...");
     return 2;
 }
 string projectDir = args[0], agent = args[1], mode = args[3], gate = args[4];

@@ -18,6 +18,8 @@ public interface IFastbandStore : IDisposable
     IOpsLogStore OpsLog { get; }
 
     IAgentStore Agents { get; }
+
+    ILockStore Locks { get; }
 }
 
 /// <summary>An agent's presence to record in the same transaction as an ops log entry.</summary>

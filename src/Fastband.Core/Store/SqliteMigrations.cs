@@ -46,6 +46,7 @@ internal static class SqliteMigrations
         CREATE TABLE leases (
             lease_id        TEXT PRIMARY KEY,
             agent           TEXT    NOT NULL COLLATE NOCASE,
+            session         TEXT,
             mode            TEXT    NOT NULL,
             fencing_token   INTEGER NOT NULL,
             host            TEXT    NOT NULL,
@@ -69,6 +70,7 @@ internal static class SqliteMigrations
         CREATE TABLE lock_waiters (
             ticket          INTEGER PRIMARY KEY AUTOINCREMENT,
             agent           TEXT    NOT NULL COLLATE NOCASE,
+            session         TEXT,
             resources       TEXT    NOT NULL,
             mode            TEXT    NOT NULL,
             host            TEXT    NOT NULL,
@@ -88,6 +90,7 @@ internal static class SqliteMigrations
             detail         TEXT
         );
         CREATE INDEX ix_lock_history_ts ON lock_history (ts_us);
+        CREATE INDEX ix_lock_history_lease ON lock_history (lease_id) WHERE lease_id IS NOT NULL;
         """,
         // 3: agent status for the board, and messages between agents.
         """

@@ -1,0 +1,202 @@
+using System.Text.Json;
+using Fastband.Core.Locks;
+using Microsoft.Data.Sqlite;
+
+namespace Fastband.Core.Store;
+
+public sealed partial class SqliteStore : ILockStore
+{
+    public ILockStore Locks => this;
+
+    public T Write<T>(Func<ILockTransaction, T> work) => InWriteTransaction(() => work(new LockTransaction(this)));
+
+    IReadOnlyList<Lease> ILockStore.Leases()
+    {
+        lock (_gate) return ReadLeases();
+    }
+
+    IReadOnlyList<LockWaiter> ILockStore.Waiters()
+    {
+        lock (_gate) return ReadWaiters();
+    }
+
+    long? ILockStore.ResourceToken(string resource)
+    {
+        lock (_gate) return ReadResourceToken(resource);
+    }
+
+    public LockEvent? LastEvent(string leaseId) => QueryHistory(" WHERE lease_id = $lease", new List<(string, object?)> { ("$lease", leaseId) }, 1).FirstOrDefault();
+
+    public IReadOnlyList<LockEvent> History(IReadOnlyList<string>? actions, int limit)
+    {
+        var parameters = new List<(string, object?)>();
+        string where = "";
+        if (actions is { Count: > 0 })
+        {
+            var names = actions.Select((_, i) => $"$a{i}").ToArray();
+            where = $" WHERE action IN ({string.Join(", ", names)})";
+            for (int i = 0; i < actions.Count; i++) parameters.Add((names[i], actions[i]));
+        }
+        return QueryHistory(where, parameters, limit);
+    }
+
+    private List<LockEvent> QueryHistory(string where, List<(string, object?)> parameters, int limit)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command(
+                $"SELECT id, ts_us, action, lease_id, agent, resources, fencing_token, detail FROM lock_history{where} ORDER BY id DESC LIMIT {Math.Max(1, limit)};",
+                parameters.ToArray());
+            using var r = cmd.ExecuteReader();
+            var result = new List<LockEvent>();
+            while (r.Read())
+            {
+                result.Add(new LockEvent
+                {
+                    Id = r.GetInt64(0), At = FromMicros(r.GetInt64(1)), Action = r.GetString(2),
+                    LeaseId = r.IsDBNull(3) ? null : r.GetString(3), Agent = r.GetString(4),
+                    Resources = Strings(r.GetString(5)), FencingToken = r.IsDBNull(6) ? null : r.GetInt64(6),
+                    Detail = r.IsDBNull(7) ? null : r.GetString(7),
+                });
+            }
+            return result;
+        }
+    }
+
+    private static IReadOnlyList<string> Strings(string json) => JsonSerializer.Deserialize<string[]>(json) ?? Array.Empty<string>();
+
+    private static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
+
+    private List<Lease> ReadLeases()
+    {
+        var resources = new Dictionary<string, List<string>>();
+        using (var cmd = Command("SELECT lease_id, resource FROM lease_resources ORDER BY lease_id, resource;"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                if (!resources.TryGetValue(r.GetString(0), out var list)) resources[r.GetString(0)] = list = new List<string>();
+                list.Add(r.GetString(1));
+            }
+        }
+        var leases = new List<Lease>();
+        using (var cmd = Command(
+                   "SELECT lease_id, agent, session, mode, fencing_token, host, pid, pid_started_us, reason, acquired_us, expires_us, renewed_us " +
+                   "FROM leases ORDER BY acquired_us, lease_id;"))
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                leases.Add(new Lease
+                {
+                    LeaseId = r.GetString(0), Agent = r.GetString(1), Session = r.IsDBNull(2) ? null : r.GetString(2),
+                    Mode = r.GetString(3), FencingToken = r.GetInt64(4), Host = r.GetString(5),
+                    ProcessId = r.IsDBNull(6) ? null : r.GetInt32(6),
+                    ProcessStartedAt = r.IsDBNull(7) ? null : FromMicros(r.GetInt64(7)),
+                    Reason = r.IsDBNull(8) ? null : r.GetString(8),
+                    AcquiredAt = FromMicros(r.GetInt64(9)), ExpiresAt = FromMicros(r.GetInt64(10)), RenewedAt = FromMicros(r.GetInt64(11)),
+                    Resources = resources.TryGetValue(r.GetString(0), out var list) ? list : new List<string>(),
+                });
+            }
+        }
+        return leases;
+    }
+
+    private List<LockWaiter> ReadWaiters()
+    {
+        using var cmd = Command("SELECT ticket, agent, session, resources, mode, host, pid, pid_started_us, enqueued_us, seen_us FROM lock_waiters ORDER BY ticket;");
+        using var r = cmd.ExecuteReader();
+        var result = new List<LockWaiter>();
+        while (r.Read())
+        {
+            result.Add(new LockWaiter
+            {
+                Ticket = r.GetInt64(0), Agent = r.GetString(1), Session = r.IsDBNull(2) ? null : r.GetString(2),
+                Resources = Strings(r.GetString(3)), Mode = r.GetString(4), Host = r.GetString(5), ProcessId = r.GetInt32(6),
+                ProcessStartedAt = r.IsDBNull(7) ? null : FromMicros(r.GetInt64(7)),
+                EnqueuedAt = FromMicros(r.GetInt64(8)), SeenAt = FromMicros(r.GetInt64(9)),
+            });
+        }
+        return result;
+    }
+
+    private long? ReadResourceToken(string resource)
+    {
+        using var cmd = Command("SELECT token FROM resource_tokens WHERE resource = $r;", ("$r", resource));
+        return cmd.ExecuteScalar() is long token ? token : null;
+    }
+
+    /// <summary>Valid only inside <see cref="Write{T}"/>, which holds the write lock.</summary>
+    private sealed class LockTransaction : ILockTransaction
+    {
+        private readonly SqliteStore _s;
+
+        public LockTransaction(SqliteStore store) => _s = store;
+
+        public IReadOnlyList<Lease> Leases() => _s.ReadLeases();
+
+        public IReadOnlyList<LockWaiter> Waiters() => _s.ReadWaiters();
+
+        public long NextFencingToken()
+        {
+            using var cmd = _s.Command("UPDATE counters SET value = value + 1 WHERE name = 'fencing' RETURNING value;");
+            return (long)cmd.ExecuteScalar()!;
+        }
+
+        public long? ResourceToken(string resource) => _s.ReadResourceToken(resource);
+
+        public void SetResourceToken(string resource, long token) => Run(
+            "INSERT INTO resource_tokens (resource, token) VALUES ($r, $t) ON CONFLICT (resource) DO UPDATE SET token = MAX(token, excluded.token);",
+            ("$r", resource), ("$t", token));
+
+        public void InsertLease(Lease l)
+        {
+            Run("INSERT INTO leases (lease_id, agent, session, mode, fencing_token, host, pid, pid_started_us, reason, acquired_us, expires_us, renewed_us) " +
+                "VALUES ($id, $agent, $session, $mode, $token, $host, $pid, $started, $reason, $acq, $exp, $ren);",
+                ("$id", l.LeaseId), ("$agent", l.Agent), ("$session", l.Session), ("$mode", l.Mode), ("$token", l.FencingToken),
+                ("$host", l.Host), ("$pid", l.ProcessId), ("$started", l.ProcessStartedAt is { } s ? ToMicros(s) : null),
+                ("$reason", l.Reason), ("$acq", ToMicros(l.AcquiredAt)), ("$exp", ToMicros(l.ExpiresAt)), ("$ren", ToMicros(l.RenewedAt)));
+            foreach (string resource in l.Resources.Distinct())
+                Run("INSERT INTO lease_resources (lease_id, resource) VALUES ($id, $r);", ("$id", l.LeaseId), ("$r", resource));
+        }
+
+        public void DeleteLease(string leaseId) => Run("DELETE FROM leases WHERE lease_id = $id;", ("$id", leaseId));
+
+        public void SetExpiry(string leaseId, DateTimeOffset renewedAt, DateTimeOffset expiresAt) => Run(
+            "UPDATE leases SET renewed_us = $ren, expires_us = $exp WHERE lease_id = $id;",
+            ("$id", leaseId), ("$ren", ToMicros(renewedAt)), ("$exp", ToMicros(expiresAt)));
+
+        public void RemoveResources(string leaseId, IReadOnlyList<string> resources)
+        {
+            foreach (string r in resources)
+                Run("DELETE FROM lease_resources WHERE lease_id = $id AND resource = $r;", ("$id", leaseId), ("$r", r));
+        }
+
+        public long Enqueue(LockWaiter w)
+        {
+            using var cmd = _s.Command(
+                "INSERT INTO lock_waiters (agent, session, resources, mode, host, pid, pid_started_us, enqueued_us, seen_us) " +
+                "VALUES ($agent, $session, $res, $mode, $host, $pid, $started, $enq, $seen) RETURNING ticket;",
+                ("$agent", w.Agent), ("$session", w.Session), ("$res", Json(w.Resources)), ("$mode", w.Mode), ("$host", w.Host),
+                ("$pid", w.ProcessId), ("$started", w.ProcessStartedAt is { } s ? ToMicros(s) : null),
+                ("$enq", ToMicros(w.EnqueuedAt)), ("$seen", ToMicros(w.SeenAt)));
+            return (long)cmd.ExecuteScalar()!;
+        }
+
+        public void TouchWaiter(long ticket, DateTimeOffset seenAt) =>
+            Run("UPDATE lock_waiters SET seen_us = $seen WHERE ticket = $t;", ("$t", ticket), ("$seen", ToMicros(seenAt)));
+
+        public void DeleteWaiter(long ticket) => Run("DELETE FROM lock_waiters WHERE ticket = $t;", ("$t", ticket));
+
+        public void Record(LockEvent e) => Run(
+            "INSERT INTO lock_history (ts_us, action, lease_id, agent, resources, fencing_token, detail) VALUES ($ts, $action, $lease, $agent, $res, $token, $detail);",
+            ("$ts", ToMicros(e.At)), ("$action", e.Action), ("$lease", e.LeaseId), ("$agent", e.Agent), ("$res", Json(e.Resources)),
+            ("$token", e.FencingToken), ("$detail", e.Detail));
+
+        private void Run(string sql, params (string, object?)[] parameters)
+        {
+            using SqliteCommand cmd = _s.Command(sql, parameters);
+            cmd.ExecuteNonQuery();
+        }
+    }
+}

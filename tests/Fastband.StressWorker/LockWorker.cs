@@ -1,0 +1,59 @@
+using System.Text;
+using Fastband.Core;
+using Fastband.Core.Locks;
+
+/// <summary>
+/// Lock modes of the race worker.
+///   lock PROJECT AGENT COUNT GATE MARKS: COUNT times, take the lock on "critical.txt" (waiting), append
+///     "enter AGENT" and "exit AGENT" to MARKS inside the critical section, release. Prints "startTicks endTicks".
+///   nolock ...: the same without the lock (the negative control).
+///   hold PROJECT AGENT TTL_SECONDS tied|untied RESOURCE: take the lock, print "held LEASE TOKEN", then sleep until killed.
+/// </summary>
+internal static class LockWorker
+{
+    public static int Run(string[] args)
+    {
+        string mode = args[0], projectDir = args[1], agent = args[2];
+        if (mode == "hold")
+        {
+            using var p = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
+            var result = p.Locks.Acquire(new LockRequest
+            {
+                Resources = new[] { args[5] }, Ttl = TimeSpan.FromSeconds(double.Parse(args[3])), TieToCaller = args[4] == "tied",
+            });
+            if (!result.Granted) { Console.Error.WriteLine(result.Message); return 3; }
+            Console.Out.WriteLine($"held {result.Lease!.LeaseId} {result.Lease.FencingToken}");
+            Console.Out.Flush();
+            Thread.Sleep(Timeout.Infinite);
+            return 0;
+        }
+        int count = int.Parse(args[3]);
+        string gate = args[4], marks = args[5];
+        while (!File.Exists(gate)) Thread.Sleep(1);
+        using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
+        long start = DateTimeOffset.UtcNow.UtcTicks;
+        for (int i = 0; i < count; i++)
+        {
+            Lease? lease = null;
+            if (mode == "lock")
+            {
+                var r = project.Locks.Acquire(new LockRequest { Resources = new[] { "critical.txt" }, Wait = TimeSpan.FromMinutes(2), Ttl = TimeSpan.FromMinutes(5) });
+                if (!r.Granted) { Console.Error.WriteLine(r.Message); return 3; }
+                lease = r.Lease;
+            }
+            Mark(marks, $"enter {agent}\n");
+            Thread.Sleep(2); // the critical section: long enough for an intruder to land inside it
+            Mark(marks, $"exit {agent}\n");
+            if (lease is not null) project.Locks.Release(lease.LeaseId);
+        }
+        Console.Out.WriteLine($"{start} {DateTimeOffset.UtcNow.UtcTicks}");
+        return 0;
+    }
+
+    /// <summary>One short O_APPEND write: atomic on a local Linux file system.</summary>
+    private static void Mark(string path, string line)
+    {
+        using var f = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        f.Write(Encoding.ASCII.GetBytes(line));
+    }
+}
