@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Fastband.Core.Locks;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Fastband.Core.Tests.Locks;
+
+/// <summary>Locks between real processes: mutual exclusion, crashes, TTLs, queue order.</summary>
+public sealed class LockRaceTests : IDisposable
+{
+    private readonly TempProject _dir = new();
+    private readonly ITestOutputHelper _output;
+    private readonly List<Process> _children = new();
+
+    public LockRaceTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose()
+    {
+        foreach (var p in _children)
+        {
+            try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        _dir.Dispose();
+    }
+
+    private static string Worker => Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll");
+
+    private Process Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Worker);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        _children.Add(p);
+        return p;
+    }
+
+    private (List<string> Marks, List<(long Start, long End)> Windows) Race(string mode, int workers, int each)
+    {
+        using (_dir.Open("setup")) { }
+        string gate = Path.Combine(_dir.Root, "go"), marks = Path.Combine(_dir.Root, "marks.txt");
+        var procs = Enumerable.Range(0, workers).Select(i => Start(mode, _dir.Root, $"w{i}", each.ToString(), gate, marks)).ToList();
+        Thread.Sleep(1500);
+        File.WriteAllText(gate, "go");
+        var windows = new List<(long, long)>();
+        foreach (var p in procs)
+        {
+            string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+            Assert.True(p.WaitForExit(180_000), "a worker did not finish");
+            Assert.True(p.ExitCode == 0, $"worker failed: {stderr}");
+            var parts = stdout.Trim().Split(' ');
+            windows.Add((long.Parse(parts[0]), long.Parse(parts[1])));
+        }
+        return (File.ReadAllLines(marks).ToList(), windows);
+    }
+
+    /// <summary>Every "enter" is followed by the same agent's "exit" before anyone else enters.</summary>
+    private static List<string> Violations(List<string> marks)
+    {
+        var problems = new List<string>();
+        for (int i = 0; i + 1 < marks.Count; i += 2)
+        {
+            if (!marks[i].StartsWith("enter ") || marks[i + 1] != "exit " + marks[i][6..])
+            {
+                problems.Add($"line {i + 1}: '{marks[i]}' then '{marks[i + 1]}'");
+                if (problems.Count > 5) break;
+            }
+        }
+        return problems;
+    }
+
+    [Fact]
+    public void Eight_processes_contending_for_one_lock_never_overlap_in_the_critical_section()
+    {
+        var (marks, windows) = Race("lock", 8, 15);
+        Assert.True(windows.Max(w => w.Start) < windows.Min(w => w.End), "the workers did not run at once");
+        Assert.Equal(8 * 15 * 2, marks.Count);
+        Assert.Empty(Violations(marks));
+        var entersPerAgent = marks.Where(m => m.StartsWith("enter ")).GroupBy(m => m).Select(g => g.Count());
+        Assert.All(entersPerAgent, n => Assert.Equal(15, n));
+    }
+
+    [Fact]
+    public void Negative_control_without_the_lock_the_harness_sees_two_enters_in_a_row()
+    {
+        var (marks, windows) = Race("nolock", 8, 15);
+        Assert.True(windows.Max(w => w.Start) < windows.Min(w => w.End), "the workers did not run at once");
+        var problems = Violations(marks);
+        _output.WriteLine(string.Join("\n", problems));
+        Assert.NotEmpty(problems);
+    }
+
+    private (Process Holder, string LeaseId, long Token) Hold(string agent, int ttlSeconds, bool tied, string resource = "shared.txt")
+    {
+        using (_dir.Open("setup")) { }
+        var holder = Start("hold", _dir.Root, agent, ttlSeconds.ToString(), tied ? "tied" : "untied", resource);
+        var line = holder.StandardOutput.ReadLine();
+        if (line is null || !line.StartsWith("held "))
+            Assert.Fail($"holder did not take the lock: {line} {holder.StandardError.ReadToEnd()}"); // it has exited, so stderr is complete
+        var parts = line!.Split(' ');
+        return (holder, parts[1], long.Parse(parts[2]));
+    }
+
+    [Fact]
+    public void A_lock_tied_to_a_process_killed_with_SIGKILL_goes_to_the_next_acquirer_at_once()
+    {
+        var (holder, leaseId, _) = Hold("crasher", ttlSeconds: 3600, tied: true);
+        using var next = _dir.Open("next");
+        Assert.False(next.Locks.Acquire(new LockRequest { Resources = new[] { "shared.txt" } }).Granted);
+        Assert.Empty(next.Locks.Cleanup()); // a live holder's lock survives cleanup
+
+        holder.Kill(); // SIGKILL: no chance to release
+        holder.WaitForExit();
+        var r = next.Locks.Acquire(new LockRequest { Resources = new[] { "shared.txt" } }); // no waiting for the hour-long TTL
+        Assert.True(r.Granted, r.Message);
+        var reclaimed = Assert.Single(r.Reclaimed);
+        Assert.Equal(leaseId, reclaimed.Lease.LeaseId);
+        Assert.Equal("process-dead", reclaimed.Why);
+    }
+
+    [Fact]
+    public void An_untied_lease_outlives_its_process_and_is_granted_to_others_only_after_its_TTL()
+    {
+        var (holder, _, _) = Hold("shortcall", ttlSeconds: 2, tied: false);
+        holder.Kill();
+        holder.WaitForExit();
+        using var next = _dir.Open("next");
+        Assert.False(next.Locks.Acquire(new LockRequest { Resources = new[] { "shared.txt" } }).Granted); // the process is gone, the lease is not
+        var r = next.Locks.Acquire(new LockRequest { Resources = new[] { "shared.txt" }, Wait = TimeSpan.FromSeconds(20) });
+        Assert.True(r.Granted, r.Message);
+        Assert.Equal("expired", Assert.Single(r.Reclaimed).Why);
+        Assert.True(r.Waited > TimeSpan.FromSeconds(0.5));
+    }
+
+    [Fact]
+    public async Task Waiters_are_served_in_arrival_order()
+    {
+        using var holder = _dir.Open("holder");
+        var first = holder.Locks.Acquire(new LockRequest { Resources = new[] { "queue.txt" } }).Lease!;
+        var granted = new ConcurrentQueue<string>();
+        var waiters = new List<Task>();
+        for (int i = 0; i < 5; i++)
+        {
+            string agent = $"waiter{i}";
+            waiters.Add(Task.Run(() =>
+            {
+                using var p = _dir.Open(agent);
+                var r = p.Locks.Acquire(new LockRequest { Resources = new[] { "queue.txt" }, Wait = TimeSpan.FromSeconds(60) });
+                Assert.True(r.Granted, r.Message);
+                granted.Enqueue(agent);
+                Thread.Sleep(30);
+                p.Locks.Release(r.Lease!.LeaseId);
+            }));
+            int expected = i + 1; // wait until this waiter is queued before the next one arrives
+            Assert.True(SpinWait.SpinUntil(() => holder.Locks.List().Waiters.Count == expected, TimeSpan.FromSeconds(20)), "a waiter never queued");
+        }
+        var queue = holder.Locks.List().Waiters.Select(w => w.Agent).ToArray();
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"waiter{i}"), queue); // lock list shows who waits, in order
+        holder.Locks.Release(first.LeaseId);
+        await Task.WhenAll(waiters).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"waiter{i}"), granted);
+    }
+
+    [Fact]
+    public async Task A_newcomer_does_not_jump_the_queue_even_when_the_lock_is_momentarily_free()
+    {
+        using var holder = _dir.Open("holder");
+        var lease = holder.Locks.Acquire(new LockRequest { Resources = new[] { "q" } }).Lease!;
+        var waiting = Task.Run(() =>
+        {
+            using var w = _dir.Open("patient");
+            return w.Locks.Acquire(new LockRequest { Resources = new[] { "q" }, Wait = TimeSpan.FromSeconds(30) });
+        });
+        Assert.True(SpinWait.SpinUntil(() => holder.Locks.List().Waiters.Count == 1, TimeSpan.FromSeconds(20)));
+        holder.Locks.Release(lease.LeaseId);
+        using var rude = _dir.Open("rude");
+        var jump = rude.Locks.Acquire(new LockRequest { Resources = new[] { "q" } });
+        // Either the patient waiter already has it, or it is still queued ahead: the newcomer loses both ways.
+        Assert.False(jump.Granted);
+        Assert.True((await waiting.WaitAsync(TimeSpan.FromSeconds(60))).Granted);
+    }
+}
