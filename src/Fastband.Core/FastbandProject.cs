@@ -1,3 +1,5 @@
+using Fastband.Core.Board;
+using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
 
@@ -40,6 +42,8 @@ public sealed class FastbandProject : IDisposable
         Rebuilds = new RebuildTracker(OpsLog, caller, config.OpsLog, clock);
         Agents = agents;
         Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock);
+        Messages = new MessageService(store, caller, clock);
+        Board = new BoardService(store, caller, config.OpsLog, clock, locks: null); // the lock feature supplies an ILockBoardSource
     }
 
     public static FastbandProject Open(ProjectOptions options)
@@ -75,6 +79,8 @@ public sealed class FastbandProject : IDisposable
     public RebuildTracker Rebuilds { get; }
     public AgentRegistry Agents { get; }
     public Coordinator Coordination { get; }
+    public MessageService Messages { get; }
+    public BoardService Board { get; }
 
     public void Dispose() => Store.Dispose();
 }

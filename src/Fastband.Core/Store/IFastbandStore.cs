@@ -18,6 +18,10 @@ public interface IFastbandStore : IDisposable
     IOpsLogStore OpsLog { get; }
 
     IAgentStore Agents { get; }
+
+    IMessageStore Messages { get; }
+
+    IStatusStore Statuses { get; }
 }
 
 /// <summary>An agent's presence to record in the same transaction as an ops log entry.</summary>
