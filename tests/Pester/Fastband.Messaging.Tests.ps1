@@ -130,7 +130,7 @@ Describe 'Receive-FastbandMessage and Confirm-FastbandMessage' {
         $null = Confirm-FastbandMessage -Project $p -Agent alice -MessageId $m.Id
         $again = Confirm-FastbandMessage -Project $p -Agent alice -MessageId $m.Id
         $again.Acknowledged.Count | Should -Be 0
-        $again.AlreadyAcknowledged | Should -Be @($m.Id)
+        ($again.AlreadyAcknowledged -join ',') | Should -Be "$($m.Id)"
     }
 
     It "reports another agent's message as Fastband.MessageNotFound and acknowledges nothing" {
@@ -195,7 +195,7 @@ Describe 'Set-FastbandStatus and Get-FastbandBoard' {
         $p = New-TestProject
         $null = Set-FastbandStatus -Project $p -Agent alice -Status reviewing -Files 'a.cs'
         { Get-FastbandBoard -Project $p | Out-String } | Should -Not -Throw
-        (Get-FastbandBoard -Project $p | Out-String) | Should -BeLike '*alice (reviewing)*'
-        (Set-FastbandStatus -Project $p -Agent alice -Status idle | Out-String) | Should -BeLike '*idle*'
+        (Get-FastbandBoard -Project $p | Out-String -Width 300) | Should -BeLike '*alice (reviewing)*'
+        (Set-FastbandStatus -Project $p -Agent alice -Status idle | Out-String -Width 300) | Should -BeLike '*idle*'
     }
 }

@@ -3,7 +3,7 @@ namespace Fastband.Core.Board;
 /// <summary>The status board: what each agent is on, the locks held, recent releases and refused acquisitions.</summary>
 public sealed class StatusBoard
 {
-    /// <summary>Agents that set a status, and active agents that have not; active first, then most recently updated.</summary>
+    /// <summary>Agents that set a status, and active agents that have not; active first, then by latest status update (or, without one, last seen), newest first.</summary>
     public IReadOnlyList<AgentWorkStatus> Agents { get; init; } = Array.Empty<AgentWorkStatus>();
 
     public IReadOnlyList<LockSummary> ActiveLocks { get; init; } = Array.Empty<LockSummary>();
