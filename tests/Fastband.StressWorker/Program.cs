@@ -19,6 +19,10 @@ if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 string projectDir = args[0], agent = args[1], mode = args[3], gate = args[4];
 int count = int.Parse(args[2]);
 
+// The message modes open the store before the gate, so that the race is between the sends themselves.
+var opened = mode is "message" or "reader" ? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent }) : null;
+if (opened is not null) opened.Messages.Cursor();
+
 var wait = Stopwatch.StartNew();
 while (!File.Exists(gate))
 {
@@ -26,7 +30,7 @@ while (!File.Exists(gate))
     Thread.Sleep(1);
 }
 
-using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
+using var project = opened ?? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
 long start = DateTimeOffset.UtcNow.UtcTicks;
 var taken = new List<Fastband.Core.Messaging.Message>();
 if (mode == "message")
