@@ -16,6 +16,9 @@ public static class Program
         root.Subcommands.Add(OpsCommands.Build());
         root.Subcommands.Add(AgentsCommands.Build());
         root.Subcommands.Add(TicketsCommands.Build());
+        root.Subcommands.Add(MessagingCommands.Board());
+        root.Subcommands.Add(MessagingCommands.Status());
+        root.Subcommands.Add(MessagingCommands.Msg());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

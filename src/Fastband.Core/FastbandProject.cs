@@ -1,4 +1,6 @@
 using Fastband.Core.Locks;
+using Fastband.Core.Board;
+using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
 
@@ -45,6 +47,11 @@ public sealed class FastbandProject : IDisposable
         Agents = agents;
         Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock);
         Locks = new LockService(store, caller, Directives, OpsLog, root, clock) { Session = session };
+        Messages = new MessageService(store, caller, clock);
+        Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
+        // A broken lock's holder is told why, as a message it will find in its inbox.
+        Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
+            $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
     }
 
     public static FastbandProject Open(ProjectOptions options)
@@ -82,6 +89,8 @@ public sealed class FastbandProject : IDisposable
     public AgentRegistry Agents { get; }
     public Coordinator Coordination { get; }
     public LockService Locks { get; }
+    public MessageService Messages { get; }
+    public BoardService Board { get; }
 
     public void Dispose() => Store.Dispose();
 }

@@ -7,15 +7,25 @@ using Microsoft.Data.Sqlite;
 // together, appends COUNT entries numbered 0..COUNT-1, and prints "startTicks endTicks" (UTC).
 //   store: the real path, OpsLogService.Write (BEGIN IMMEDIATE, id from AUTOINCREMENT).
 //   naive: the negative control, an app-side read-modify-write with no transaction around it.
+//   message RECIPIENT: sends COUNT messages "AGENT message i" to RECIPIENT (MessageService.Send).
+//   reader: as AGENT, reads and acknowledges its unread messages in a loop (a few at a time) until
+//           every message up to seq COUNT is acknowledged; prints the times, then "id seq body" per message taken.
+//   lock | nolock | hold: see LockWorker.cs.
 if (args.Length >= 1 && args[0] is "lock" or "nolock" or "hold")
     return LockWorker.Run(args);
-if (args.Length != 5)
+if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 {
-    Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive GATE_FILE | lock|nolock ... | hold ...");
+    Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive|reader GATE_FILE");
+    Console.Error.WriteLine("       Fastband.StressWorker PROJECT AGENT COUNT message GATE_FILE RECIPIENT");
+    Console.Error.WriteLine("       Fastband.StressWorker lock|nolock|hold ... (see LockWorker.cs)");
     return 2;
 }
 string projectDir = args[0], agent = args[1], mode = args[3], gate = args[4];
 int count = int.Parse(args[2]);
+
+// The message modes open the store before the gate, so that the race is between the sends themselves.
+var opened = mode is "message" or "reader" ? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent }) : null;
+if (opened is not null) opened.Messages.Cursor();
 
 var wait = Stopwatch.StartNew();
 while (!File.Exists(gate))
@@ -24,9 +34,26 @@ while (!File.Exists(gate))
     Thread.Sleep(1);
 }
 
-using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
+using var project = opened ?? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
 long start = DateTimeOffset.UtcNow.UtcTicks;
-if (mode == "store")
+var taken = new List<Fastband.Core.Messaging.Message>();
+if (mode == "message")
+{
+    for (int i = 0; i < count; i++)
+        project.Messages.Send(args[5], $"{agent} message {i}", "info", agent);
+}
+else if (mode == "reader")
+{
+    var deadline = Stopwatch.StartNew();
+    while (project.Messages.Cursor() < count)
+    {
+        if (deadline.Elapsed > TimeSpan.FromSeconds(120)) { Console.Error.WriteLine($"reader gave up at cursor {project.Messages.Cursor()}"); return 1; }
+        var got = project.Messages.Read(all: false, ack: true, limit: 7);
+        taken.AddRange(got);
+        if (got.Count == 0) Thread.Sleep(1);
+    }
+}
+else if (mode == "store")
 {
     for (int i = 0; i < count; i++)
         project.OpsLog.Write(OpsEventType.General, $"{agent} entry {i}", null, new Dictionary<string, object?> { ["seq"] = i });
@@ -57,4 +84,5 @@ else
 }
 long end = DateTimeOffset.UtcNow.UtcTicks;
 Console.Out.WriteLine($"{start} {end}");
+foreach (var m in taken) Console.Out.WriteLine($"{m.Id} {m.Seq} {m.Body}");
 return 0;

@@ -33,7 +33,7 @@ public sealed record LockRequest
 /// and ends at its TTL, on renewal's absence, on release, on a break, or when the process it is tied to dies
 /// on this host (pid and start time). Grants are all-or-nothing and queued first come, first served.
 /// </summary>
-public sealed class LockService
+public sealed class LockService : Board.ILockBoardSource
 {
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromHours(1);
 
@@ -208,6 +208,7 @@ public sealed class LockService
         };
         tx.InsertLease(lease);
         foreach (string r in resources) tx.SetResourceToken(r, token);
+        tx.TouchAgent(new AgentTouch(_caller.Agent, _caller.Host, _caller.ProcessId, _caller.ProcessStartedAt), now);
         tx.Record(new LockEvent { At = now, Action = "acquired", LeaseId = lease.LeaseId, Agent = lease.Agent, Resources = resources, FencingToken = token, Detail = reason });
         return lease;
     }
@@ -437,6 +438,17 @@ public sealed class LockService
         return _store.Locks.Leases().Where(l => StaleReason(l, now) is null && !IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToArray();
     }
 
+    /// <summary>Asks the holders of a path to hand it over, through <paramref name="send"/> (the message service).</summary>
+    public IReadOnlyList<Lease> RequestHandoff(string path, string? note, Action<Lease, string> send)
+    {
+        var holders = HoldersOf(path);
+        if (holders.Count == 0)
+            throw new NotFoundException("NothingHeld", $"No other agent holds a live lock on {ResourcePath.Normalize(path, _root)}: take it with 'fastband lock acquire'.");
+        foreach (var lease in holders)
+            send(lease, $"{_caller.Agent} asks you to hand over {string.Join(", ", lease.Resources)} (lease {lease.LeaseId})" + (string.IsNullOrWhiteSpace(note) ? "." : $": {note.Trim()}"));
+        return holders;
+    }
+
     /// <summary>May whoever shows this token still act under this lease?</summary>
     public TokenValidation Validate(string leaseId, long token)
     {
@@ -469,4 +481,21 @@ public sealed class LockService
     }
 
     public IReadOnlyList<LockEvent> History(IReadOnlyList<string>? actions, int limit) => _store.Locks.History(actions, limit);
+
+    // ------------------------------------------------------------------ the board's view
+
+    IReadOnlyList<Board.LockSummary> Board.ILockBoardSource.ActiveLocks()
+    {
+        var listing = List();
+        return listing.Leases.Select(l => new Board.LockSummary
+        {
+            LeaseId = l.LeaseId, Agent = l.Agent, Resources = l.Resources, Mode = l.Mode, FencingToken = l.FencingToken,
+            AcquiredAt = l.AcquiredAt, ExpiresAt = l.ExpiresAt,
+            Waiters = listing.Waiters.Count(w => w.Resources.Any(wr => l.Resources.Any(lr => ResourcePath.Overlaps(wr, lr)))),
+        }).ToArray();
+    }
+
+    IReadOnlyList<LockEvent> Board.ILockBoardSource.RecentReleases(int n) => History(new[] { "released" }, n);
+
+    IReadOnlyList<LockEvent> Board.ILockBoardSource.RefusedAcquisitions(int n) => History(new[] { "refused" }, n);
 }

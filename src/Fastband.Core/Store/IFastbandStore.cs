@@ -20,6 +20,10 @@ public interface IFastbandStore : IDisposable
     IAgentStore Agents { get; }
 
     ILockStore Locks { get; }
+
+    IMessageStore Messages { get; }
+
+    IStatusStore Statuses { get; }
 }
 
 /// <summary>An agent's presence to record in the same transaction as an ops log entry.</summary>

@@ -47,4 +47,7 @@ public interface ILockTransaction
     void DeleteWaiter(long ticket);
 
     void Record(LockEvent entry);
+
+    /// <summary>Records that the agent was seen (a grant is activity, as an ops log write is).</summary>
+    void TouchAgent(AgentTouch touch, DateTimeOffset now);
 }

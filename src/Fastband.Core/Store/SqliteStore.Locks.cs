@@ -193,6 +193,8 @@ public sealed partial class SqliteStore : ILockStore
             ("$ts", ToMicros(e.At)), ("$action", e.Action), ("$lease", e.LeaseId), ("$agent", e.Agent), ("$res", Json(e.Resources)),
             ("$token", e.FencingToken), ("$detail", e.Detail));
 
+        public void TouchAgent(AgentTouch touch, DateTimeOffset now) => _s.UpsertAgent(touch, now, registering: false);
+
         private void Run(string sql, params (string, object?)[] parameters)
         {
             using SqliteCommand cmd = _s.Command(sql, parameters);

@@ -10,6 +10,7 @@ namespace Fastband.Core.Tests.Concurrency;
 /// checks that the writers really overlapped, and a negative control runs the same harness against
 /// a writer without the transaction to show that the checks catch a lost entry.
 /// </summary>
+[Collection(MultiProcessRaces.Name)]
 public sealed class MultiProcessAppendTests : IDisposable
 {
     private const int Writers = 8;

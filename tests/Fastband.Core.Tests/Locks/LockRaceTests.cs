@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Fastband.Core.Locks;
+using Fastband.Core.Tests.Concurrency;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace Fastband.Core.Tests.Locks;
 
 /// <summary>Locks between real processes: mutual exclusion, crashes, TTLs, queue order.</summary>
+[Collection(MultiProcessRaces.Name)]
 public sealed class LockRaceTests : IDisposable
 {
     private readonly TempProject _dir = new();

@@ -184,6 +184,34 @@ public sealed class LockServiceTests : IDisposable
     }
 
     [Fact]
+    public void A_broken_lock_s_holder_finds_a_message_saying_who_broke_it_and_why()
+    {
+        var a = As("A");
+        var lease = a.Locks.Acquire(Ask("db/schema.sql")).Lease!; // never registered: the grant itself records A as seen
+        As("B").Locks.Break("db", "migration must start now");
+        var inbox = a.Messages.Read();
+        var told = Assert.Single(inbox);
+        Assert.Equal("lock_broken", told.Kind);
+        Assert.Equal("B", told.Sender);
+        Assert.Contains(lease.LeaseId, told.Body);
+        Assert.Contains("migration must start now", told.Body);
+    }
+
+    [Fact]
+    public void A_handoff_request_reaches_every_holder_of_the_path()
+    {
+        As("A").Locks.Acquire(Ask("src/a.cs"));
+        As("C").Locks.Acquire(Ask("src/b.cs") with { Shared = true });
+        var b = As("B");
+        var holders = b.Locks.RequestHandoff("src", "need to rename the folder", (lease, body) => b.Messages.Send(lease.Agent, body, "handoff_request"));
+        Assert.Equal(new[] { "A", "C" }, holders.Select(h => h.Agent).OrderBy(x => x));
+        var request = Assert.Single(As("A").Messages.Read());
+        Assert.Equal("handoff_request", request.Kind);
+        Assert.Contains("need to rename the folder", request.Body);
+        Assert.Equal("NothingHeld", Assert.Throws<NotFoundException>(() => b.Locks.RequestHandoff("docs", null, (_, _) => { })).ErrorId);
+    }
+
+    [Fact]
     public void A_hold_refuses_acquisition_and_a_clearance_for_the_ticket_lets_it_through()
     {
         As("ops").Directives.Hold("migration");

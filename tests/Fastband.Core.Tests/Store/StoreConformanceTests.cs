@@ -1,3 +1,4 @@
+using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
 using Xunit;
@@ -184,6 +185,130 @@ public abstract class StoreConformanceTests : IDisposable
         var next = reopened.OpsLog.Append(Entry(), null);
         Assert.True(next.Id > lastId, "an id must never be reused, or follow-mode cursors would skip entries");
         Assert.True(reopened.SchemaVersion >= 1);
+    }
+
+    // ---------------------------------------------------------------- messages and statuses
+
+    private static NewMessage Note(string to, string body, string from = "s1", string kind = MessageKind.Info, string? thread = null) =>
+        new(to, from, kind, thread, body);
+
+    [Fact]
+    public void Send_numbers_each_recipients_messages_from_one_without_gaps()
+    {
+        var store = Open();
+        var a1 = store.Messages.Send(Note("a", "one"));
+        var b1 = store.Messages.Send(Note("b", "for b"));
+        var a2 = store.Messages.Send(Note("A", "two", kind: MessageKind.HandoffRequest, thread: "t1")); // names ignore case
+
+        Assert.Equal(new long[] { 1, 1, 2 }, new[] { a1.Seq, b1.Seq, a2.Seq });
+        Assert.True(b1.Id > a1.Id && a2.Id > b1.Id);
+        Assert.Equal(Clock.GetUtcNow(), a1.SentAt);
+        Assert.Null(a1.AckedAt);
+        var back = store.Messages.ReadAll("a", 0);
+        Assert.Equal(new[] { "one", "two" }, back.Select(m => m.Body));
+        Assert.Equal(MessageKind.HandoffRequest, back[1].Kind);
+        Assert.Equal("t1", back[1].Thread);
+        Assert.Equal("s1", back[1].Sender);
+    }
+
+    [Fact]
+    public void Sent_times_never_go_backwards_as_seq_goes_up()
+    {
+        var store = Open();
+        var first = store.Messages.Send(Note("a", "before the step"));
+        Clock.Advance(TimeSpan.FromMinutes(-10));
+        var second = store.Messages.Send(Note("a", "after the step"));
+        Assert.True(second.SentAt >= first.SentAt);
+    }
+
+    [Fact]
+    public void ReadUnread_is_oldest_first_honours_the_limit_and_never_shows_an_acked_message()
+    {
+        var store = Open();
+        var ids = Enumerable.Range(1, 5).Select(i => store.Messages.Send(Note("a", $"m{i}")).Id).ToArray();
+        Assert.Equal(new[] { "m1", "m2" }, store.Messages.ReadUnread("a", 2).Select(m => m.Body));
+        Assert.Equal(5, store.Messages.ReadUnread("a", 0).Count);
+
+        var ack = store.Messages.Ack("a", new[] { ids[0], ids[2] }, Clock.GetUtcNow());
+        Assert.Equal(new[] { ids[0], ids[2] }, ack.Acknowledged);
+        Assert.Equal(1, ack.Cursor); // m2 is still unread, so only #1 is behind the cursor
+        Assert.Equal(new[] { "m2", "m4", "m5" }, store.Messages.ReadUnread("a", 0).Select(m => m.Body)); // the gap left by m3 skips nothing
+        Assert.Equal(5, store.Messages.ReadAll("a", 0).Count);
+        Assert.Equal(new[] { "m4", "m5" }, store.Messages.ReadAll("a", 2).Select(m => m.Body)); // the newest, oldest first
+        Assert.Equal(Clock.GetUtcNow(), store.Messages.ReadAll("a", 0)[0].AckedAt);
+    }
+
+    [Fact]
+    public void Ack_refuses_another_recipients_or_an_unknown_id_and_then_acks_nothing()
+    {
+        var store = Open();
+        var mine = store.Messages.Send(Note("a", "mine"));
+        var theirs = store.Messages.Send(Note("b", "theirs"));
+
+        var refused = store.Messages.Ack("a", new[] { mine.Id, theirs.Id, 999_999L }, Clock.GetUtcNow());
+        Assert.Equal(new[] { theirs.Id, 999_999L }, refused.Refused);
+        Assert.Empty(refused.Acknowledged);
+        Assert.Equal(2, store.Messages.ReadUnread("a", 0).Count + store.Messages.ReadUnread("b", 0).Count);
+
+        var ok = store.Messages.Ack("A", new[] { mine.Id }, Clock.GetUtcNow());
+        Assert.Equal(new[] { mine.Id }, ok.Acknowledged);
+        var twice = store.Messages.Ack("a", new[] { mine.Id }, Clock.GetUtcNow());
+        Assert.Empty(twice.Acknowledged);
+        Assert.Equal(new[] { mine.Id }, twice.AlreadyAcknowledged);
+        Assert.Equal(1, twice.Cursor);
+        Assert.Single(store.Messages.ReadUnread("b", 0));
+    }
+
+    [Fact]
+    public void TakeUnread_reads_and_acks_the_oldest_in_one_step_and_the_cursor_follows()
+    {
+        var store = Open();
+        Assert.Equal(0, store.Messages.Cursor("a"));
+        for (int i = 1; i <= 5; i++) store.Messages.Send(Note("a", $"m{i}"));
+        var first = store.Messages.TakeUnread("a", 3, Clock.GetUtcNow());
+        Assert.Equal(new long[] { 1, 2, 3 }, first.Select(m => m.Seq));
+        Assert.All(first, m => Assert.True(m.IsAcknowledged));
+        Assert.Equal(3, store.Messages.Cursor("a"));
+        var rest = store.Messages.TakeUnread("a", 0, Clock.GetUtcNow());
+        Assert.Equal(new long[] { 4, 5 }, rest.Select(m => m.Seq));
+        Assert.Empty(store.Messages.TakeUnread("a", 0, Clock.GetUtcNow()));
+        Assert.Equal(5, store.Messages.Cursor("a"));
+    }
+
+    [Fact]
+    public void Messages_and_sequence_numbers_survive_reopening()
+    {
+        using (var store = CreateStore(Clock, "msg-reopen"))
+        {
+            store.Messages.Send(Note("a", "one"));
+            store.Messages.Send(Note("a", "two"));
+        }
+        var reopened = Open("msg-reopen");
+        Assert.Equal(3, reopened.Messages.Send(Note("a", "three")).Seq);
+        Assert.Equal(3, reopened.Messages.ReadUnread("a", 0).Count);
+    }
+
+    [Fact]
+    public void Status_set_replaces_the_agents_previous_status_and_can_record_presence()
+    {
+        var store = Open();
+        store.Statuses.Set("a1", "in_progress", new[] { "src/a.cs", "src/b.cs" }, "1205", "halfway", Clock.GetUtcNow());
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        var touch = new AgentTouch("b2", "host1", 7, null);
+        store.Statuses.Set("b2", "blocked", Array.Empty<string>(), null, null, Clock.GetUtcNow(), touch);
+        Clock.Advance(TimeSpan.FromMinutes(1));
+        var replaced = store.Statuses.Set("A1", "completed", new[] { "src/a.cs" }, "1205", null, Clock.GetUtcNow());
+
+        Assert.Equal("completed", replaced.Status);
+        var list = store.Statuses.List();
+        Assert.Equal(new[] { "a1", "b2" }, list.Select(s => s.Name)); // most recently updated first, one row per agent
+        Assert.Equal(new[] { "src/a.cs" }, list[0].Files);
+        Assert.Equal("1205", list[0].TicketId);
+        Assert.Null(list[0].Note);
+        Assert.Equal(Clock.GetUtcNow(), list[0].UpdatedAt);
+        Assert.Empty(list[1].Files);
+        Assert.Equal("host1", store.Agents.Get("b2")!.Host); // presence recorded in the same write
+        Assert.Null(store.Agents.Get("a1"));
     }
 }
 
