@@ -18,6 +18,12 @@ internal static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<string?> Session = new("--session")
+    {
+        Description = "Tells two sessions of one agent apart as lock owners (default: FASTBAND_SESSION).",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Write results as JSON (camelCase, the same property names as the PowerShell objects).",
@@ -65,6 +71,7 @@ internal static class Run
         {
             ProjectPath = parse.GetValue(GlobalOptions.Project),
             Agent = parse.GetValue(GlobalOptions.Agent),
+            Session = parse.GetValue(GlobalOptions.Session),
         });
         if (writes && project.Caller.IsDefaulted)
             Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");

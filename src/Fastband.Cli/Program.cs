@@ -12,10 +12,11 @@ public static class Program
     public static int Main(string[] args)
     {
         var root = new RootCommand("Fastband: a safety net and coordination for teams of AI coding agents on one codebase.");
-        foreach (var option in new Option[] { GlobalOptions.Project, GlobalOptions.Agent, GlobalOptions.Json }) root.Options.Add(option);
+        foreach (var option in new Option[] { GlobalOptions.Project, GlobalOptions.Agent, GlobalOptions.Session, GlobalOptions.Json }) root.Options.Add(option);
         root.Subcommands.Add(OpsCommands.Build());
         root.Subcommands.Add(AgentsCommands.Build());
         root.Subcommands.Add(TicketsCommands.Build());
+        root.Subcommands.Add(LockCommands.Build());
         root.Subcommands.Add(MessagingCommands.Board());
         root.Subcommands.Add(MessagingCommands.Status());
         root.Subcommands.Add(MessagingCommands.Msg());
