@@ -12,12 +12,17 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Fastband.format.ps1xml')
     CmdletsToExport      = @(
+        'Clear-FastbandLock'
         'Complete-FastbandRebuild'
         'Confirm-FastbandMessage'
+        'Enter-FastbandLock'
+        'Exit-FastbandLock'
         'Get-FastbandAgent'
         'Get-FastbandAgentStatus'
         'Get-FastbandBoard'
         'Get-FastbandDirective'
+        'Get-FastbandLock'
+        'Get-FastbandLockConflict'
         'Get-FastbandOpsLog'
         'Get-FastbandRebuild'
         'Get-FastbandTicketConflict'
@@ -27,11 +32,15 @@
         'Register-FastbandAgent'
         'Remove-FastbandHold'
         'Request-FastbandClearance'
+        'Request-FastbandLockHandoff'
         'Send-FastbandMessage'
         'Set-FastbandHold'
         'Set-FastbandStatus'
         'Start-FastbandRebuild'
         'Test-FastbandCoordination'
+        'Test-FastbandLockToken'
+        'Unlock-FastbandLock'
+        'Update-FastbandLock'
         'Wait-FastbandClearance'
         'Write-FastbandOpsLog'
     )

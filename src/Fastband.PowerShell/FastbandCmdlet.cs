@@ -27,12 +27,18 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
     /// <summary>Cancelled when the user presses Ctrl+C (StopProcessing).</summary>
     protected CancellationToken StopToken => _stopping.Token;
 
+    /// <summary>How to open the project from this session: -Project resolved through PowerShell, $PWD, -Agent.</summary>
+    protected ProjectOptions SessionOptions()
+    {
+        string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        string? project = Project is null ? null : GetUnresolvedProviderPathFromPSPath(Project);
+        return new ProjectOptions { ProjectPath = project, Agent = CallerAgent, CurrentDirectory = cwd };
+    }
+
     protected FastbandProject OpenProject()
     {
         if (_project is not null) return _project;
-        string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        string? project = Project is null ? null : GetUnresolvedProviderPathFromPSPath(Project);
-        _project = FastbandProject.Open(new ProjectOptions { ProjectPath = project, Agent = CallerAgent, CurrentDirectory = cwd });
+        _project = FastbandProject.Open(SessionOptions());
         if (WritesAsAgent && _project.Caller.IsDefaulted)
             WriteWarning($"No agent name given, acting as '{CallerIdentity.UnknownAgent}': pass -Agent or set $env:FASTBAND_AGENT.");
         if (!WritesAsAgent && _project.CreatedStore)
@@ -50,8 +56,9 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
         {
             WriteError(ToErrorRecord(e, e.ErrorId, e.Kind));
         }
-        catch (Exception e) when (e is not PipelineStoppedException)
+        catch (Exception e) when (e is not PipelineStoppedException and not RuntimeException)
         {
+            // (RuntimeException: an error from the user's own script block passes through as it is.)
             // Anything Core did not classify (I/O, a database error) still gets a Fastband error id.
             WriteError(ToErrorRecord(e, e is IOException or UnauthorizedAccessException ? "IOFailed" : "Unexpected", FailureKind.Failed));
         }
