@@ -153,6 +153,24 @@ public static class Program
                 throw new InvalidOperationException($"entry {id} came back as '{back}' (agent {Get(back, "Agent")}, ticket {Get(back, "TicketId")}), not as written.");
             Console.WriteLine($"LoadHost: read {entries.Length} entries back; entry {id} has the same message, ticket and agent");
 
+            _step = "Locks.Acquire";
+            var locks = Get(project, "Locks")!;
+            var requestType = core.GetType("Fastband.Core.Locks.LockRequest", throwOnError: true)!;
+            var request = Activator.CreateInstance(requestType)!;
+            requestType.GetProperty("Resources")!.SetValue(request, new[] { "src/**" });
+            requestType.GetProperty("TieToCaller")!.SetValue(request, true);
+            var granted = Call(locks, "Acquire", request, CancellationToken.None)!;
+            var lease = Get(granted, "Lease") ?? throw new InvalidOperationException($"the lock was refused in an empty project: {Get(granted, "Message")}");
+            string leaseId = (string)Get(lease, "LeaseId")!;
+            long token = (long)Get(lease, "FencingToken")!;
+            _step = "Locks.Validate";
+            if (!(bool)Get(Call(locks, "Validate", leaseId, token)!, "Valid")!)
+                throw new InvalidOperationException($"lease {leaseId} was just granted, yet its token {token} does not validate.");
+            _step = "Locks.Release";
+            if (!(bool)Get(Call(locks, "Release", leaseId)!, "Released")!)
+                throw new InvalidOperationException($"lease {leaseId} could not be released.");
+            Console.WriteLine($"LoadHost: took, validated and released lock {leaseId} (token {token}) tied to pid {Get(lease, "ProcessId")}");
+
             _step = "Directives.Hold";
             var hold = Call(Get(project, "Directives")!, "Hold", "load test hold", null, null)!;
             Console.WriteLine($"LoadHost: posted hold {Get(hold, "Id")}");
