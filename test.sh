@@ -3,7 +3,7 @@
 #   1. ./build.sh: builds the solution (Release) and stages module/Fastband/
 #   2. xunit: Core (real SQLite, real processes racing), CLI end to end (real processes), module contract
 #   3. the load test: a self-contained .NET 8 host loads the staged module by path (plus its negative control)
-#   4. the README's first command on a fresh project
+#   4. the README's first command on a fresh project, and examples/demo.sh (the start-up routine)
 #   5. Pester, when pwsh is on PATH (this machine kind has none: said plainly, not hidden)
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -54,6 +54,19 @@ echo "== README: ./fastband agents status on a fresh project"
 fresh="$(mktemp -d)"
 if (cd "$fresh" && "$repo/fastband" agents status) && [ -f "$fresh/.fastband/fastband.db" ]; then pass 1; else fail 1 "./fastband agents status on a fresh project"; fi
 rm -rf "$fresh"
+
+echo "== examples/demo.sh: the start-up routine through all its paths"
+log=".build/demo.log"
+bash examples/demo.sh > "$log" 2>&1
+line="$(grep -E '^demo: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+if [ -z "$line" ]; then
+  fail 1 "examples/demo.sh produced no summary; see $log"
+else
+  pass "$(sed -E 's/demo: ([0-9]+) passed.*/\1/' <<<"$line")"
+  f="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+  [ "$f" -gt 0 ] && fail "$f" "examples/demo.sh: $f failed; see $log"
+fi
+echo "$line"
 
 echo "== Pester"
 if command -v pwsh >/dev/null; then

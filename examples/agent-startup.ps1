@@ -12,10 +12,11 @@
          started since step 1).
       3. Register-FastbandAgent: register (or refresh) this agent's session.
       4. Get-FastbandTicketConflict: stop if another active agent is on the ticket.
-      5. Write-FastbandOpsLog ticket_claimed.
-      6. Start-FastbandRebuild, run -Rebuild, Complete-FastbandRebuild (announced complete even if the
+      5. Enter-FastbandLock on the files, all or nothing (refused: Request-FastbandLockHandoff, exit 3).
+      6. Write-FastbandOpsLog ticket_claimed (steps 6 to 8 run while holding the lock).
+      7. Start-FastbandRebuild, run -Rebuild, Complete-FastbandRebuild (announced complete even if the
          rebuild fails, so that it does not block everyone else until the rebuild timeout).
-      7. Write-FastbandOpsLog ticket_completed.
+      8. Write-FastbandOpsLog ticket_completed; then Exit-FastbandLock, however steps 6 to 8 ended.
 
     Progress goes to the host; the ops log entries the script writes go to the pipeline.
 
@@ -160,25 +161,43 @@ if ($conflict.HasConflict) {
 }
 Write-Step $conflict.Recommendation
 
-# --- 5. claim the ticket -------------------------------------------------------------------------------
-Write-FastbandOpsLog @me -EventType ticket_claimed -TicketId $TicketId -Message "Starting work on ticket #$TicketId"
-
-# --- 6. rebuild, announced -----------------------------------------------------------------------------
-Start-FastbandRebuild @me -Container $Container -TicketId $TicketId -File $File
-$rebuildFailure = $null
+# --- 5. lock the files, all or nothing ----------------------------------------------------------------
+# The handle's lease is tied to this pwsh process and renews itself while it runs; it is released below
+# however the routine ends (and if pwsh dies, the next agent gets the files at once).
 try {
-    & $Rebuild | Out-Host
+    $lock = Enter-FastbandLock @me -Path $File -Wait $(if ($NoWait) { '0s' } else { $WaitTimeout }) -Reason "ticket #$TicketId" -ErrorAction Stop
 }
 catch {
-    $rebuildFailure = $_
+    Write-Step "LOCKED by another agent ($($_.Exception.Message)): asking for a handoff, stopping without claiming ticket #$TicketId."
+    $held = Get-FastbandLockConflict @me -Path $File | Where-Object { -not $_.Queued } | Select-Object -ExpandProperty Requested -Unique
+    foreach ($path in $held) { $null = Request-FastbandLockHandoff @me -Path $path -Message "needed for ticket #$TicketId" }
+    exit 3
 }
-Complete-FastbandRebuild @me -Container $Container -TicketId $TicketId -File $File
-if ($rebuildFailure) {
-    Write-Step "the rebuild failed ($rebuildFailure): ticket #$TicketId stays claimed."
-    exit 1
-}
+Write-Step "locked $($lock.Resources -join ', ') (lease $($lock.LeaseId), token $($lock.FencingToken))."
+try {
+    # --- 6. claim the ticket ---------------------------------------------------------------------------
+    Write-FastbandOpsLog @me -EventType ticket_claimed -TicketId $TicketId -Message "Starting work on ticket #$TicketId"
 
-# --- 7. complete the ticket ----------------------------------------------------------------------------
-Write-FastbandOpsLog @me -EventType ticket_completed -TicketId $TicketId -Message "Completed ticket #$TicketId"
+    # --- 7. rebuild, announced -------------------------------------------------------------------------
+    Start-FastbandRebuild @me -Container $Container -TicketId $TicketId -File $File
+    $rebuildFailure = $null
+    try {
+        & $Rebuild | Out-Host
+    }
+    catch {
+        $rebuildFailure = $_
+    }
+    Complete-FastbandRebuild @me -Container $Container -TicketId $TicketId -File $File
+    if ($rebuildFailure) {
+        Write-Step "the rebuild failed ($rebuildFailure): ticket #$TicketId stays claimed."
+        exit 1
+    }
+
+    # --- 8. complete the ticket ------------------------------------------------------------------------
+    Write-FastbandOpsLog @me -EventType ticket_completed -TicketId $TicketId -Message "Completed ticket #$TicketId"
+}
+finally {
+    $null = $lock | Exit-FastbandLock
+}
 Write-Step 'done.'
 exit 0

@@ -6,9 +6,10 @@
 #   2. check the rebuilds in progress
 #   3. register my agent session
 #   4. is another agent on this ticket? (exit 3 = yes) -> stop
-#   5. claim the ticket (ticket_claimed)
-#   6. announce a rebuild (requested), rebuild, announce it complete
-#   7. complete the ticket (ticket_completed)
+#   5. lock the files it changes, all or nothing (released on exit; refused: ask for a handoff, stop)
+#   6. claim the ticket (ticket_claimed)
+#   7. announce a rebuild (requested), rebuild, announce it complete
+#   8. complete the ticket (ticket_completed)
 #
 # Usage: agent-startup.sh [options] TICKET [AGENT]
 #   AGENT             your agent name; default: $FASTBAND_AGENT
@@ -79,6 +80,8 @@ json_lines() {
       others-rebuilding) jq -r --arg me "$agent" '.[] | select(.inProgress and ((.requestedBy | ascii_downcase) != ($me | ascii_downcase))) | "\(.container) (ticket #\(.ticketId // "-"), by \(.requestedBy) since \(.requestedAt))"' ;;
       conflicting-agents) jq -r '.conflictingAgents | join(", ")' ;;
       id) jq -r '.id' ;;
+      lease-id) jq -r '.lease.leaseId // empty' ;;
+      conflict-paths) jq -r '[.conflicts[] | select(.queued | not) | .requested] | unique | .[]' ;;
       reason) jq -r '.reason' ;;
     esac
   else
@@ -92,6 +95,11 @@ if query == "others-rebuilding":
             print("%s (ticket #%s, by %s since %s)" % (r["container"], r["ticketId"] or "-", r["requestedBy"], r["requestedAt"]))
 elif query == "conflicting-agents":
     print(", ".join(data["conflictingAgents"]))
+elif query == "lease-id":
+    print((data.get("lease") or {}).get("leaseId", ""))
+elif query == "conflict-paths":
+    for path in sorted({c["requested"] for c in data["conflicts"] if not c["queued"]}):
+        print(path)
 else:
     print(data[query])
 ' "$query" "$agent"
@@ -158,11 +166,29 @@ case "$rc" in
   *) say "fastband tickets conflicts failed (exit $rc)"; exit "$rc" ;;
 esac
 
-# --- 5. claim the ticket -----------------------------------------------------------------------------
+# --- 5. lock the files, all or nothing -----------------------------------------------------------------
+# Tied to this shell (--owner-pid $$): if the script dies, the next agent gets the files at once instead
+# of waiting out the TTL. Released on the way out, however the script ends.
+IFS=',' read -r -a file_list <<< "$files"
+rc=0
+lock_json="$(fb --json lock acquire "${file_list[@]}" --owner-pid $$ --wait "${wait_for:-0s}" --reason "ticket #$ticket")" || rc=$?
+case "$rc" in
+  0) lease_id="$(json_lines lease-id <<< "$lock_json")"
+     say "locked ${file_list[*]} (lease $lease_id)."
+     trap 'fb lock release --lease "$lease_id" >/dev/null || true' EXIT ;;
+  3) say "LOCKED by another agent: asking the holders for a handoff, then stopping without claiming ticket #$ticket."
+     while IFS= read -r path; do
+       [ -n "$path" ] && fb lock request-handoff "$path" --message "needed for ticket #$ticket"
+     done < <(json_lines conflict-paths <<< "$lock_json")
+     exit 3 ;;
+  *) say "fastband lock acquire failed (exit $rc)"; exit "$rc" ;;
+esac
+
+# --- 6. claim the ticket -----------------------------------------------------------------------------
 claim_id="$(fb --json ops write --type ticket_claimed --ticket "$ticket" --message "Starting work on ticket #$ticket" | json_lines id)"
 say "claimed ticket #$ticket (entry $claim_id)."
 
-# --- 6. rebuild, announced -----------------------------------------------------------------------------
+# --- 7. rebuild, announced -----------------------------------------------------------------------------
 fb ops rebuild --container "$container" --ticket "$ticket" --files "$files" --status requested
 rc=0
 bash -c "$rebuild_cmd" || rc=$?
@@ -174,6 +200,6 @@ if [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 
-# --- 7. complete the ticket ----------------------------------------------------------------------------
+# --- 8. complete the ticket ----------------------------------------------------------------------------
 fb ops write --type ticket_completed --ticket "$ticket" --message "Completed ticket #$ticket"
 say "done."

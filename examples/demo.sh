@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs examples/agent-startup.sh against a throw-away project through every path it has, and checks its
 # exit codes: the happy path, another agent on the ticket, a hold with --no-wait, a hold that outlasts
-# --wait, a hold lifted while waiting, and another agent's rebuild that completes while waiting.
+# --wait, a hold lifted while waiting, another agent's rebuild that completes while waiting, and a file
+# locked by another agent (the routine asks for a handoff and stops); no run may leave a lock behind.
 #
 # Usage: examples/demo.sh            (prints "demo: N passed, N failed"; exits 1 if any check failed)
 #        KEEP=1 examples/demo.sh     (keeps the project folder and says where it is)
@@ -58,6 +59,20 @@ ops --agent MCP_Agent2 ops rebuild --container api --ticket 1206 --status reques
 background+=("$!")
 expect 0 "MCP_Agent2's rebuild completes after 3s while MCP_Agent3 waits" -- "$startup" --project "$project" --wait 60s --container worker 1208 MCP_Agent3
 wait
+
+held="$(ops --agent MCP_Agent4 --json lock acquire static/css/main.css --ttl 10m | python3 -c 'import json,sys; print(json.load(sys.stdin)["lease"]["leaseId"])')"
+expect 3 "MCP_Agent4 holds main.css: MCP_Agent1 stops and asks for a handoff" -- "$startup" --project "$project" --no-wait 1209 MCP_Agent1
+if ops --agent MCP_Agent4 msg read | grep -q handoff_request; then
+  echo "    MCP_Agent4 found the handoff request in its inbox"; passed=$((passed + 1))
+else
+  echo "--- FAILED: no handoff request reached MCP_Agent4"; failed=$((failed + 1))
+fi
+ops --agent MCP_Agent4 lock release --lease "$held" >/dev/null
+if ops lock list | grep -q "No locks held"; then
+  echo "    no lock is left behind by any run"; passed=$((passed + 1))
+else
+  echo "--- FAILED: locks left behind:"; ops lock list; failed=$((failed + 1))
+fi
 
 echo "=== the log"
 ops ops read --limit 0 | sed 's/^/    /'
