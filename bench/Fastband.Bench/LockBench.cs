@@ -283,6 +283,26 @@ public static class LockBench
     {
         int workers = context.Options.Int("lock-workers", 8);
         double seconds = context.Options.Double("lock-seconds", 10);
+        int[] sweep = context.Options.Ints("lock-sweep", new[] { 1, 2, 4 }).Where(n => n > 0 && n != workers).ToArray();
+        double sweepSeconds = context.Options.Double("lock-sweep-seconds", 5);
+        var rows = new List<string>();
+        foreach (int n in sweep) ContendOnce(context, report, n, sweepSeconds, main: false, rows);
+        string body = ContendOnce(context, report, workers, seconds, main: true, rows);
+        if (sweep.Length > 0)
+        {
+            body = body.TrimEnd() + "\n\n" + Inv($"""
+                The same with other numbers of processes ({string.Join(", ", sweep)}: {sweepSeconds:0.#} s each, run first; the same checks):
+
+                | processes | seconds | grants | grants/s | per-process grants | max / min | CV | acquire call: median of the workers' medians | overlapping sections | tokens increasing |
+                | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |
+                {string.Join("\n", rows)}
+                """);
+        }
+        report.Section($"{workers} processes contending for one lock", body);
+    }
+
+    private static string ContendOnce(BenchContext context, Report report, int workers, double seconds, bool main, List<string> rows)
+    {
         string shared = context.NewDirectory("lock-contend");
         string marks = Path.Combine(shared, "marks.txt");
         using (FastbandProject.Open(new ProjectOptions { ProjectPath = shared, Agent = "bench-setup" })) { }
@@ -381,13 +401,16 @@ public static class LockBench
         string maxOverMin = minGrants > 0 ? Fmt.Ratio((double)maxGrants / minGrants) : "∞";
         bool exclusive = violations.Count == 0 && sections == totalGrants && lines.Length % 2 == 0;
 
-        if (!exclusive) report.Fail($"lock-contend: mutual exclusion violated or marks incomplete ({sections} sections for {totalGrants} grants): {string.Join("; ", violations)}");
+        if (!exclusive) report.Fail($"lock-contend ({workers} processes): mutual exclusion violated or marks incomplete ({sections} sections for {totalGrants} grants): {string.Join("; ", violations)}");
         if (!tokensIncrease) report.Fail("lock-contend: fencing tokens did not increase from one critical section to the next");
         if (!overlapped) report.Fail("lock-contend: the workers' windows did not overlap: the run proves nothing about contention");
-        if (errors > 0 || refused > 0) report.Fail($"lock-contend: {refused} acquires refused after waiting, {errors} errors: {results.Select(r => r.FirstError).FirstOrDefault(e => e is not null)}");
-        if (grantsInHistory != totalGrants) report.Fail($"lock-contend: the lock history shows {grantsInHistory} grants, the workers counted {totalGrants}");
-        if (leftHeld != 0) report.Fail($"lock-contend: {leftHeld} leases left held after the run");
-        context.Log(Inv($"lock-contend: {Fmt.N(totalGrants)} grants in {Fmt.Ms(windowMs)} = {Fmt.Rate(rate)}; per worker {string.Join(", ", results.Select(r => r.Grants))}; max/min {maxOverMin}, CV {cv:0.000}; exclusive {exclusive}, overlapped {overlapped}"));
+        if (errors > 0 || refused > 0) report.Fail($"lock-contend ({workers} processes): {refused} acquires refused after waiting, {errors} errors: {results.Select(r => r.FirstError).FirstOrDefault(e => e is not null)}");
+        if (grantsInHistory != totalGrants) report.Fail($"lock-contend ({workers} processes): the lock history shows {grantsInHistory} grants, the workers counted {totalGrants}");
+        if (leftHeld != 0) report.Fail($"lock-contend ({workers} processes): {leftHeld} leases left held after the run");
+        context.Log(Inv($"lock-contend ({workers}): {Fmt.N(totalGrants)} grants in {Fmt.Ms(windowMs)} = {Fmt.Rate(rate)}; per worker {string.Join(", ", results.Select(r => r.Grants))}; max/min {maxOverMin}, CV {cv:0.000}; exclusive {exclusive}, overlapped {overlapped}"));
+        double medianOfMedians = new Samples(results.Select(r => r.AcquireMedianMs)).Median;
+        rows.Add(Inv($"| {workers} | {seconds:0.#} | {Fmt.N(totalGrants)} | {Fmt.Rate(rate)} | {string.Join(", ", results.Select(r => r.Grants))} | {maxOverMin} | {cv:0.000} | {Fmt.Ms(medianOfMedians)} | {violations.Count} | {(tokensIncrease ? "yes" : "**no**")} |"));
+        if (!main) return "";
 
         report.Row(new SummaryRow($"{workers} processes contending for one lock: grants/s; per-process max/min, CV",
             Inv($"{Fmt.Rate(rate)}; {maxOverMin}, CV {cv:0.00}"), "", "", "", null));
@@ -402,7 +425,8 @@ public static class LockBench
             reports ready and waits for "go" on stdin, which the parent sends to all at once. Then, for {seconds:0.#} s of
             its own clock, it loops: `Acquire(new LockRequest {"{"} Resources = ["{SharedResource}"], Wait = 60 s, Ttl = 5 min {"}"})`
             (exclusive; the service queues waiters first come, first served and polls every 5 to 50 ms), then the critical
-            section (append `enter K token` and `exit K token` to a marks file, one `O_APPEND` write each), then `Release`.
+            section (append `enter K token`, then `exit K token`, to a marks file: each mark opens the file, seeks to its end
+            and writes, so an intruder would overwrite or split a pair), then `Release`.
             Window = first start to last end across workers; grants/s = all grants / window. Afterwards the parent checks
             that the marks alternate enter/exit of the same worker and grant with no interleaving, that there is one
             critical section per grant, that the fencing tokens increase from section to section, that the lock history
@@ -410,7 +434,7 @@ public static class LockBench
 
             | total grants | window | grants/s | per-process grants (worker 0..{workers - 1}) | max / min | coefficient of variation | acquire call (wait included), all workers: median of medians / max p95 / max |
             | ---: | ---: | ---: | --- | ---: | ---: | ---: |
-            | {Fmt.N(totalGrants)} | {Fmt.Ms(windowMs)} | {Fmt.Rate(rate)} | {string.Join(", ", results.Select(r => r.Grants))} | {maxOverMin} ({maxGrants} / {minGrants}) | {cv:0.000} | {Fmt.Ms(new Samples(results.Select(r => r.AcquireMedianMs)).Median)} / {Fmt.Ms(results.Max(r => r.AcquireP95Ms))} / {Fmt.Ms(results.Max(r => r.AcquireMaxMs))} |
+            | {Fmt.N(totalGrants)} | {Fmt.Ms(windowMs)} | {Fmt.Rate(rate)} | {string.Join(", ", results.Select(r => r.Grants))} | {maxOverMin} ({maxGrants} / {minGrants}) | {cv:0.000} | {Fmt.Ms(medianOfMedians)} / {Fmt.Ms(results.Max(r => r.AcquireP95Ms))} / {Fmt.Ms(results.Max(r => r.AcquireMaxMs))} |
 
             | check | result |
             | --- | --- |
@@ -421,7 +445,7 @@ public static class LockBench
             | leases left after the run | {leftHeld} |
             | max(start) < min(end) | {(overlapped ? "yes" : "**no**")} ({(maxStart - firstStart) / (double)TimeSpan.TicksPerMillisecond:0} ms < {(minEnd - firstStart) / (double)TimeSpan.TicksPerMillisecond:0} ms) |
             """));
-        report.Section($"{workers} processes contending for one lock", body.ToString());
+        return body.ToString();
     }
 
     private static string? ReadLine(Process p, TimeSpan timeout)

@@ -17,10 +17,10 @@ public static class Program
           query      'since 1h' over 1M entries spread over 30 days, ours and baseline
           multiproc  8 processes appending at once into one project, ours and baseline; checks nothing is lost
           cli        wall time of one 'fastband ops write' process, direct and through the ./fastband wrapper
-          locks      lock-inproc, lock-cli and lock-contend below (about 40 s)
+          locks      lock-inproc, lock-cli and lock-contend below (about 1 minute)
           lock-inproc   in-process Acquire + Release pairs, uncontended (target: median pair <= 1 ms)
           lock-cli      one 'fastband lock acquire' + 'lock release' pair of processes against util-linux flock
-          lock-contend  8 processes contending for one lock: grants/s, fairness, mutual exclusion
+          lock-contend  8 processes contending for one lock (and 1, 2, 4 first): grants/s, fairness, mutual exclusion
           worker     (internal) one appending process of multiproc
           lockworker (internal) one contending process of lock-contend
 
@@ -47,6 +47,8 @@ public static class Program
           --flock PATH           lock-cli: the flock executable (default flock from PATH)
           --lock-workers N       lock-contend: processes (default 8)
           --lock-seconds S       lock-contend: how long each process loops (default 10)
+          --lock-sweep 1,2,4     lock-contend: also run with these numbers of processes first (default 1,2,4; 0: none)
+          --lock-sweep-seconds S lock-contend: how long each sweep process loops (default 5)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
