@@ -12,12 +12,17 @@ public static class Program
         usage: Fastband.Bench <command> [options]
 
         commands
-          all        every measurement below, then one summary table (about 1.5 minutes on 2 quiet cores)
+          all        every measurement below, then one summary table (about 2 minutes on 2 quiet cores)
           append     appends/s with 0, 10k and 100k entries already present, ours and baseline
           query      'since 1h' over 1M entries spread over 30 days, ours and baseline
           multiproc  8 processes appending at once into one project, ours and baseline; checks nothing is lost
           cli        wall time of one 'fastband ops write' process, direct and through the ./fastband wrapper
+          locks      lock-inproc, lock-cli and lock-contend below (about 1 minute)
+          lock-inproc   in-process Acquire + Release pairs, uncontended (target: median pair <= 1 ms)
+          lock-cli      one 'fastband lock acquire' + 'lock release' pair of processes against util-linux flock
+          lock-contend  8 processes contending for one lock (and 1, 2, 4 first): grants/s, fairness, mutual exclusion
           worker     (internal) one appending process of multiproc
+          lockworker (internal) one contending process of lock-contend
 
         options
           --work DIR             where the throw-away projects go (default: a new folder under the temp folder)
@@ -35,7 +40,15 @@ public static class Program
           --ours-count N         multiproc: appends per process for ours (default 500)
           --baseline-count N     multiproc: appends per process for the baseline (default 500)
           --no-control           multiproc: skip the negative control (baseline without its lock)
-          --cli PATH             cli: the published fastband executable (default <repo>/.build/cli/fastband)
+          --cli PATH             cli, lock-cli: the published fastband executable (default <repo>/.build/cli/fastband)
+          --lock-pairs N         lock-inproc: timed pairs per variant (default 2000)
+          --lock-others N        lock-inproc: other agents' leases held in the busy variant (default 100)
+          --lock-runs N          lock-cli: rounds (default 30)
+          --flock PATH           lock-cli: the flock executable (default flock from PATH)
+          --lock-workers N       lock-contend: processes (default 8)
+          --lock-seconds S       lock-contend: how long each process loops (default 10)
+          --lock-sweep 1,2,4     lock-contend: also run with these numbers of processes first (default 1,2,4; 0: none)
+          --lock-sweep-seconds S lock-contend: how long each sweep process loops (default 5)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
@@ -53,6 +66,7 @@ public static class Program
         var options = Options.Parse(args.Skip(1));
         string command = args[0];
         if (command == "worker") return MultiProcessBench.Worker(options);
+        if (command == "lockworker") return LockBench.Worker(options);
 
         using var context = BenchContext.Create(options);
         var report = new Report(context);
@@ -62,8 +76,12 @@ public static class Program
             ("query", QueryBench.Run),
             ("multiproc", MultiProcessBench.Run),
             ("cli", CliBench.Run),
+            ("lock-inproc", LockBench.InProcess),
+            ("lock-cli", LockBench.CliVsFlock),
+            ("lock-contend", LockBench.Contention),
         };
-        var selected = benches.Where(b => command == "all" || b.Name == command).ToArray();
+        var selected = benches.Where(b => command == "all" || b.Name == command
+                                          || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();
         if (selected.Length == 0)
         {
             Console.Error.WriteLine($"Fastband.Bench: unknown command '{command}'.");

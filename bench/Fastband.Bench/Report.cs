@@ -85,7 +85,7 @@ public sealed class Report
         if (summary || _rows.Count > 0)
         {
             md.AppendLine("## Summary").AppendLine();
-            md.AppendLine("| measurement | Fastband (SQLite, durable) | baseline (JSON rewrite, no fsync) | ratio | target | met |");
+            md.AppendLine("| measurement | Fastband (SQLite, durable) | baseline (ops log: JSON rewrite, no fsync; locks: flock) | ratio | target | met |");
             md.AppendLine("| --- | ---: | ---: | ---: | --- | --- |");
             foreach (var r in _rows)
                 md.AppendLine($"| {r.Measurement} | {r.Ours} | {r.Baseline} | {r.Ratio} | {r.Target} | {(r.Met is null ? "" : r.Met.Value ? "yes" : "**no**")} |");
