@@ -8,6 +8,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $repoRoot = Import-FastbandTestModule
+    $manifest = Get-FastbandTestManifest
     $savedEnvironment = Clear-FastbandEnvironment
 
     # The pwsh running these tests, else the one on PATH.

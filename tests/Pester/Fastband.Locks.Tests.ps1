@@ -17,7 +17,7 @@ BeforeAll {
     $savedEnvironment = Clear-FastbandEnvironment
 
     # The manifest that Import-FastbandTestModule imported, for background jobs and child processes to import.
-    $moduleManifest = if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
+    $moduleManifest = Get-FastbandTestManifest
 
     # The pwsh running these tests, else the one on PATH (for the holder process that gets killed).
     $pwsh = [Environment]::ProcessPath

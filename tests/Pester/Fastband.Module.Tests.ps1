@@ -17,7 +17,7 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $repoRoot = Import-FastbandTestModule
-    $manifestPath = if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
+    $manifestPath = Get-FastbandTestManifest
     $manifestData = Import-PowerShellDataFile -LiteralPath $manifestPath
     $module = Get-Module -Name Fastband | Select-Object -First 1
     $savedEnvironment = Clear-FastbandEnvironment

@@ -10,6 +10,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $repoRoot = Import-FastbandTestModule
+    $manifest = Get-FastbandTestManifest
     $savedEnvironment = Clear-FastbandEnvironment
 
     # A new, empty project folder for one test.

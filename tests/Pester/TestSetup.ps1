@@ -1,9 +1,16 @@
 # Shared set-up for the Pester files; dot-source it inside BeforeAll.
 
-# Imports the staged module (./build.sh makes it) and returns the repository root.
+# The staged module's manifest (./build.sh makes it), or $env:FASTBAND_MODULE_MANIFEST. Background jobs and
+# child pwsh processes import it by this path.
+function Get-FastbandTestManifest {
+    $repoRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
+    if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
+}
+
+# Imports the staged module and returns the repository root.
 function Import-FastbandTestModule {
     $repoRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))
-    $manifest = if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
+    $manifest = Get-FastbandTestManifest
     if (-not (Test-Path -LiteralPath $manifest)) {
         throw "The staged module is missing at '$manifest': run ./build.sh first."
     }
