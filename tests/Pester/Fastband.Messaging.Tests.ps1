@@ -12,12 +12,6 @@ BeforeAll {
     $repoRoot = Import-FastbandTestModule
     $savedEnvironment = Clear-FastbandEnvironment
 
-    # A new, empty project folder for one test.
-    function New-TestProject {
-        $path = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        $null = New-Item -ItemType Directory -Path $path
-        $path
-    }
 }
 
 AfterAll {

@@ -13,30 +13,12 @@ BeforeAll {
     $manifest = Get-FastbandTestManifest
     $savedEnvironment = Clear-FastbandEnvironment
 
-    # A new, empty project folder for one test.
-    function New-TestProject {
-        $path = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        $null = New-Item -ItemType Directory -Path $path
-        $path
-    }
-
     # May this agent work (on this ticket) now?
     function Test-Allowed {
         param([string] $Project, [string] $Agent, [string] $TicketId)
         $arguments = @{ Project = $Project; Agent = $Agent }
         if ($TicketId) { $arguments.TicketId = $TicketId }
         (Test-FastbandCoordination @arguments).Allowed
-    }
-
-    # A thread job where the ThreadJob module is there (it ships with PowerShell 7), else a process job.
-    function Start-BackgroundJob {
-        param([Parameter(Mandatory)] [scriptblock] $ScriptBlock, [object[]] $ArgumentList = @())
-        if (Get-Command Start-ThreadJob -ErrorAction SilentlyContinue) {
-            Start-ThreadJob -ScriptBlock $ScriptBlock -ArgumentList $ArgumentList
-        }
-        else {
-            Start-Job -ScriptBlock $ScriptBlock -ArgumentList $ArgumentList
-        }
     }
 
     # Polls a running job until it has produced at least $Count objects (kept in the job), or the timeout.

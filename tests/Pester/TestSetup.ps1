@@ -34,3 +34,21 @@ function Restore-FastbandEnvironment([hashtable] $Saved) {
         [Environment]::SetEnvironmentVariable($name, $Saved[$name])
     }
 }
+
+# A new, empty project folder for one test (under Pester's TestDrive).
+function New-TestProject {
+    $path = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $path
+    $path
+}
+
+# A thread job where the ThreadJob module is there (it ships with PowerShell 7), else a process job.
+function Start-BackgroundJob {
+    param([Parameter(Mandatory)] [scriptblock] $ScriptBlock, [object[]] $ArgumentList = @())
+    if (Get-Command Start-ThreadJob -ErrorAction SilentlyContinue) {
+        Start-ThreadJob -ScriptBlock $ScriptBlock -ArgumentList $ArgumentList
+    }
+    else {
+        Start-Job -ScriptBlock $ScriptBlock -ArgumentList $ArgumentList
+    }
+}
