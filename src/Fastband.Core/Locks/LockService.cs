@@ -106,25 +106,27 @@ public sealed class LockService : Board.ILockBoardSource
         var reclaimed = new List<ReclaimedLease>();
         long? ticket = null;
         var lastHeartbeat = DateTimeOffset.MinValue;
-        var poll = TimeSpan.FromMilliseconds(5);
         try
         {
             while (true)
             {
                 var now = _clock.GetUtcNow();
                 bool mayWait = now < deadline && !cancellation.IsCancellationRequested;
-                // Between heartbeats a waiter only reads; it writes when a grant looks possible.
-                if (ticket is not null && mayWait && now - lastHeartbeat < Heartbeat && LooksBlocked(resources, mode, ticket.Value, now))
+                // Between heartbeats a waiter only reads; it writes when a grant looks possible. Only the
+                // first waiter in line can be granted next, so it looks often and the others rarely.
+                if (ticket is not null && mayWait && now - lastHeartbeat < Heartbeat)
                 {
-                    Sleep(poll, deadline - now, cancellation);
-                    poll = TimeSpan.FromMilliseconds(Math.Min(poll.TotalMilliseconds * 2, 50));
-                    continue;
+                    var (blocked, first) = Peek(resources, mode, ticket.Value, now);
+                    if (blocked)
+                    {
+                        Sleep(first ? FirstInLinePoll : BackOfLinePoll, deadline - now, cancellation);
+                        continue;
+                    }
                 }
                 var step = _store.Locks.Write(tx =>
                 {
-                    reclaimed.AddRange(ReclaimStale(tx, now));
+                    var leases = ReclaimStale(tx, tx.Leases(), now, reclaimed);
                     DropStaleWaiters(tx, now, ticket);
-                    var leases = tx.Leases();
                     var mine = leases.FirstOrDefault(l => IsMine(l.Agent, l.Session) && Covers(l, resources, mode));
                     if (mine is not null)
                     {
@@ -161,7 +163,7 @@ public sealed class LockService : Board.ILockBoardSource
                 if (step.Queued)
                 {
                     lastHeartbeat = now;
-                    Sleep(poll, deadline - now, cancellation);
+                    Sleep(FirstInLinePoll, deadline - now, cancellation);
                     continue;
                 }
                 ticket = null;
@@ -191,10 +193,15 @@ public sealed class LockService : Board.ILockBoardSource
         cancellation.WaitHandle.WaitOne(span);
     }
 
-    /// <summary>A read-only look: would the grant still be refused (live conflicting holders, or earlier waiters)?</summary>
-    private bool LooksBlocked(IReadOnlyList<string> resources, string mode, long ticket, DateTimeOffset now) =>
-        Conflicts(_store.Locks.Leases(), resources, mode, now).Count > 0
-        || QueuedAhead(_store.Locks.Waiters().Where(w => now - w.SeenAt < WaiterStaleAfter).ToList(), resources, mode, ticket).Any();
+    private static readonly TimeSpan FirstInLinePoll = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan BackOfLinePoll = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>A read-only look: would the grant still be refused, and is this waiter first in line?</summary>
+    private (bool Blocked, bool FirstInLine) Peek(IReadOnlyList<string> resources, string mode, long ticket, DateTimeOffset now)
+    {
+        bool ahead = QueuedAhead(_store.Locks.Waiters().Where(w => now - w.SeenAt < WaiterStaleAfter).ToList(), resources, mode, ticket).Any();
+        return (ahead || Conflicts(_store.Locks.Leases(), resources, mode, now).Count > 0, !ahead);
+    }
 
     private Lease Grant(ILockTransaction tx, IReadOnlyList<string> resources, string mode, TimeSpan ttl, int? pid, DateTimeOffset? started, string? reason, DateTimeOffset now)
     {
@@ -263,17 +270,22 @@ public sealed class LockService : Board.ILockBoardSource
         return null;
     }
 
-    private static List<ReclaimedLease> ReclaimStale(ILockTransaction tx, DateTimeOffset now)
+    /// <summary>Deletes the stale leases among <paramref name="leases"/> (recording each) and returns the live ones.</summary>
+    private static List<Lease> ReclaimStale(ILockTransaction tx, IReadOnlyList<Lease> leases, DateTimeOffset now, List<ReclaimedLease> reclaimed)
     {
-        var reclaimed = new List<ReclaimedLease>();
-        foreach (var lease in tx.Leases())
+        var live = new List<Lease>(leases.Count);
+        foreach (var lease in leases)
         {
-            if (StaleReason(lease, now) is not { } why) continue;
+            if (StaleReason(lease, now) is not { } why)
+            {
+                live.Add(lease);
+                continue;
+            }
             tx.DeleteLease(lease.LeaseId);
             tx.Record(new LockEvent { At = now, Action = "reclaimed", LeaseId = lease.LeaseId, Agent = lease.Agent, Resources = lease.Resources, FencingToken = lease.FencingToken, Detail = why });
             reclaimed.Add(new ReclaimedLease { Lease = lease, Why = why });
         }
-        return reclaimed;
+        return live;
     }
 
     private static void DropStaleWaiters(ILockTransaction tx, DateTimeOffset now, long? keep)
@@ -294,7 +306,7 @@ public sealed class LockService : Board.ILockBoardSource
         var now = _clock.GetUtcNow();
         var renewed = _store.Locks.Write(tx =>
         {
-            var lease = tx.Leases().FirstOrDefault(l => l.LeaseId == leaseId);
+            var lease = tx.Lease(leaseId);
             if (lease is null || StaleReason(lease, now) is not null) return null;
             var expires = now + (ttl ?? lease.ExpiresAt - lease.RenewedAt);
             tx.SetExpiry(leaseId, now, expires);
@@ -331,7 +343,7 @@ public sealed class LockService : Board.ILockBoardSource
         var now = _clock.GetUtcNow();
         var released = _store.Locks.Write(tx =>
         {
-            var lease = tx.Leases().FirstOrDefault(l => l.LeaseId == leaseId);
+            var lease = tx.Lease(leaseId);
             if (lease is null) return null;
             tx.DeleteLease(leaseId);
             tx.Record(new LockEvent { At = now, Action = "released", LeaseId = leaseId, Agent = lease.Agent, Resources = lease.Resources, FencingToken = lease.FencingToken, Detail = $"by {_caller.Agent}" });
@@ -382,8 +394,7 @@ public sealed class LockService : Board.ILockBoardSource
         var now = _clock.GetUtcNow();
         var (broken, token) = _store.Locks.Write(tx =>
         {
-            ReclaimStale(tx, now);
-            var victims = tx.Leases().Where(l => !IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToList();
+            var victims = ReclaimStale(tx, tx.Leases(), now, new List<ReclaimedLease>()).Where(l => !IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToList();
             long newToken = 0;
             foreach (var lease in victims)
             {
@@ -474,9 +485,10 @@ public sealed class LockService : Board.ILockBoardSource
         var now = _clock.GetUtcNow();
         return _store.Locks.Write(tx =>
         {
-            var reclaimed = ReclaimStale(tx, now);
+            var reclaimed = new List<ReclaimedLease>();
+            ReclaimStale(tx, tx.Leases(), now, reclaimed);
             DropStaleWaiters(tx, now, null);
-            return reclaimed;
+            return (IReadOnlyList<ReclaimedLease>)reclaimed;
         });
     }
 

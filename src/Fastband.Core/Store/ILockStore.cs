@@ -29,6 +29,9 @@ public interface ILockStore
 public interface ILockTransaction
 {
     IReadOnlyList<Lease> Leases();
+
+    /// <summary>One lease by id, or null: cheaper than <see cref="Leases"/> when many are held.</summary>
+    Lease? Lease(string leaseId);
     IReadOnlyList<LockWaiter> Waiters();
 
     /// <summary>The next fencing token: strictly greater than every token issued before, for any resource.</summary>

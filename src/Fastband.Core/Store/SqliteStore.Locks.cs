@@ -67,10 +67,12 @@ public sealed partial class SqliteStore : ILockStore
 
     private static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
 
-    private List<Lease> ReadLeases()
+    private List<Lease> ReadLeases(string? onlyLeaseId = null)
     {
         var resources = new Dictionary<string, List<string>>();
-        using (var cmd = Command("SELECT lease_id, resource FROM lease_resources ORDER BY lease_id, resource;"))
+        string filter = onlyLeaseId is null ? "" : " WHERE lease_id = $id";
+        var idParameter = onlyLeaseId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("$id", onlyLeaseId) };
+        using (var cmd = Command($"SELECT lease_id, resource FROM lease_resources{filter} ORDER BY lease_id, resource;", idParameter))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -82,7 +84,7 @@ public sealed partial class SqliteStore : ILockStore
         var leases = new List<Lease>();
         using (var cmd = Command(
                    "SELECT lease_id, agent, session, mode, fencing_token, host, pid, pid_started_us, reason, acquired_us, expires_us, renewed_us " +
-                   "FROM leases ORDER BY acquired_us, lease_id;"))
+                   $"FROM leases{filter} ORDER BY acquired_us, lease_id;", idParameter))
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -134,6 +136,8 @@ public sealed partial class SqliteStore : ILockStore
         public LockTransaction(SqliteStore store) => _s = store;
 
         public IReadOnlyList<Lease> Leases() => _s.ReadLeases();
+
+        public Lease? Lease(string leaseId) => _s.ReadLeases(leaseId).FirstOrDefault();
 
         public IReadOnlyList<LockWaiter> Waiters() => _s.ReadWaiters();
 
