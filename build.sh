@@ -19,6 +19,7 @@ managed=(
   SQLitePCLRaw.core.dll
   SQLitePCLRaw.batteries_v2.dll
   SQLitePCLRaw.provider.e_sqlite3.dll
+  YamlDotNet.dll
 )
 rids=(linux-x64 linux-arm64 linux-musl-x64 osx-x64 osx-arm64 win-x64 win-arm64)
 

@@ -1,3 +1,4 @@
+using Fastband.Core.Backup;
 using Fastband.Core.Locks;
 using Fastband.Core.Board;
 using Fastband.Core.Messaging;
@@ -47,6 +48,7 @@ public sealed class FastbandProject : IDisposable
         Agents = agents;
         Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock);
         Locks = new LockService(store, caller, Directives, OpsLog, root, clock) { Session = session };
+        Backups = new BackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
         // A broken lock's holder is told why, as a message it will find in its inbox.
@@ -89,6 +91,7 @@ public sealed class FastbandProject : IDisposable
     public AgentRegistry Agents { get; }
     public Coordinator Coordination { get; }
     public LockService Locks { get; }
+    public BackupService Backups { get; }
     public MessageService Messages { get; }
     public BoardService Board { get; }
 

@@ -1,0 +1,171 @@
+using Fastband.Core.Backup.Database;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Fastband.Core.Backup;
+
+/// <summary>
+/// <c>.fastband/backup_config.yaml</c>: the seed's BackupConfig fields (snake_case), plus exclude patterns,
+/// the compression level, the config files and the database. Every field has a default, so the file is optional.
+/// </summary>
+public sealed class BackupConfig
+{
+    public const string FileName = "backup_config.yaml";
+
+    public bool Enabled { get; init; } = true;
+    public bool DailyEnabled { get; init; } = true;
+    public TimeOnly DailyTime { get; init; } = new(2, 0);
+    public int DailyRetention { get; init; } = 7;
+    public bool WeeklyEnabled { get; init; } = true;
+    public DayOfWeek WeeklyDay { get; init; } = DayOfWeek.Sunday;
+    public int WeeklyRetention { get; init; } = 4;
+    public bool ChangeDetection { get; init; } = true;
+    public IReadOnlySet<string> Components { get; init; } = BackupComponent.All.ToHashSet();
+    public IReadOnlyList<string> ExcludePatterns { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> ConfigFiles { get; init; } = new[] { ".env", "docker-compose.yml", "Dockerfile", "requirements.txt", "package.json" };
+    public string DataDirectory { get; init; } = "data";
+    public System.IO.Compression.CompressionLevel Compression { get; init; } = System.IO.Compression.CompressionLevel.Fastest;
+    public DatabaseTarget Database { get; init; } = new();
+
+    /// <summary>Reads the project's file; DATABASE_URL stands in when it has no database section.</summary>
+    public static BackupConfig Load(string projectRoot, string stateDirectory, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        string path = Path.Combine(stateDirectory, FileName);
+        Raw raw;
+        if (!File.Exists(path)) raw = new Raw();
+        else
+        {
+            try
+            {
+                var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
+                raw = deserializer.Deserialize<Raw?>(File.ReadAllText(path)) ?? new Raw();
+            }
+            catch (YamlException e)
+            {
+                string what = (e.InnerException?.Message ?? e.Message).Split('\n')[0];
+                throw new InvalidInputException("InvalidBackupConfig",
+                    $"{path}, line {e.Start.Line}: {what.TrimEnd('.')}; fix it (every field is listed in the README) and nothing was backed up.");
+            }
+        }
+        return raw.ToConfig(path, projectRoot, environment);
+    }
+
+    /// <summary>The YAML shape. Unknown fields are errors (with their line), not silently ignored.</summary>
+    private sealed class Raw
+    {
+        public bool Enabled { get; set; } = true;
+        public bool DailyEnabled { get; set; } = true;
+        public string DailyTime { get; set; } = "02:00";
+        public int DailyRetention { get; set; } = 7;
+        public bool WeeklyEnabled { get; set; } = true;
+        public string WeeklyDay { get; set; } = "sunday";
+        public int WeeklyRetention { get; set; } = 4;
+        public bool ChangeDetection { get; set; } = true;
+        public bool BackupCode { get; set; } = true;
+        public bool BackupConfig { get; set; } = true;
+        public bool BackupData { get; set; } = true;
+        public bool BackupDatabase { get; set; } = true;
+        public bool BackupGit { get; set; } = true;
+        public List<string>? ExcludePatterns { get; set; }
+        public List<string>? ConfigFiles { get; set; }
+        public string DataDir { get; set; } = "data";
+        public string CompressionLevel { get; set; } = "fastest";
+        public RawDatabase? Database { get; set; }
+
+        public BackupConfig ToConfig(string path, string root, Func<string, string?> environment)
+        {
+            InvalidInputException Bad(string field, string expected) =>
+                new("InvalidBackupConfig", $"{path}: {field} must be {expected}; fix it and nothing was backed up.");
+            if (!TimeOnly.TryParseExact(DailyTime, "HH:mm", out var at)) throw Bad("daily_time", "a time such as \"02:00\"");
+            if (!Enum.TryParse<DayOfWeek>(WeeklyDay, ignoreCase: true, out var day) || int.TryParse(WeeklyDay, out _))
+                throw Bad("weekly_day", "a day name such as sunday");
+            if (DailyRetention < 1 || WeeklyRetention < 1) throw Bad("daily_retention and weekly_retention", "at least 1");
+            var level = CompressionLevel.ToLowerInvariant() switch
+            {
+                "fastest" => System.IO.Compression.CompressionLevel.Fastest,
+                "optimal" => System.IO.Compression.CompressionLevel.Optimal,
+                "smallest" => System.IO.Compression.CompressionLevel.SmallestSize,
+                "none" => System.IO.Compression.CompressionLevel.NoCompression,
+                _ => throw Bad("compression_level", "fastest, optimal, smallest or none"),
+            };
+            var components = new HashSet<string>();
+            if (BackupCode) components.Add(BackupComponent.Code);
+            if (BackupConfig) components.Add(BackupComponent.Config);
+            if (BackupData) components.Add(BackupComponent.Data);
+            if (BackupDatabase) components.Add(BackupComponent.Database);
+            if (BackupGit) components.Add(BackupComponent.Git);
+            return new BackupConfig
+            {
+                Enabled = Enabled, DailyEnabled = DailyEnabled, DailyTime = at, DailyRetention = DailyRetention,
+                WeeklyEnabled = WeeklyEnabled, WeeklyDay = day, WeeklyRetention = WeeklyRetention, ChangeDetection = ChangeDetection,
+                Components = components, ExcludePatterns = ExcludePatterns ?? new List<string>(),
+                ConfigFiles = ConfigFiles ?? new List<string> { ".env", "docker-compose.yml", "Dockerfile", "requirements.txt", "package.json" },
+                DataDirectory = DataDir.Trim('/', '\\'), Compression = level,
+                Database = Database?.ToTarget(path, root) ?? FromEnvironment(root, environment),
+            };
+        }
+
+        private static DatabaseTarget FromEnvironment(string root, Func<string, string?> environment) =>
+            environment("DATABASE_URL") is { Length: > 0 } url ? DatabaseBackups.FromUrl(url, root) : new DatabaseTarget();
+    }
+
+    private sealed class RawDatabase
+    {
+        public string Type { get; set; } = DatabaseTarget.None;
+        public string? Path { get; set; }
+        public string Host { get; set; } = "127.0.0.1";
+        public int? Port { get; set; }
+        public string? Name { get; set; }
+        public string? User { get; set; }
+
+        [YamlMember(Alias = "passwordEnv")]
+        public string? PasswordEnv { get; set; }
+
+        public DatabaseTarget ToTarget(string file, string root)
+        {
+            string type = Type.ToLowerInvariant() switch
+            {
+                "sqlite" => DatabaseTarget.Sqlite,
+                "postgres" or "postgresql" => DatabaseTarget.Postgres,
+                "mysql" or "mariadb" => DatabaseTarget.MySql,
+                "none" => DatabaseTarget.None,
+                _ => throw new InvalidInputException("InvalidBackupConfig", $"{file}: database.type '{Type}' is not one of sqlite, postgres, mysql, none; fix it and nothing was backed up."),
+            };
+            if (type == DatabaseTarget.Sqlite && string.IsNullOrWhiteSpace(Path))
+                throw new InvalidInputException("InvalidBackupConfig", $"{file}: database.path is required for sqlite (the database file, relative to the project).");
+            if (type is DatabaseTarget.Postgres or DatabaseTarget.MySql && (string.IsNullOrWhiteSpace(Name) || string.IsNullOrWhiteSpace(User)))
+                throw new InvalidInputException("InvalidBackupConfig", $"{file}: database.name and database.user are required for {type}.");
+            return new DatabaseTarget
+            {
+                Type = type, Path = Path is null ? null : System.IO.Path.GetFullPath(Path, root), Host = Host, Port = Port,
+                Name = Name, User = User, PasswordEnv = PasswordEnv,
+            };
+        }
+    }
+}
+
+/// <summary>The parts of a project a backup can hold.</summary>
+public static class BackupComponent
+{
+    public const string Code = "code";
+    public const string Config = "config";
+    public const string Data = "data";
+    public const string Database = "database";
+    public const string Git = "git";
+
+    public static readonly IReadOnlyList<string> All = new[] { Code, Config, Data, Database, Git };
+
+    public static IReadOnlySet<string> Parse(IEnumerable<string>? names, IReadOnlySet<string> fallback)
+    {
+        var list = (names ?? Array.Empty<string>())
+            .SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .Select(n => n.ToLowerInvariant()).ToList();
+        if (list.Count == 0) return fallback;
+        foreach (var n in list)
+            if (!All.Contains(n))
+                throw new InvalidInputException("InvalidComponent", $"'{n}' is not a backup component: use {string.Join(", ", All)}.");
+        return list.ToHashSet();
+    }
+}

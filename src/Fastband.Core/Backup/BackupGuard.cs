@@ -1,0 +1,72 @@
+using System.Text.Json;
+
+namespace Fastband.Core.Backup;
+
+/// <summary>
+/// One backup or restore at a time per project. An OS lock on a file (flock on Unix), so it dies with its
+/// process: a killed backup never blocks the next one. Who holds it is written beside it for the refusal.
+/// </summary>
+public sealed class BackupGuard : IDisposable
+{
+    private readonly FileStream _lock;
+    private readonly string _holderFile;
+
+    private BackupGuard(FileStream held, string holderFile)
+    {
+        _lock = held;
+        _holderFile = holderFile;
+    }
+
+    public static BackupGuard Acquire(string backupsDirectory, CallerIdentity caller, string activity, TimeProvider clock)
+    {
+        TarArchives.CreateOwnerOnlyDirectory(backupsDirectory);
+        string lockPath = Path.Combine(backupsDirectory, ".lock");
+        string holderPath = Path.Combine(backupsDirectory, ".lock.holder");
+        FileStream held;
+        try
+        {
+            held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new BlockedException("BackupRunning", $"Another backup or restore is running in this project: {Describe(holderPath)}; wait for it to finish.");
+        }
+        File.WriteAllText(holderPath, JsonSerializer.Serialize(new Holder(activity, caller.Agent, caller.Host, caller.ProcessId, clock.GetUtcNow())));
+        return new BackupGuard(held, holderPath);
+    }
+
+    /// <summary>Who holds the guard now, or null if nobody does.</summary>
+    public static string? CurrentHolder(string backupsDirectory)
+    {
+        string lockPath = Path.Combine(backupsDirectory, ".lock");
+        if (!File.Exists(lockPath)) return null;
+        try
+        {
+            using var probe = new FileStream(lockPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return null;
+        }
+        catch (IOException)
+        {
+            return Describe(Path.Combine(backupsDirectory, ".lock.holder"));
+        }
+    }
+
+    private static string Describe(string holderPath)
+    {
+        try
+        {
+            var h = JsonSerializer.Deserialize<Holder>(File.ReadAllText(holderPath));
+            if (h is not null) return $"{h.Activity} by {h.Agent}, pid {h.Pid} on {h.Host}, since {TimeSpec.Display(h.Since)} UTC";
+        }
+        catch (Exception e) when (e is IOException or JsonException) { }
+        return "holder unknown";
+    }
+
+    public void Dispose()
+    {
+        try { File.Delete(_holderFile); } catch (IOException) { }
+        _lock.Dispose();
+    }
+
+    private sealed record Holder(string Activity, string Agent, string Host, int Pid, DateTimeOffset Since);
+}

@@ -1,0 +1,43 @@
+using System.Text.RegularExpressions;
+
+namespace Fastband.Core.Backup;
+
+/// <summary>
+/// gitignore-style exclusions: a pattern without a slash matches a file or folder name at any depth
+/// (<c>*.log</c>, <c>node_modules</c>); with a slash it matches from the project root (<c>build/out</c>,
+/// <c>docs/*.pdf</c>); <c>**</c> spans folders. An excluded folder is not descended into.
+/// </summary>
+public sealed class ExcludeRules
+{
+    /// <summary>Never part of the code archive: state, history, dependencies, caches, build output, logs.</summary>
+    public static readonly IReadOnlyList<string> Defaults = new[]
+    {
+        ".fastband", ".git", "node_modules", "__pycache__", "*.pyc", ".venv", "venv", ".tox", ".mypy_cache",
+        ".pytest_cache", "logs", "*.log", ".DS_Store", "bin", "obj", ".build", "module",
+    };
+
+    private readonly List<(Regex Regex, bool Anchored)> _rules = new();
+
+    public ExcludeRules(IEnumerable<string> patterns)
+    {
+        foreach (string raw in patterns)
+        {
+            string p = raw.Trim().Replace('\\', '/').TrimEnd('/');
+            if (p.Length == 0 || p.StartsWith('#')) continue;
+            bool anchored = p.Contains('/');
+            string body = Regex.Escape(p.TrimStart('/'))
+                .Replace(@"\*\*/", "(?:.*/)?").Replace(@"\*\*", ".*").Replace(@"\*", "[^/]*").Replace(@"\?", "[^/]");
+            var options = RegexOptions.CultureInvariant | (OperatingSystem.IsWindows() ? RegexOptions.IgnoreCase : RegexOptions.None);
+            _rules.Add((new Regex("^" + body + "$", options), anchored));
+        }
+    }
+
+    /// <summary>Is this project-relative path (forward slashes) excluded?</summary>
+    public bool IsExcluded(string relativePath)
+    {
+        string name = relativePath[(relativePath.LastIndexOf('/') + 1)..];
+        foreach (var (regex, anchored) in _rules)
+            if (regex.IsMatch(anchored ? relativePath : name)) return true;
+        return false;
+    }
+}
