@@ -79,6 +79,7 @@ public static class Program
             ("lock-inproc", LockBench.InProcess),
             ("lock-cli", LockBench.CliVsFlock),
             ("lock-contend", LockBench.Contention),
+            ("backup", BackupBench.Run),
         };
         var selected = benches.Where(b => command == "all" || b.Name == command
                                           || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();
