@@ -79,7 +79,15 @@ public sealed class SqliteDatabaseBackup : IDatabaseBackup
         try
         {
             CopyOwnerOnly(dumpFile, temp, cancellation);
-            string? problem = Check(temp, out _);
+            string? problem;
+            try
+            {
+                problem = Check(temp, out _);
+            }
+            catch (SqliteException e)
+            {
+                problem = e.Message.TrimEnd('.');
+            }
             if (problem is not null)
             {
                 throw new InvalidInputException("DatabaseDumpDamaged",
