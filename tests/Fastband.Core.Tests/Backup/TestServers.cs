@@ -41,7 +41,7 @@ internal static class TestServers
 }
 
 /// <summary>Watches /proc while a dump runs: what the child processes show to `ps`.</summary>
-internal static class ProcessWatch
+public static class ProcessWatch
 {
     public sealed record Observation(int Seen, List<string> Leaks, HashSet<string> Cmdlines, HashSet<string> Environs);
 
@@ -55,6 +55,9 @@ internal static class ProcessWatch
         int self = Environment.ProcessId;
         var result = new Observation(0, new List<string>(), new HashSet<string>(), new HashSet<string>());
         int seen = 0;
+        // Between fork and exec a child still is a copy of this process (same command line, same
+        // environment, which holds FASTBAND_TEST_*_PASSWORD): that is not what the tool shows to ps.
+        string own = File.ReadAllText("/proc/self/cmdline").Replace('\0', ' ');
         while (!running.IsCompleted)
         {
             foreach (string dir in Directory.EnumerateDirectories("/proc"))
@@ -76,6 +79,7 @@ internal static class ProcessWatch
                 catch (IOException) { continue; }
                 catch (UnauthorizedAccessException) { continue; }
                 if (environ.Length == 0) continue; // exited between the reads (a zombie shows nothing)
+                if (cmdline == own) continue;      // forked, not yet exec'd
                 if (environ.Contains(secret, StringComparison.Ordinal)) result.Leaks.Add($"pid {pid} ({cmdline.Split(' ')[0]}) environment holds the password");
                 if (cmdline.Contains(tool, StringComparison.Ordinal))
                 {

@@ -47,10 +47,12 @@ internal static class DatabaseTools
     /// <summary>
     /// Runs <paramref name="tool"/>. <paramref name="stdin"/> (if given) is written to the child's input;
     /// <paramref name="stdout"/> (if given) receives the child's output, else it is captured as text.
-    /// Environment variables holding <paramref name="secret"/> are removed from the child's environment.
+    /// Environment variables holding <paramref name="secret"/> are removed from the child's environment
+    /// (the variable a password is configured in would otherwise be inherited by every child, even
+    /// a <c>--version</c> call): pass the target's password to every call, also those that do not connect.
     /// </summary>
     public static ToolRun Run(string tool, IEnumerable<string> arguments, CancellationToken cancellation,
-        string? secret = null, IReadOnlyDictionary<string, string>? environment = null,
+        string? secret, IReadOnlyDictionary<string, string>? environment = null,
         Action<Stream, CancellationToken>? stdin = null, Stream? stdout = null)
     {
         cancellation.ThrowIfCancellationRequested();

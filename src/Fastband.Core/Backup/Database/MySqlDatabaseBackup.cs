@@ -22,11 +22,11 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
     {
         Require(target);
         string dumpTool = Tool("mariadb-dump", "mysqldump");
-        string version = DatabaseTools.Run(dumpTool, new[] { "--version" }, cancellation).StandardOutput.Trim();
+        using var session = new Session(target);
+        string version = DatabaseTools.Run(dumpTool, new[] { "--version" }, cancellation, session.Password).StandardOutput.Trim();
         Directory.CreateDirectory(directory);
         string final = Path.Combine(directory, DumpFileName);
         string temp = DatabaseTools.TempBeside(final);
-        using var session = new Session(target);
         try
         {
             var tail = new TailStream();
@@ -184,7 +184,6 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
             if (!string.IsNullOrEmpty(Password)) text.Append("password=").Append(Quote(Password, "password")).Append('\n');
             text.Append("host=").Append(Quote(target.Host, "host")).Append('\n');
             text.Append("port=").Append(target.EffectivePort.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            text.Append("connect-timeout=15\n");
             _options = new CredentialsFile("client.cnf", text.ToString());
         }
 

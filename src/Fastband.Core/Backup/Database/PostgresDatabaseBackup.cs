@@ -20,8 +20,8 @@ public sealed class PostgresDatabaseBackup : IDatabaseBackup
     {
         Require(target);
         string pgDump = Tool("pg_dump");
-        var (toolVersion, toolMajor) = ToolVersion(pgDump, cancellation);
         using var session = new Session(target);
+        var (toolVersion, toolMajor) = ToolVersion(pgDump, session.Password, cancellation);
         int serverMajor = ServerMajor(session, cancellation);
         if (serverMajor > toolMajor)
         {
@@ -61,12 +61,12 @@ public sealed class PostgresDatabaseBackup : IDatabaseBackup
         Require(target);
         RequireDump(dumpFile);
         string pgRestore = Tool("pg_restore");
-        var list = DatabaseTools.Run(pgRestore, new[] { "--list", dumpFile }, cancellation);
+        using var session = new Session(target);
+        var list = DatabaseTools.Run(pgRestore, new[] { "--list", dumpFile }, cancellation, session.Password);
         if (list.ExitCode != 0)
         {
-            throw new InvalidInputException("DatabaseDumpDamaged", $"The dump {dumpFile} is not a readable pg_dump archive ({list.Reason(null)}): restore from another backup.");
+            throw new InvalidInputException("DatabaseDumpDamaged", $"The dump {dumpFile} is not a readable pg_dump archive ({list.Reason(session.Password)}): restore from another backup.");
         }
-        using var session = new Session(target);
         var run = session.Run(pgRestore, new[] { "--clean", "--if-exists", "--exit-on-error", "--no-owner", "--single-transaction", "--dbname", target.Name!, dumpFile }, cancellation);
         if (run.ExitCode != 0)
         {
@@ -137,9 +137,9 @@ public sealed class PostgresDatabaseBackup : IDatabaseBackup
             .Select(x => Path.Combine(x.Dir, "bin"));
     }
 
-    private static (string Text, int Major) ToolVersion(string tool, CancellationToken cancellation)
+    private static (string Text, int Major) ToolVersion(string tool, string? secret, CancellationToken cancellation)
     {
-        var run = DatabaseTools.Run(tool, new[] { "--version" }, cancellation);
+        var run = DatabaseTools.Run(tool, new[] { "--version" }, cancellation, secret);
         string text = run.StandardOutput.Trim();
         var match = Regex.Match(text, @"\)\s*(\d+)");
         if (run.ExitCode != 0 || !match.Success)
