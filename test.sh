@@ -27,6 +27,14 @@ if ! ./build.sh; then
 fi
 
 mkdir -p .build
+echo "== database servers for the backup tests (tests/servers/start.sh)"
+trap 'tests/servers/stop.sh >/dev/null 2>&1 || true' EXIT
+if tests/servers/start.sh && [ -f .build/servers/env ]; then
+  . .build/servers/env
+else
+  fail 1 "tests/servers/start.sh could not start PostgreSQL and MariaDB (see its output above and .build/servers/*/*.log); the backup tests against them will fail"
+fi
+
 for project in tests/Fastband.Core.Tests tests/Fastband.Cli.Tests tests/Fastband.Contract.Tests; do
   name="$(basename "$project")"
   echo "== $name"

@@ -1,0 +1,249 @@
+using System.Runtime.Versioning;
+using Fastband.Core.Backup.Database;
+using Fastband.Core.Tests.Concurrency;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Fastband.Core.Tests.Backup;
+
+/// <summary>
+/// PostgreSQL and MariaDB against the real servers tests/servers/start.sh runs. Each test works in its
+/// own database, created and dropped here. They run in the multi-process collection: the password
+/// test polls every process on the machine while the dump's child runs.
+/// </summary>
+[SupportedOSPlatform("linux")]
+public abstract class ServerBackupTests : IDisposable
+{
+    private readonly ITestOutputHelper _output;
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "fastband-dbtest-" + Guid.NewGuid().ToString("N")[..10]);
+
+    protected ServerBackupTests(ITestOutputHelper output)
+    {
+        _output = output;
+        Directory.CreateDirectory(_work);
+        Database = "fastband_t_" + Guid.NewGuid().ToString("N")[..10];
+        Admin(Server(null), $"CREATE DATABASE {Database}");
+        Target = Server(Database);
+    }
+
+    protected string Database { get; }
+
+    protected DatabaseTarget Target { get; }
+
+    protected abstract IDatabaseBackup Backup { get; }
+
+    /// <summary>The tool name that appears in the dump child's command line.</summary>
+    protected abstract string DumpTool { get; }
+
+    protected abstract string DumpFileName { get; }
+
+    protected abstract DatabaseTarget Server(string? database);
+
+    protected abstract string Admin(DatabaseTarget target, string sql);
+
+    protected abstract string BigTableSql { get; }
+
+    protected abstract string ColumnsSql { get; }
+
+    protected string Sql(string sql) => Admin(Target, sql);
+
+    protected string Out => Path.Combine(_work, "backup");
+
+    public void Dispose()
+    {
+        try { Admin(Server(null), $"DROP DATABASE IF EXISTS {Database}"); } catch (FastbandException) { }
+        try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
+    }
+
+    private string Snapshot() =>
+        Sql("SELECT id, name FROM items ORDER BY id").Trim() + "#" + Sql(ColumnsSql).Trim() + "#" + Sql("SELECT count(*) FROM notes").Trim();
+
+    private void Seed()
+    {
+        Sql("CREATE TABLE items(id int PRIMARY KEY, name varchar(100) NOT NULL)");
+        Sql("CREATE TABLE notes(body varchar(100))");
+        Sql("INSERT INTO items(id, name) VALUES " + string.Join(", ", Enumerable.Range(1, 40).Select(i => $"({i}, 'item {i}')")));
+        Sql("INSERT INTO notes(body) VALUES ('a'), ('b')");
+    }
+
+    [Fact]
+    public void Dump_change_restore_gives_back_the_original()
+    {
+        Seed();
+        string before = Snapshot();
+
+        var result = Backup.Dump(Target, Out, CancellationToken.None);
+
+        Assert.Equal(Path.Combine(Out, DumpFileName), result.File);
+        Assert.True(result.SizeBytes > 0);
+        Assert.Contains(DumpTool.Split('-')[0], result.Tool, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(result.File));
+        Assert.Equal(new[] { DumpFileName }, Directory.GetFiles(Out).Select(Path.GetFileName));
+        _output.WriteLine($"{result.Tool}: {result.SizeBytes} bytes");
+
+        Sql("INSERT INTO items(id, name) VALUES (41, 'new')");
+        Sql("DELETE FROM items WHERE id <= 10");
+        Sql("ALTER TABLE items ADD COLUMN extra int");
+        Sql("DELETE FROM notes");
+        Assert.NotEqual(before, Snapshot());
+
+        Backup.Restore(Target, result.File, CancellationToken.None);
+
+        Assert.Equal(before, Snapshot());
+    }
+
+    [Fact]
+    public void Verify_restores_into_a_scratch_database_and_a_damaged_dump_fails_with_the_reason()
+    {
+        Seed();
+        var result = Backup.Dump(Target, Out, CancellationToken.None);
+
+        var ok = Backup.VerifyInScratch(Target, result.File, CancellationToken.None);
+        Assert.True(ok.Ok, ok.Detail);
+        Assert.Contains("2 tables", ok.Detail);
+
+        byte[] bytes = File.ReadAllBytes(result.File);
+        string damaged = Path.Combine(_work, "damaged-" + DumpFileName);
+        var copy = (byte[])bytes.Clone();
+        for (int i = 0; i < Math.Min(64, copy.Length); i++) copy[i] ^= 0x5A; // the header
+        File.WriteAllBytes(damaged, copy);
+        var bad = Backup.VerifyInScratch(Target, damaged, CancellationToken.None);
+        _output.WriteLine("damaged header: " + bad.Detail);
+        Assert.False(bad.Ok);
+        Assert.False(string.IsNullOrWhiteSpace(bad.Detail));
+
+        string truncated = Path.Combine(_work, "truncated-" + DumpFileName);
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
+        var cut = Backup.VerifyInScratch(Target, truncated, CancellationToken.None);
+        _output.WriteLine("truncated: " + cut.Detail);
+        Assert.False(cut.Ok);
+
+        var e = Assert.ThrowsAny<FastbandException>(() => Backup.Restore(Target, damaged, CancellationToken.None));
+        Assert.Equal("DatabaseDumpDamaged", e.ErrorId);
+        Assert.Contains("40", Sql("SELECT count(*) FROM items")); // left alone
+        Assert.DoesNotContain("fastband_verify_", Admin(Server(null), ListDatabasesSql));
+    }
+
+    protected abstract string ListDatabasesSql { get; }
+
+    [Fact]
+    public async Task The_password_never_shows_in_ps_while_the_dump_runs_and_its_file_is_gone_after()
+    {
+        Sql(BigTableSql);
+        string password = TestServers.Password(Target);
+        Assert.False(string.IsNullOrEmpty(password));
+
+        var dump = Task.Run(() => Backup.Dump(Target, Out, CancellationToken.None));
+        var seen = ProcessWatch.While(dump, password, DumpTool);
+        var result = await dump;
+
+        _output.WriteLine($"polls that saw {DumpTool}: {seen.Seen}; {result.SizeBytes} bytes");
+        Assert.True(seen.Seen > 0, $"no {DumpTool} child was observed while the dump ran: the test proves nothing");
+        Assert.Empty(seen.Leaks);
+        var credentials = CredentialFiles(seen).ToArray();
+        Assert.NotEmpty(credentials);
+        foreach (string file in credentials)
+        {
+            Assert.False(File.Exists(file), $"the credentials file {file} is still there");
+            Assert.False(Directory.Exists(Path.GetDirectoryName(file)), $"the credentials folder of {file} is still there");
+        }
+    }
+
+    /// <summary>The credentials files the observed children were pointed at.</summary>
+    protected abstract IEnumerable<string> CredentialFiles(ProcessWatch.Observation seen);
+
+    [Fact]
+    public void A_wrong_password_fails_clearly_without_showing_it()
+    {
+        string wrong = "Wr0ng-" + Guid.NewGuid().ToString("N")[..12];
+        var target = Target with { PasswordEnv = null, UrlPassword = wrong };
+        var before = Directory.GetDirectories(Path.GetTempPath(), "fastband-cred-*").ToHashSet();
+
+        var e = Assert.ThrowsAny<FastbandException>(() => Backup.Dump(target, Out, CancellationToken.None));
+
+        _output.WriteLine(e.Message);
+        Assert.DoesNotContain(wrong, e.Message);
+        Assert.Contains("password", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(Target.User!, e.Message);
+        Assert.False(File.Exists(Path.Combine(Out, DumpFileName)));
+        Assert.Empty(Directory.Exists(Out) ? Directory.GetFiles(Out) : Array.Empty<string>());
+        // No credentials folder of ours is left (others may come and go from parallel tests).
+        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "fastband-cred-*").Where(d => !before.Contains(d)),
+            d => Directory.GetFiles(d).Any(f => File.ReadAllText(f).Contains(wrong)));
+    }
+}
+
+[Collection(MultiProcessRaces.Name)]
+[SupportedOSPlatform("linux")]
+public sealed class PostgresBackupTests : ServerBackupTests
+{
+    public PostgresBackupTests(ITestOutputHelper output) : base(output) { }
+
+    protected override IDatabaseBackup Backup { get; } = new PostgresDatabaseBackup();
+
+    protected override string DumpTool => "pg_dump";
+
+    protected override string DumpFileName => "database.dump";
+
+    protected override DatabaseTarget Server(string? database) => TestServers.Postgres(database);
+
+    protected override string Admin(DatabaseTarget target, string sql) => PostgresDatabaseBackup.Query(target, sql);
+
+    protected override string BigTableSql =>
+        "CREATE TABLE big AS SELECT g AS id, md5(g::text) || repeat('x', 200) AS body FROM generate_series(1, 300000) g";
+
+    protected override string ColumnsSql =>
+        "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'items'";
+
+    protected override string ListDatabasesSql => "SELECT datname FROM pg_database";
+
+    protected override IEnumerable<string> CredentialFiles(ProcessWatch.Observation seen) =>
+        seen.Environs.SelectMany(e => e.Split('\0')).Where(v => v.StartsWith("PGPASSFILE=", StringComparison.Ordinal)).Select(v => v["PGPASSFILE=".Length..]).Distinct();
+
+    [Fact]
+    public void The_dump_names_the_pg_dump_version()
+    {
+        Sql("CREATE TABLE t(x int)");
+        var result = Backup.Dump(Target, Out, CancellationToken.None);
+        Assert.Matches(@"^pg_dump \(PostgreSQL\) \d+", result.Tool);
+    }
+}
+
+[Collection(MultiProcessRaces.Name)]
+[SupportedOSPlatform("linux")]
+public sealed class MySqlBackupTests : ServerBackupTests
+{
+    public MySqlBackupTests(ITestOutputHelper output) : base(output) { }
+
+    protected override IDatabaseBackup Backup { get; } = new MySqlDatabaseBackup();
+
+    protected override string DumpTool => File.Exists("/usr/bin/mariadb-dump") ? "mariadb-dump" : "mysqldump";
+
+    protected override string DumpFileName => "database.sql.gz";
+
+    protected override DatabaseTarget Server(string? database) => TestServers.MySql(database);
+
+    protected override string Admin(DatabaseTarget target, string sql) => MySqlDatabaseBackup.Query(target, sql);
+
+    protected override string BigTableSql =>
+        "CREATE TABLE big ENGINE=InnoDB AS SELECT seq AS id, CONCAT(MD5(seq), REPEAT('x', 200)) AS body FROM seq_1_to_300000";
+
+    protected override string ColumnsSql =>
+        $"SELECT GROUP_CONCAT(column_name ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = '{Database}' AND table_name = 'items'";
+
+    protected override string ListDatabasesSql => "SHOW DATABASES";
+
+    protected override IEnumerable<string> CredentialFiles(ProcessWatch.Observation seen) =>
+        seen.Cmdlines.SelectMany(c => c.Split(' ')).Where(a => a.StartsWith("--defaults-extra-file=", StringComparison.Ordinal)).Select(a => a["--defaults-extra-file=".Length..]).Distinct();
+
+    [Fact]
+    public async Task The_option_file_is_the_first_argument()
+    {
+        Sql(BigTableSql);
+        var dump = Task.Run(() => Backup.Dump(Target, Out, CancellationToken.None));
+        var seen = ProcessWatch.While(dump, TestServers.Password(Target), DumpTool);
+        await dump;
+        Assert.True(seen.Seen > 0, "the dump child was never observed");
+        Assert.All(seen.Cmdlines, c => Assert.StartsWith("--defaults-extra-file=", c.Split(' ')[1]));
+    }
+}
