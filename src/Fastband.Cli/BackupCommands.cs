@@ -35,10 +35,11 @@ internal static class BackupCommands
         var cmd = new Command("create", "Back up the project. Exit 0 when created or skipped (with the reason), 3 when another backup runs.") { type, name, force, components };
         cmd.SetAction((p, cancel) => Task.FromResult(Run.With(p, project =>
         {
+            using var bar = ProgressBar.For(p);
             var result = project.Backups.Create(new BackupRequest
             {
                 Type = p.GetValue(type) ?? BackupTypes.Manual, Name = p.GetValue(name), Force = p.GetValue(force), Components = Components(p, components),
-            }, ProgressBar.For(p), cancel);
+            }, bar, cancel);
             return new Outcome(result, BackupText.Result(result));
         }, writes: true)));
         return cmd;
@@ -83,11 +84,12 @@ internal static class BackupCommands
             }
             return Task.FromResult(Run.With(p, project =>
             {
+                using var bar = ProgressBar.For(p);
                 var result = project.Backups.Restore(new RestoreRequest
                 {
                     BackupId = p.GetValue(id)!, Components = Components(p, components), DryRun = p.GetValue(dryRun),
                     Destination = p.GetValue(destination) is { } d ? Path.GetFullPath(d) : null,
-                }, ProgressBar.For(p), cancel);
+                }, bar, cancel);
                 return new Outcome(result, BackupText.Restore(result));
             }, writes: true));
         });
@@ -123,7 +125,8 @@ internal static class BackupCommands
         var cmd = new Command("run-scheduled", "Make today's daily (and, on weekly_day, the weekly) backup if due, then prune. Safe to call as often as a scheduler likes.");
         cmd.SetAction((p, cancel) => Task.FromResult(Run.With(p, project =>
         {
-            var result = project.Backups.RunScheduled(ProgressBar.For(p), cancel);
+            using var bar = ProgressBar.For(p);
+            var result = project.Backups.RunScheduled(bar, cancel);
             return new Outcome(result, BackupText.Scheduled(result));
         }, writes: true)));
         return cmd;
@@ -131,13 +134,24 @@ internal static class BackupCommands
 }
 
 /// <summary>A progress bar on stderr, only when stderr is a terminal and the output is not JSON.</summary>
-internal sealed class ProgressBar : IProgress<BackupProgress>
+internal sealed class ProgressBar : IProgress<BackupProgress>, IDisposable
 {
     private readonly object _gate = new();
     private int _lastWidth;
 
-    public static IProgress<BackupProgress>? For(ParseResult parse) =>
+    /// <summary>A bar, or null when stderr is redirected or the output is JSON. Dispose it before the result is written.</summary>
+    public static ProgressBar? For(ParseResult parse) =>
         Console.IsErrorRedirected || Run.Json(parse) ? null : new ProgressBar();
+
+    /// <summary>Clears a bar left unfinished (a skip, an error), so the result starts on a clean line.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_lastWidth > 0) Console.Error.Write("\r" + new string(' ', _lastWidth) + "\r");
+            _lastWidth = 0;
+        }
+    }
 
     public void Report(BackupProgress value)
     {
@@ -148,7 +162,11 @@ internal sealed class ProgressBar : IProgress<BackupProgress>
             string line = $"\r{value.Activity} [{new string('#', filled)}{new string('-', 30 - filled)}] {percent,3}% {value.Status}";
             Console.Error.Write(line.PadRight(_lastWidth));
             _lastWidth = line.Length;
-            if (percent >= 100) Console.Error.WriteLine();
+            if (percent >= 100)
+            {
+                Console.Error.WriteLine();
+                _lastWidth = 0;
+            }
         }
     }
 }
