@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(AgentsCommands.Build());
         root.Subcommands.Add(TicketsCommands.Build());
         root.Subcommands.Add(LockCommands.Build());
+        root.Subcommands.Add(BackupCommands.Build());
         root.Subcommands.Add(MessagingCommands.Board());
         root.Subcommands.Add(MessagingCommands.Status());
         root.Subcommands.Add(MessagingCommands.Msg());

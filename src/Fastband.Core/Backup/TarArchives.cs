@@ -34,21 +34,28 @@ public static class TarArchives
         using var file = CreateOwnerOnly(archivePath);
         using var hashing = new HashingStream(file);
         using (var gzip = new GZipStream(hashing, level, leaveOpen: true))
-        using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
         {
-            foreach (string rel in files)
+            bool wroteAny = false;
+            using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
             {
-                string full = Path.Combine(root, rel.Replace('/', Path.DirectorySeparatorChar));
-                string name = prefix is null ? rel : prefix + "/" + rel;
-                try
+                foreach (string rel in files)
                 {
-                    tar.WriteEntry(full, name);
-                }
-                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-                {
-                    // deleted between the scan and the archive: the next run sees it as deleted
+                    string full = Path.Combine(root, rel.Replace('/', Path.DirectorySeparatorChar));
+                    string name = prefix is null ? rel : prefix + "/" + rel;
+                    try
+                    {
+                        tar.WriteEntry(full, name);
+                        wroteAny = true;
+                    }
+                    catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+                    {
+                        // deleted between the scan and the archive: the next run sees it as deleted
+                    }
                 }
             }
+            // TarWriter writes the end-of-archive blocks only after an entry; an empty archive still needs them
+            // (two zero blocks), or readers (ours and GNU tar) see a truncated stream.
+            if (!wroteAny) gzip.Write(new byte[2 * 512]);
         }
         return hashing.HashHex();
     }

@@ -69,4 +69,14 @@ public sealed class TarArchivesTests : IDisposable
         Assert.Equal(new[] { "src/a.txt", "src/alias" }, files);
         Assert.Equal("hello", File.ReadAllText(Path.Combine(_dir.Root, "c", "src", "alias")));
     }
+
+    [Fact]
+    public void An_archive_with_no_files_is_a_valid_empty_tar_that_reads_and_extracts()
+    {
+        // A project without config files backs up an empty config archive: verify and restore must accept it.
+        string archive = Path.Combine(_dir.Root, "config_backup.tar.gz");
+        TarArchives.Write(archive, _dir.Root, Array.Empty<string>(), CompressionLevel.Fastest);
+        Assert.Equal(0, TarArchives.ReadToEnd(archive));
+        Assert.Empty(TarArchives.ExtractSafely(archive, Path.Combine(_dir.Root, "out")));
+    }
 }
