@@ -78,8 +78,11 @@ public sealed class BackupService
         var changes = cache.Compare(scan);
         if (!request.Force && Config.ChangeDetection && cache.LastBackupContentHash == scan.ContentHash && scan.DatabaseFingerprint is not null)
         {
-            cache.Remember(scan);
-            cache.Save(CachePath);
+            if (cache.IsStaleFor(scan))
+            {
+                cache.Remember(scan);
+                cache.Save(CachePath);
+            }
             return new BackupResult
             {
                 Skipped = true, Changes = changes, Elapsed = watch.Elapsed,
@@ -343,14 +346,17 @@ public sealed class BackupService
         try
         {
             // 1. Extract every archive into an empty staging folder: hostile entries stop us here, before any change.
+            // The archives are independent: extract them on every core at once, each into its own folder.
+            var archives = backup.Manifest.Artifacts.Where(a => components.Contains(a.Component) && a.File.EndsWith(".tar.gz", StringComparison.Ordinal)).ToArray();
+            var extracted = new IReadOnlyList<string>[archives.Length];
+            progress?.Report(new BackupProgress("Restore", "extracting into a staging folder", 20));
+            TarArchives.CreateOwnerOnlyDirectory(staging);
+            Parallel.For(0, archives.Length, new ParallelOptions { CancellationToken = cancellation }, i =>
+                extracted[i] = TarArchives.ExtractSafely(Path.Combine(backup.Path, archives[i].File), Path.Combine(staging, archives[i].Component)));
             var plan = new List<(string Rel, string Source)>();
-            foreach (var a in backup.Manifest.Artifacts.Where(a => components.Contains(a.Component) && a.File.EndsWith(".tar.gz", StringComparison.Ordinal)))
-            {
-                progress?.Report(new BackupProgress("Restore", $"checking {a.File}", 20));
-                string into = Path.Combine(staging, a.Component);
-                foreach (string rel in TarArchives.ExtractSafely(Path.Combine(backup.Path, a.File), into))
-                    plan.Add((rel, Path.Combine(into, rel.Replace('/', Path.DirectorySeparatorChar))));
-            }
+            for (int i = 0; i < archives.Length; i++)
+                foreach (string rel in extracted[i])
+                    plan.Add((rel, Path.Combine(staging, archives[i].Component, rel.Replace('/', Path.DirectorySeparatorChar))));
             // 2. Every destination path must stay inside the destination and not pass through a link already there.
             var changes = new List<string>();
             int created = 0, overwritten = 0, unchanged = 0;

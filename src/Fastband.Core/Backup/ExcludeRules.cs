@@ -18,6 +18,11 @@ public sealed class ExcludeRules
 
     private readonly List<(Regex Regex, bool Anchored)> _rules = new();
 
+    // Most patterns are plain names (node_modules) or "*.ext": answered without a regex, since a scan
+    // asks once per file of the tree.
+    private readonly HashSet<string> _names = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+    private readonly List<string> _suffixes = new();
+
     public ExcludeRules(IEnumerable<string> patterns)
     {
         foreach (string raw in patterns)
@@ -25,6 +30,8 @@ public sealed class ExcludeRules
             string p = raw.Trim().Replace('\\', '/').TrimEnd('/');
             if (p.Length == 0 || p.StartsWith('#')) continue;
             bool anchored = p.Contains('/');
+            if (!anchored && p.IndexOfAny(new[] { '*', '?', '[' }) < 0) { _names.Add(p); continue; }
+            if (!anchored && p.StartsWith("*.", StringComparison.Ordinal) && p.IndexOfAny(new[] { '*', '?', '[' }, 1) < 0) { _suffixes.Add(p[1..]); continue; }
             string body = Regex.Escape(p.TrimStart('/'))
                 .Replace(@"\*\*/", "(?:.*/)?").Replace(@"\*\*", ".*").Replace(@"\*", "[^/]*").Replace(@"\?", "[^/]");
             var options = RegexOptions.CultureInvariant | (OperatingSystem.IsWindows() ? RegexOptions.IgnoreCase : RegexOptions.None);
@@ -36,6 +43,9 @@ public sealed class ExcludeRules
     public bool IsExcluded(string relativePath)
     {
         string name = relativePath[(relativePath.LastIndexOf('/') + 1)..];
+        if (_names.Contains(name)) return true;
+        foreach (string suffix in _suffixes)
+            if (name.EndsWith(suffix, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)) return true;
         foreach (var (regex, anchored) in _rules)
             if (regex.IsMatch(anchored ? relativePath : name)) return true;
         return false;

@@ -127,6 +127,18 @@ public sealed class BackupServiceTests : IDisposable
     }
 
     [Fact]
+    public void File_names_with_tabs_newlines_and_backslashes_survive_the_scan_cache()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        Write("src/we\tird\nname\\x.txt", "odd but legal");
+        Assert.True(Create().Created);
+        var again = Create();
+        Assert.True(again.Skipped, again.Reason); // the cache read back every name exactly
+        File.WriteAllText(Path.Combine(_dir.Root, "src/we\tird\nname\\x.txt"), "changed!!!!!!");
+        Assert.True(Create().Created);
+    }
+
+    [Fact]
     public void A_touched_but_identical_file_is_not_a_change()
     {
         Create();
