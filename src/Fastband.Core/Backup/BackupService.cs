@@ -75,8 +75,9 @@ public sealed class BackupService
         progress?.Report(new BackupProgress("Backup", "scanning the project", 0));
         var cache = ScanCache.Load(CachePath);
         var scan = ProjectScan.Run(_root, Config, components, cache);
-        var changes = cache.Compare(scan);
-        if (!request.Force && Config.ChangeDetection && cache.LastBackupContentHash == scan.ContentHash && scan.DatabaseFingerprint is not null)
+        bool unchanged = cache.LastBackupContentHash == scan.ContentHash && scan.DatabaseFingerprint is not null;
+        var changes = unchanged ? new ChangeSummary() : cache.Compare(scan);
+        if (!request.Force && Config.ChangeDetection && unchanged)
         {
             if (cache.IsStaleFor(scan))
             {
