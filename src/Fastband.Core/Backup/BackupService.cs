@@ -117,12 +117,12 @@ public sealed class BackupService
             // Archives are independent: write them on every core at once.
             int done = 0;
             var hashes = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
-            Parallel.ForEach(jobs, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
+            InParallel(() => Parallel.ForEach(jobs, new ParallelOptions { CancellationToken = cancellation, MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
             {
                 hashes[job.File] = job.Write();
                 int finished = Interlocked.Increment(ref done);
                 progress?.Report(new BackupProgress("Backup", $"{job.Component} archived", 10 + 70 * finished / Math.Max(1, jobs.Count)));
-            });
+            }));
             foreach (var job in jobs)
                 artifacts.Add(new BackupArtifact(job.Component, job.File, new FileInfo(Path.Combine(staging, job.File)).Length, hashes[job.File]));
 
@@ -352,8 +352,8 @@ public sealed class BackupService
             var extracted = new IReadOnlyList<string>[archives.Length];
             progress?.Report(new BackupProgress("Restore", "extracting into a staging folder", 20));
             TarArchives.CreateOwnerOnlyDirectory(staging);
-            Parallel.For(0, archives.Length, new ParallelOptions { CancellationToken = cancellation }, i =>
-                extracted[i] = TarArchives.ExtractSafely(Path.Combine(backup.Path, archives[i].File), Path.Combine(staging, archives[i].Component)));
+            InParallel(() => Parallel.For(0, archives.Length, new ParallelOptions { CancellationToken = cancellation }, i =>
+                extracted[i] = TarArchives.ExtractSafely(Path.Combine(backup.Path, archives[i].File), Path.Combine(staging, archives[i].Component))));
             var plan = new List<(string Rel, string Source)>();
             for (int i = 0; i < archives.Length; i++)
                 foreach (string rel in extracted[i])
@@ -431,6 +431,20 @@ public sealed class BackupService
         finally
         {
             TryDelete(staging);
+        }
+    }
+
+    /// <summary>Runs a parallel loop and lets its first failure through as itself (a refusal stays a refusal, not an AggregateException).</summary>
+    private static void InParallel(Action loop)
+    {
+        try
+        {
+            loop();
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            var first = e.InnerExceptions.FirstOrDefault(x => x is FastbandException) ?? e.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
     }
 
