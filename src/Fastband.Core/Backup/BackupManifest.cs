@@ -25,6 +25,9 @@ public sealed class BackupManifest
     public int FileCount { get; init; }
     public IReadOnlyList<BackupArtifact> Artifacts { get; init; } = Array.Empty<BackupArtifact>();
     public string ToolVersion { get; init; } = "";
+
+    /// <summary>Why retention keeps it, as decided when it was made (the list recomputes it as newer backups arrive).</summary>
+    public string RetentionReason { get; init; } = "";
 }
 
 /// <summary>One file of a backup and its checksum.</summary>

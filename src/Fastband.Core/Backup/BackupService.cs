@@ -143,6 +143,13 @@ public sealed class BackupService
                 DatabaseType = Config.Database.IsNone ? null : Config.Database.Type, DatabaseTool = dbTool,
                 GitHead = scan.GitHead, FileCount = scan.AllFiles.Count(), Artifacts = artifacts,
                 ToolVersion = typeof(BackupService).Assembly.GetName().Version?.ToString() ?? "0",
+                RetentionReason = type switch
+                {
+                    BackupTypes.Daily => $"daily: kept while among the newest {Config.DailyRetention} daily backups",
+                    BackupTypes.Weekly => $"weekly: kept while among the newest {Config.WeeklyRetention} weekly backups",
+                    _ when request.Trigger == "pre_restore" => "manual: the safety copy taken before a restore; never pruned automatically",
+                    _ => "manual: never pruned automatically",
+                },
             };
             using (var manifestFile = TarArchives.CreateOwnerOnly(Path.Combine(staging, BackupManifest.FileName)))
                 JsonSerializer.Serialize(manifestFile, manifest, ManifestJson);
