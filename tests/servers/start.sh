@@ -56,23 +56,32 @@ if ! id "$pg_user" >/dev/null 2>&1; then
   id "$pg_user" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$pg_user"
 fi
 as_pg() { if [ "$(id -un)" = "$pg_user" ]; then "$@"; else su -s /bin/sh "$pg_user" -c "$(printf '%q ' "$@")"; fi; }
-pg_data="$root/pg/data"
-pg_run="$root/pg/run"
+pg_home="$root/pg"
+if [ "$(id -u)" -eq 0 ] && [ "$pg_user" != root ] && ! su -s /bin/sh "$pg_user" -c "test -x '$root'" 2>/dev/null; then
+  # The checkout sits where the postgres user cannot reach (a 0700 temp folder, a home directory): keep the
+  # server's files in a folder of its own under /var/tmp, linked from .build/servers/pg.
+  pg_home="/var/tmp/fastband-servers-$(printf '%s' "$repo" | sha256sum | cut -c1-12)/pg"
+  rm -rf "$pg_home"
+  mkdir -p "$pg_home"
+  ln -sfn "$pg_home" "$root/pg"
+fi
+pg_data="$pg_home/data"
+pg_run="$pg_home/run"
 mkdir -p "$pg_data" "$pg_run"
-[ "$(id -u)" -eq 0 ] && chown -R "$pg_user" "$root/pg"
+[ "$(id -u)" -eq 0 ] && chown -R "$pg_user" "$pg_home"
 chmod 700 "$pg_data"
 step "PostgreSQL: initdb in $pg_data (as $pg_user)"
-as_pg "$pg_bin/initdb" -D "$pg_data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$root/pg/initdb.log" 2>&1 \
-  || die "initdb failed; see $root/pg/initdb.log"
+as_pg "$pg_bin/initdb" -D "$pg_data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$pg_home/initdb.log" 2>&1 \
+  || die "initdb failed; see $pg_home/initdb.log"
 step "PostgreSQL: starting on 127.0.0.1:$pg_port"
-as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$root/pg/server.log" -w -t 60 \
+as_pg "$pg_bin/pg_ctl" -D "$pg_data" -l "$pg_home/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_run -c fsync=off" start >/dev/null \
-  || die "PostgreSQL did not start; see $root/pg/server.log"
+  || die "PostgreSQL did not start; see $pg_home/server.log"
 psql_admin() { as_pg "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pg_run" -p "$pg_port" -U postgres -d postgres "$@"; }
 psql_admin -c "CREATE ROLE fastband LOGIN CREATEDB PASSWORD '$pg_password'" >/dev/null
 psql_admin -c "CREATE DATABASE fastband_test OWNER fastband" >/dev/null
 PGPASSWORD="$pg_password" "$pg_bin/psql" -X -q -h 127.0.0.1 -p "$pg_port" -U fastband -d fastband_test -tAc "select 1" >/dev/null \
-  || die "PostgreSQL does not accept the fastband role's password; see $root/pg/server.log"
+  || die "PostgreSQL does not accept the fastband role's password; see $pg_home/server.log"
 step "PostgreSQL: ready (role fastband, database fastband_test)"
 
 # ---- MariaDB ----
