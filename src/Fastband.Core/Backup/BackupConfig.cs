@@ -120,7 +120,7 @@ public sealed class BackupConfig
         public string? Name { get; set; }
         public string? User { get; set; }
 
-        [YamlMember(Alias = "passwordEnv")]
+        [YamlMember(Alias = "passwordEnv", ApplyNamingConventions = false)]
         public string? PasswordEnv { get; set; }
 
         public DatabaseTarget ToTarget(string file, string root)

@@ -22,7 +22,7 @@ public sealed class ProjectScan
     public string? GitHead { get; init; }
     public string GitFingerprint { get; init; } = "";
 
-    /// <summary>Null when the database cannot be fingerprinted cheaply (a server): it then counts as changed.</summary>
+    /// <summary>Null when the database cannot be fingerprinted (unreachable, or MySQL without an LSN): it then counts as changed.</summary>
     public string? DatabaseFingerprint { get; init; }
     public string ContentHash { get; init; } = "";
     public int FilesHashed { get; init; }
@@ -139,14 +139,14 @@ public sealed class ProjectScan
     private static string? DatabaseFingerprintOf(DatabaseTarget db)
     {
         if (db.IsNone) return "none";
-        if (db.Type != DatabaseTarget.Sqlite || db.Path is null) return null; // a server: no cheap fingerprint
-        var print = new StringBuilder();
-        foreach (string suffix in new[] { "", "-wal" })
+        try
         {
-            var info = new FileInfo(db.Path + suffix);
-            print.Append(suffix).Append(':').Append(info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}" : "-").Append('|');
+            return DatabaseBackups.For(db.Type).Fingerprint(db, CancellationToken.None);
         }
-        return print.ToString();
+        catch (FastbandException)
+        {
+            return null; // cannot tell: counts as changed
+        }
     }
 }
 

@@ -67,6 +67,49 @@ public abstract class ServerBackupTests : IDisposable
     }
 
     [Fact]
+    public void The_fingerprint_holds_through_reads_and_moves_with_a_write()
+    {
+        Seed();
+        var before = Backup.Fingerprint(Target, CancellationToken.None);
+        Assert.NotNull(before);
+        Sql("SELECT count(*) FROM items");
+        Assert.Equal(before, Backup.Fingerprint(Target, CancellationToken.None));
+        Sql("INSERT INTO items(id, name) VALUES (99, 'changed')");
+        Assert.NotEqual(before, Backup.Fingerprint(Target, CancellationToken.None));
+    }
+
+    [Fact]
+    public void The_engine_skips_an_unchanged_server_database_and_backs_it_up_after_a_write()
+    {
+        Seed();
+        string project = Path.Combine(_work, "project");
+        Directory.CreateDirectory(Path.Combine(project, ".fastband"));
+        File.WriteAllText(Path.Combine(project, "app.txt"), "code");
+        string passwordVariable = Target.Type == DatabaseTarget.Postgres ? "FASTBAND_TEST_PG_PASSWORD" : "FASTBAND_TEST_MYSQL_PASSWORD";
+        File.WriteAllText(Path.Combine(project, ".fastband", "backup_config.yaml"),
+            $"database:\n  type: {Target.Type}\n  host: {Target.Host}\n  port: {Target.EffectivePort}\n  name: {Target.Name}\n  user: {Target.User}\n  passwordEnv: {passwordVariable}\n");
+        // InnoDB keeps writing redo (purge, flushing) for a moment after the seed's inserts: start from a quiet server,
+        // as a scheduled backup normally does. (Until then a re-run backs up again: extra, never missed.)
+        Assert.True(SpinWait.SpinUntil(() =>
+        {
+            var a = Backup.Fingerprint(Target, CancellationToken.None);
+            Thread.Sleep(3000);
+            return a == Backup.Fingerprint(Target, CancellationToken.None);
+        }, TimeSpan.FromSeconds(90)), "the database never went quiet");
+        using var p = FastbandProject.Open(new ProjectOptions { ProjectPath = project, Agent = "db-test" });
+        var first = p.Backups.Create(new Fastband.Core.Backup.BackupRequest());
+        Assert.True(first.Created);
+        Assert.Equal(Target.Type, first.Backup!.Manifest.DatabaseType);
+        Assert.DoesNotContain(TestServers.Password(Target), File.ReadAllText(Path.Combine(first.Backup.Path, "manifest.json")));
+        var again = p.Backups.Create(new Fastband.Core.Backup.BackupRequest());
+        Assert.True(again.Skipped, again.Reason);
+        Sql("INSERT INTO notes(body) VALUES ('after the backup')");
+        var after = p.Backups.Create(new Fastband.Core.Backup.BackupRequest());
+        Assert.True(after.Created, after.Reason);
+        Assert.True(after.Changes.DatabaseChanged);
+    }
+
+    [Fact]
     public void Dump_change_restore_gives_back_the_original()
     {
         Seed();

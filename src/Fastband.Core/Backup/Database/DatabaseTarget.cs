@@ -77,4 +77,10 @@ public interface IDatabaseBackup
 
     /// <summary>Restores the dump into a scratch database, checks it, and drops the scratch database.</summary>
     DatabaseVerification VerifyInScratch(DatabaseTarget target, string dumpFile, CancellationToken cancellation);
+
+    /// <summary>
+    /// A cheap value that changes whenever the data may have changed (it may also change when it did not),
+    /// for "skip the backup when nothing changed"; null when it cannot be told, which counts as changed.
+    /// </summary>
+    string? Fingerprint(DatabaseTarget target, CancellationToken cancellation);
 }

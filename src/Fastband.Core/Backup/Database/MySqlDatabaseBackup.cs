@@ -114,6 +114,20 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
         }
     }
 
+    /// <summary>InnoDB's log sequence number (MariaDB's Innodb_lsn_current): it moves with every write. MySQL lacks the variable: null.</summary>
+    public string? Fingerprint(DatabaseTarget target, CancellationToken cancellation)
+    {
+        try
+        {
+            string lsn = Query(target, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_LSN_CURRENT'", cancellation: cancellation).Trim();
+            return lsn.Length == 0 ? null : "innodb-lsn:" + lsn;
+        }
+        catch (FastbandException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Runs SQL with the client against <paramref name="database"/> (default: the target's); returns stdout, throws on failure.</summary>
     internal static string Query(DatabaseTarget target, string sql, string? database = null, CancellationToken cancellation = default)
     {

@@ -108,6 +108,20 @@ public sealed class PostgresDatabaseBackup : IDatabaseBackup
         }
     }
 
+    /// <summary>The WAL insert position: it moves with every write in the cluster and stays put through reads.</summary>
+    public string? Fingerprint(DatabaseTarget target, CancellationToken cancellation)
+    {
+        try
+        {
+            string lsn = Query(target, "SELECT pg_current_wal_insert_lsn()", cancellation: cancellation).Trim();
+            return lsn.Length == 0 ? null : "pg-lsn:" + lsn;
+        }
+        catch (FastbandException)
+        {
+            return null; // unreachable now: the backup itself will say why
+        }
+    }
+
     /// <summary>Runs SQL with psql against <paramref name="database"/> (default: the target's) and returns stdout; throws on failure.</summary>
     internal static string Query(DatabaseTarget target, string sql, string? database = null, CancellationToken cancellation = default)
     {

@@ -157,6 +157,19 @@ public sealed class SqliteDatabaseBackup : IDatabaseBackup
     }
 
     /// <summary>Runs a statement against the database (tests and set-up); returns the first column of every row.</summary>
+    /// <summary>The database file's and its WAL's size and mtime: every commit touches one of them.</summary>
+    public string? Fingerprint(DatabaseTarget target, CancellationToken cancellation)
+    {
+        if (target.Path is null) return null;
+        var print = new System.Text.StringBuilder();
+        foreach (string suffix in new[] { "", "-wal" })
+        {
+            var info = new FileInfo(target.Path + suffix);
+            print.Append(suffix).Append(':').Append(info.Exists ? $"{info.Length}:{info.LastWriteTimeUtc.Ticks}" : "-").Append('|');
+        }
+        return print.ToString();
+    }
+
     internal static IReadOnlyList<string> Query(string path, string sql)
     {
         SqliteNative.EnsureInitialized();
