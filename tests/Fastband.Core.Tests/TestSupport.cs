@@ -35,3 +35,29 @@ public sealed class TempProject : IDisposable
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
+
+/// <summary>
+/// A scratch project on a manual clock, with every project a test opens closed at the end:
+/// <c>As("agent")</c> opens the project as that agent.
+/// </summary>
+public abstract class ProjectTest : IDisposable
+{
+    private readonly List<FastbandProject> _open = new();
+
+    protected TempProject Dir { get; } = new();
+    protected ManualClock Clock { get; } = new();
+
+    protected FastbandProject As(string agent)
+    {
+        var p = Dir.Open(agent, Clock);
+        _open.Add(p);
+        return p;
+    }
+
+    public virtual void Dispose()
+    {
+        foreach (var p in _open) p.Dispose();
+        Dir.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

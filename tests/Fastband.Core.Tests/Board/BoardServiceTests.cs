@@ -3,25 +3,8 @@ using Xunit;
 
 namespace Fastband.Core.Tests.Board;
 
-public sealed class BoardServiceTests : IDisposable
+public sealed class BoardServiceTests : ProjectTest
 {
-    private readonly TempProject _dir = new();
-    private readonly ManualClock _clock = new();
-    private readonly List<FastbandProject> _open = new();
-
-    public void Dispose()
-    {
-        foreach (var p in _open) p.Dispose();
-        _dir.Dispose();
-    }
-
-    private FastbandProject As(string agent)
-    {
-        var p = _dir.Open(agent, _clock);
-        _open.Add(p);
-        return p;
-    }
-
     [Fact]
     public void Set_status_stores_files_ticket_and_note_and_marks_the_agent_active()
     {
@@ -31,7 +14,7 @@ public sealed class BoardServiceTests : IDisposable
         Assert.Equal(new[] { "src/a.cs", "src/b.cs" }, s.Files);
         Assert.Equal("1205", s.TicketId);
         Assert.Equal("halfway", s.Note);
-        Assert.Equal(_clock.GetUtcNow(), s.UpdatedAt);
+        Assert.Equal(Clock.GetUtcNow(), s.UpdatedAt);
         Assert.True(s.IsActive);
         Assert.NotNull(a.Agents.Get("alice"));
     }
@@ -53,9 +36,9 @@ public sealed class BoardServiceTests : IDisposable
     public void The_board_lists_statuses_and_active_agents_without_one_and_empty_lock_lists_without_a_lock_source()
     {
         As("alice").Board.SetStatus("in_progress", new[] { "a.cs" }, "1205");
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
         As("bob").Agents.Register("1300");
-        _clock.Advance(TimeSpan.FromMinutes(1));
+        Clock.Advance(TimeSpan.FromMinutes(1));
         As("carol").Board.SetStatus("completed");
 
         var board = As("ops").Board.GetBoard();
@@ -67,9 +50,9 @@ public sealed class BoardServiceTests : IDisposable
         Assert.Empty(board.ActiveLocks);
         Assert.Empty(board.RecentReleases);
         Assert.Empty(board.RefusedAcquisitions);
-        Assert.Equal(_clock.GetUtcNow(), board.GeneratedAt);
+        Assert.Equal(Clock.GetUtcNow(), board.GeneratedAt);
 
-        _clock.Advance(TimeSpan.FromHours(3));
+        Clock.Advance(TimeSpan.FromHours(3));
         var later = As("ops").Board.GetBoard();
         Assert.Equal(new[] { "carol", "alice" }, later.Agents.Select(a => a.Name)); // statuses stay, marked inactive
         Assert.All(later.Agents, a => Assert.False(a.IsActive));

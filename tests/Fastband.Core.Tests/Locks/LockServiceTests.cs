@@ -4,25 +4,8 @@ using Xunit;
 
 namespace Fastband.Core.Tests.Locks;
 
-public sealed class LockServiceTests : IDisposable
+public sealed class LockServiceTests : ProjectTest
 {
-    private readonly TempProject _dir = new();
-    private readonly ManualClock _clock = new();
-    private readonly List<FastbandProject> _open = new();
-
-    public void Dispose()
-    {
-        foreach (var p in _open) p.Dispose();
-        _dir.Dispose();
-    }
-
-    private FastbandProject As(string agent)
-    {
-        var p = _dir.Open(agent, _clock);
-        _open.Add(p);
-        return p;
-    }
-
     private static LockRequest Ask(params string[] resources) => new() { Resources = resources };
 
     [Fact]
@@ -37,7 +20,7 @@ public sealed class LockServiceTests : IDisposable
         Assert.Equal("A", lease.Agent);
         Assert.Equal(Environment.MachineName, lease.Host);
         Assert.Null(lease.ProcessId); // untied: the TTL alone ends it
-        Assert.Equal(_clock.GetUtcNow() + LockService.DefaultTtl, lease.ExpiresAt);
+        Assert.Equal(Clock.GetUtcNow() + LockService.DefaultTtl, lease.ExpiresAt);
         Assert.Equal(LockMode.Exclusive, lease.Mode);
         Assert.True(lease.FencingToken > 0);
     }
@@ -47,7 +30,7 @@ public sealed class LockServiceTests : IDisposable
     {
         var a = As("A");
         var held = a.Locks.Acquire(Ask("src")).Lease!;
-        _clock.Advance(TimeSpan.FromMinutes(5));
+        Clock.Advance(TimeSpan.FromMinutes(5));
         var r = As("B").Locks.Acquire(Ask("src/a.cs"));
         Assert.False(r.Granted);
         var c = Assert.Single(r.Conflicts);
@@ -109,12 +92,12 @@ public sealed class LockServiceTests : IDisposable
     {
         var a = As("A");
         var lease = a.Locks.Acquire(Ask("x") with { Ttl = TimeSpan.FromMinutes(10) }).Lease!;
-        _clock.Advance(TimeSpan.FromMinutes(8));
+        Clock.Advance(TimeSpan.FromMinutes(8));
         var renewed = a.Locks.Renew(lease.LeaseId);
-        Assert.Equal(_clock.GetUtcNow() + TimeSpan.FromMinutes(10), renewed.ExpiresAt);
-        Assert.Equal(_clock.GetUtcNow() + TimeSpan.FromMinutes(30), a.Locks.Renew(lease.LeaseId, TimeSpan.FromMinutes(30)).ExpiresAt);
+        Assert.Equal(Clock.GetUtcNow() + TimeSpan.FromMinutes(10), renewed.ExpiresAt);
+        Assert.Equal(Clock.GetUtcNow() + TimeSpan.FromMinutes(30), a.Locks.Renew(lease.LeaseId, TimeSpan.FromMinutes(30)).ExpiresAt);
 
-        _clock.Advance(TimeSpan.FromMinutes(31));
+        Clock.Advance(TimeSpan.FromMinutes(31));
         var e = Assert.Throws<BlockedException>(() => a.Locks.Renew(lease.LeaseId));
         Assert.Equal("LeaseLost", e.ErrorId);
         Assert.Contains("expired", e.Message);
@@ -126,7 +109,7 @@ public sealed class LockServiceTests : IDisposable
         var a = As("A");
         var lease = a.Locks.Acquire(Ask("x") with { Ttl = TimeSpan.FromMinutes(1) }).Lease!;
         Assert.False(As("B").Locks.Acquire(Ask("x")).Granted);
-        _clock.Advance(TimeSpan.FromMinutes(2));
+        Clock.Advance(TimeSpan.FromMinutes(2));
         var r = As("B").Locks.Acquire(Ask("x"));
         Assert.True(r.Granted);
         Assert.Equal(lease.LeaseId, Assert.Single(r.Reclaimed).Lease.LeaseId);
@@ -241,7 +224,7 @@ public sealed class LockServiceTests : IDisposable
     {
         As("A").Locks.Acquire(Ask("old") with { Ttl = TimeSpan.FromMinutes(1) });
         As("B").Locks.Acquire(Ask("mine") with { TieToCaller = true }); // tied to this (live) test process
-        _clock.Advance(TimeSpan.FromMinutes(2));
+        Clock.Advance(TimeSpan.FromMinutes(2));
         var removed = As("C").Locks.Cleanup();
         Assert.Equal("old", Assert.Single(removed).Lease.Resources.Single());
         Assert.Equal("mine", Assert.Single(As("C").Locks.List().Leases).Resources.Single());

@@ -3,25 +3,8 @@ using Xunit;
 
 namespace Fastband.Core.Tests.Messaging;
 
-public sealed class MessageServiceTests : IDisposable
+public sealed class MessageServiceTests : ProjectTest
 {
-    private readonly TempProject _dir = new();
-    private readonly ManualClock _clock = new();
-    private readonly List<FastbandProject> _open = new();
-
-    public void Dispose()
-    {
-        foreach (var p in _open) p.Dispose();
-        _dir.Dispose();
-    }
-
-    private FastbandProject As(string agent)
-    {
-        var p = _dir.Open(agent, _clock);
-        _open.Add(p);
-        return p;
-    }
-
     private FastbandProject Registered(string agent)
     {
         var p = As(agent);
@@ -60,7 +43,7 @@ public sealed class MessageServiceTests : IDisposable
         Assert.Equal("h-1205", m.Thread);
         Assert.Equal("please release base.html", m.Body);
         Assert.Equal(1, m.Seq);
-        Assert.Equal(_clock.GetUtcNow(), m.SentAt);
+        Assert.Equal(Clock.GetUtcNow(), m.SentAt);
         Assert.Equal("#1 [bob][2026-11-21 12:00:00] handoff_request [thread h-1205] please release base.html", m.Formatted);
     }
 
@@ -110,7 +93,7 @@ public sealed class MessageServiceTests : IDisposable
         var alice = Registered("alice");
         var bob = As("bob");
         bob.Messages.Send("alice", "first");
-        _clock.Advance(TimeSpan.FromSeconds(1));
+        Clock.Advance(TimeSpan.FromSeconds(1));
         bob.Messages.Send("alice", "second");
 
         Assert.Equal(new[] { "first", "second" }, alice.Messages.Read().Select(m => m.Body));
@@ -131,7 +114,7 @@ public sealed class MessageServiceTests : IDisposable
         Assert.Empty(alice.Messages.Read());
         var all = alice.Messages.Read(all: true);
         Assert.Equal(new[] { "one", "two" }, all.Select(m => m.Body));
-        Assert.All(all, m => Assert.Equal(_clock.GetUtcNow(), m.AckedAt));
+        Assert.All(all, m => Assert.Equal(Clock.GetUtcNow(), m.AckedAt));
 
         var again = alice.Messages.Ack(ids); // harmless
         Assert.Empty(again.Acknowledged);
