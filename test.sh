@@ -17,6 +17,20 @@ failures=()
 pass() { passed=$((passed + $1)); }
 fail() { failed=$((failed + $1)); failures+=("$2"); }
 
+# Adds the "LABEL: N passed, N failed" line a runner printed into LOG to the totals (a missing line is a failure).
+count_summary() {
+  local label="$1" log="$2" line f
+  line="$(grep -E "^$label: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)"
+  if [ -z "$line" ]; then
+    fail 1 "$label: the run produced no summary; see $log"
+    return
+  fi
+  echo "$line"
+  pass "$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")"
+  f="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+  [ "$f" -gt 0 ] && fail "$f" "$label: $f failed; see $log"
+}
+
 command -v dotnet >/dev/null || { echo "test.sh: the .NET SDK (dotnet) is not on PATH: install .NET SDK 8 or later."; echo "0 passed, 1 failed"; exit 1; }
 
 echo "== build"
@@ -66,28 +80,13 @@ rm -rf "$fresh"
 echo "== examples/demo.sh: the start-up routine through all its paths"
 log=".build/demo.log"
 bash examples/demo.sh > "$log" 2>&1
-line="$(grep -E '^demo: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
-if [ -z "$line" ]; then
-  fail 1 "examples/demo.sh produced no summary; see $log"
-else
-  pass "$(sed -E 's/demo: ([0-9]+) passed.*/\1/' <<<"$line")"
-  f="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
-  [ "$f" -gt 0 ] && fail "$f" "examples/demo.sh: $f failed; see $log"
-fi
-echo "$line"
+count_summary demo "$log"
 
 echo "== Pester"
 if command -v pwsh >/dev/null; then
   log=".build/pester.log"
   pwsh -NoProfile -File tests/Pester/run.ps1 2>&1 | tee "$log"
-  line="$(grep -E '^Pester: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
-  if [ -z "$line" ]; then
-    fail 1 "Pester: the run produced no summary; see $log"
-  else
-    pass "$(sed -E 's/Pester: ([0-9]+) passed.*/\1/' <<<"$line")"
-    f="$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
-    [ "$f" -gt 0 ] && fail "$f" "Pester: $f failed"
-  fi
+  count_summary Pester "$log"
 else
   echo "SKIPPED: the Pester suite (tests/Pester) was not run because pwsh is not on PATH on this machine; the cmdlets are covered here by the contract and load tests."
 fi
