@@ -70,17 +70,42 @@ public sealed class LeaderService
         };
     }
 
+    /// <summary>
+    /// Beats now and then every <paramref name="interval"/> until cancelled: the orchestrator's (or a long-running
+    /// agent's) heartbeat loop. Each result is yielded as it happens. The interval must be shorter than T, or the
+    /// leader would lapse between beats.
+    /// </summary>
+    public IEnumerable<HeartbeatResult> BeatEvery(TimeSpan interval, string? role, long? term, CancellationToken cancellation)
+    {
+        if (interval <= TimeSpan.Zero || interval >= T)
+            throw new InvalidInputException("InvalidInterval",
+                $"The heartbeat interval must be positive and shorter than leader.heartbeatTimeout ({TimeSpec.Humanize(T)}), such as {TimeSpec.Humanize(T / 3)}.");
+        while (!cancellation.IsCancellationRequested)
+        {
+            yield return Beat(role, term);
+            if (cancellation.WaitHandle.WaitOne(interval)) yield break;
+        }
+    }
+
     /// <summary>Every agent's last heartbeat, most recent first.</summary>
     public IReadOnlyList<Heartbeat> Heartbeats() => _store.Leader.Heartbeats();
 
     /// <summary>The caller leaves: its heartbeat is removed (health no longer expects it) and, if it leads, it resigns.</summary>
-    public bool StopBeating()
+    public HeartbeatResult StopBeating()
     {
         var status = Show();
-        if (status.HasLeader && IsMine(status.Leader!)) Resign(null);
+        bool resigned = status.HasLeader && IsMine(status.Leader!);
+        if (resigned) Resign(null);
+        var old = _store.Leader.Heartbeat(_caller.Agent);
         bool removed = _store.Leader.Write(tx => tx.DeleteHeartbeat(_caller.Agent));
         if (removed) Announce(HeartbeatEvent, $"{_caller.Agent} stopped sending heartbeats.");
-        return removed;
+        return new HeartbeatResult
+        {
+            Agent = _caller.Agent, Role = old?.Role ?? "", Host = _caller.Host, BeatAt = _clock.GetUtcNow(), Beats = old?.Beats ?? 0, Stopped = removed,
+            Message = removed
+                ? $"{_caller.Agent} stopped sending heartbeats{(resigned ? $" and resigned term {status.Term}" : "")}; health no longer expects it."
+                : $"{_caller.Agent} had no heartbeat to remove.",
+        };
     }
 
     /// <summary>Upserts the caller's beat. A beat after more than T of silence starts a new run (and is announced).</summary>

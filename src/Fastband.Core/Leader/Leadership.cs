@@ -45,6 +45,9 @@ public sealed class HeartbeatResult
     public bool IsLeader { get; init; }
     public long? Term { get; init; }
     public DateTimeOffset? LeaseExpiresAt { get; init; }
+
+    /// <summary>True for <c>heartbeat --stop</c>: the agent left and its heartbeat was removed.</summary>
+    public bool Stopped { get; init; }
     public string Message { get; init; } = "";
 
     public override string ToString() => Message;

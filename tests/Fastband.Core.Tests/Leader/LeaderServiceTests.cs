@@ -213,7 +213,7 @@ public sealed class LeaderServiceTests : ProjectTest
         ag.Beat();
         Assert.Equal(2, Events("ag1", LeaderService.HeartbeatEvent).Count); // back after a silence longer than T
         Assert.Equal("InvalidRole", Assert.Throws<InvalidInputException>(() => ag.Beat("boss")).ErrorId);
-        Assert.True(ag.StopBeating());
+        Assert.True(ag.StopBeating().Stopped);
         Assert.Null(As("x").Store.Leader.Heartbeat("ag1"));
     }
 }
