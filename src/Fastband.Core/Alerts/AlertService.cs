@@ -136,6 +136,7 @@ public sealed class AlertService : IDisposable
         if (!Directory.Exists(OutboxDirectory)) return new AlertFlushResult { Message = "The alert outbox is empty." };
         ReclaimAbandoned();
         var hooks = _settings.Webhooks.ToDictionary(KeyOf);
+        var down = new HashSet<string>(StringComparer.Ordinal);
         int delivered = 0;
         foreach (string file in Directory.GetFiles(OutboxDirectory, "*" + Suffix).Order(StringComparer.Ordinal))
         {
@@ -145,7 +146,13 @@ public sealed class AlertService : IDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { continue; } // another process took it
             var alert = Load(claim);
             if (alert is null) { File.Delete(claim); continue; }
+            if (down.Contains(alert.WebhookKey))
+            {
+                File.Move(claim, file); // its webhook just failed: not tried again in this flush, so a dead receiver costs one timeout, not one per alert
+                continue;
+            }
             string? error = hooks.TryGetValue(alert.WebhookKey, out var url) ? Post(url, alert, cancellation) : "its webhook is no longer configured";
+            if (error is not null) down.Add(alert.WebhookKey);
             if (error is null)
             {
                 File.Delete(claim);

@@ -129,4 +129,20 @@ public sealed class AlertDeliveryTests : ProjectTest
         Assert.True(listener.Received.TryTake(out var got, Patience));
         Assert.Equal(alert.AlertId, got.AlertId);
     }
+
+    [Fact]
+    public void A_webhook_that_is_down_is_tried_once_per_flush_however_many_alerts_wait_for_it()
+    {
+        int port = WebhookListener.FreePort();
+        var (alerts, _) = Wire($"http://127.0.0.1:{port}/hook");
+        for (int i = 0; i < 5; i++) alerts.Enqueue(new Fastband.Core.Events.EventNotice(i, 1, "ag1", "error", $"e{i}", Clock.GetUtcNow()));
+        var flushed = alerts.Flush();
+        Assert.Equal(0, flushed.Delivered);
+        Assert.Equal(5, flushed.Pending.Count);
+        Assert.Equal(new[] { 2, 0, 0, 0, 0 }, flushed.Pending.Select(a => a.Attempts)); // one try and one retry, for the first only
+
+        using var listener = new WebhookListener(port);
+        Assert.Equal(5, alerts.Flush().Delivered);
+        Assert.Equal(new[] { "e0", "e1", "e2", "e3", "e4" }, listener.Received.Take(5).Select(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("event").GetProperty("content").GetString()).Order());
+    }
 }
