@@ -66,7 +66,10 @@ public sealed class LeaderService
             IsLeader = leads, Term = leads ? current!.Term : null, LeaseExpiresAt = leads ? now + T : null,
             Message = leads
                 ? $"Heartbeat from {beat.Agent}, leader in term {current!.Term}: the lease lasts until {TimeSpec.Display(now + T)} UTC; beat again before then."
-                : $"Heartbeat from {beat.Agent} ({beat.Role}) recorded at {TimeSpec.Display(now)} UTC.",
+                : $"Heartbeat from {beat.Agent} ({beat.Role}) recorded at {TimeSpec.Display(now)} UTC."
+                  + (current is { EndReason: "lapsed" } t && IsMine(t.Agent)
+                      ? $" Your leader term {t.Term} {Ending(t)}; campaign again to lead."
+                      : ""),
         };
     }
 
@@ -211,11 +214,7 @@ public sealed class LeaderService
                 ? $"{_caller.Agent} does not lead (nobody holds a live leader lease): there is nothing to resign."
                 : $"{_caller.Agent} does not lead ({lease.Agent} does, in term {latest?.Term}): there is nothing to resign.");
         Announce(ElectionEvent, $"{_caller.Agent} resigned leader term {latest!.Term}; the next campaign wins term {latest.Term + 1} at once.");
-        return Status(null, new LeaderTerm
-        {
-            Term = latest.Term, Agent = latest.Agent, Host = latest.Host, LeaseId = latest.LeaseId, FencingToken = latest.FencingToken,
-            StartedAt = latest.StartedAt, EndedAt = now, EndReason = "resigned",
-        }, now, elected: false, $"{_caller.Agent} resigned term {latest.Term}: nobody leads; the next campaign wins term {latest.Term + 1}.");
+        return Status(null, Ended(latest, now, "resigned"), now, elected: false, $"{_caller.Agent} resigned term {latest.Term}: nobody leads; the next campaign wins term {latest.Term + 1}.");
     }
 
     /// <summary>May the caller act as leader in <paramref name="term"/>? Reads only.</summary>
@@ -285,21 +284,34 @@ public sealed class LeaderService
     {
         var lease = LeaderLease(tx.Locks.Leases());
         var latest = tx.LatestTerm();
-        if (lease is null) return (null, latest);
+        if (lease is null)
+        {
+            if (latest is not { EndReason: null }) return (null, latest);
+            // The lease went without a term's end (reclaimed by a lock cleanup, released by id): end the term now.
+            var hb = tx.Heartbeat(latest.Agent);
+            var due = (hb?.LastBeatAt ?? latest.StartedAt) + T;
+            var ended = Ended(latest, due <= now ? due : now, due <= now ? "lapsed" : "released");
+            tx.EndTerm(latest.Term, ended.EndedAt!.Value, ended.EndReason!);
+            lapsed?.Add(ended);
+            return (null, ended);
+        }
         if (now < lease.ExpiresAt && latest?.LeaseId == lease.LeaseId) return (lease, latest);
         tx.Locks.DeleteLease(lease.LeaseId);
         tx.Locks.Record(new LockEvent { At = now, Action = "reclaimed", LeaseId = lease.LeaseId, Agent = lease.Agent, Resources = lease.Resources, FencingToken = lease.FencingToken, Detail = "expired" });
         if (latest?.LeaseId == lease.LeaseId)
         {
             tx.EndTerm(latest.Term, lease.ExpiresAt, "lapsed");
-            lapsed?.Add(new LeaderTerm
-            {
-                Term = latest.Term, Agent = latest.Agent, Host = latest.Host, LeaseId = latest.LeaseId, FencingToken = latest.FencingToken,
-                StartedAt = latest.StartedAt, EndedAt = lease.ExpiresAt, EndReason = "lapsed",
-            });
+            latest = Ended(latest, lease.ExpiresAt, "lapsed");
+            lapsed?.Add(latest);
         }
         return (null, latest);
     }
+
+    private static LeaderTerm Ended(LeaderTerm t, DateTimeOffset at, string reason) => new()
+    {
+        Term = t.Term, Agent = t.Agent, Host = t.Host, LeaseId = t.LeaseId, FencingToken = t.FencingToken, StartedAt = t.StartedAt,
+        EndedAt = at, EndReason = reason,
+    };
 
     private static Lease? LeaderLease(IReadOnlyList<Lease> leases) => leases.FirstOrDefault(l => l.Resources.Contains(Resource, StringComparer.Ordinal));
 

@@ -38,7 +38,8 @@ public sealed class LeaderRaceTests : IDisposable
             return (Agent: $"w{i}", Process: p);
         }).ToList();
         Thread.Sleep(1500);
-        File.WriteAllText(gate, "go");
+        File.WriteAllText(gate + ".tmp", workers.ToString());
+        File.Move(gate + ".tmp", gate); // whole, so no worker reads it half-written
         var wins = new List<(string, long)>();
         var windows = new List<(long, long)>();
         foreach (var (agent, p) in procs)

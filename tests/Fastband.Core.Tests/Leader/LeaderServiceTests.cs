@@ -216,4 +216,20 @@ public sealed class LeaderServiceTests : ProjectTest
         Assert.True(ag.StopBeating().Stopped);
         Assert.Null(As("x").Store.Leader.Heartbeat("ag1"));
     }
+
+    [Fact]
+    public void A_leader_lease_removed_by_a_lock_cleanup_still_ends_its_term_and_its_holder_hears_of_the_lapse()
+    {
+        var orch = Leader("orch");
+        orch.Campaign();
+        Clock.Advance(TimeSpan.FromSeconds(40));
+        Assert.Single(As("x").Locks.Cleanup()); // the expired leader lease, reclaimed by the lock side
+        var beat = orch.Beat();
+        Assert.False(beat.IsLeader);
+        Assert.Contains("Your leader term 1 lapsed", beat.Message);
+        var term = As("x").Store.Leader.Terms(1).Single();
+        Assert.Equal("lapsed", term.EndReason);
+        Assert.Equal(Clock.GetUtcNow() - TimeSpan.FromSeconds(10), term.EndedAt); // the last beat (the campaign) + T
+        Assert.Equal(2, Leader("ag1").Campaign().Term);
+    }
 }
