@@ -21,6 +21,10 @@ public static class Program
         root.Subcommands.Add(MessagingCommands.Board());
         root.Subcommands.Add(MessagingCommands.Status());
         root.Subcommands.Add(MessagingCommands.Msg());
+        root.Subcommands.Add(LeaderCommands.Heartbeat());
+        root.Subcommands.Add(LeaderCommands.Leader());
+        root.Subcommands.Add(HealthCommands.Health());
+        root.Subcommands.Add(HealthCommands.Alerts());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -24,6 +24,11 @@ public interface IFastbandStore : IDisposable
     IMessageStore Messages { get; }
 
     IStatusStore Statuses { get; }
+
+    ILeaderStore Leader { get; }
+
+    /// <summary>The store's own integrity check (SQLite: PRAGMA quick_check): the problems found, none when sound.</summary>
+    IReadOnlyList<string> QuickCheck();
 }
 
 /// <summary>An agent's presence to record in the same transaction as an ops log entry.</summary>
