@@ -1,6 +1,7 @@
 using Fastband.Core.Backup;
 using Fastband.Core.Locks;
 using Fastband.Core.Board;
+using Fastband.Core.Events;
 using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
@@ -51,6 +52,7 @@ public sealed class FastbandProject : IDisposable
         Backups = new BackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
+        Events = new EventService(store, caller, config.Events, clock, root, StateDirectory);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
@@ -94,6 +96,9 @@ public sealed class FastbandProject : IDisposable
     public BackupService Backups { get; }
     public MessageService Messages { get; }
     public BoardService Board { get; }
+
+    /// <summary>The interaction event log and its snapshots; also the project's <see cref="IEventRecorder"/>.</summary>
+    public EventService Events { get; }
 
     public void Dispose() => Store.Dispose();
 }
