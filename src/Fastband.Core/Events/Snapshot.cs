@@ -82,8 +82,9 @@ internal static class SnapshotRenderer
                 type = e.Type;
                 sb.Append('\n').Append('#', level + 1).Append(' ').Append(settings.HeadingFor(type)).Append('\n');
             }
-            sb.Append("- [").Append(Inline(e.Actor)).Append(' ').Append(EventFingerprint.SeedTime(e.Timestamp)).Append("] ");
-            Content(sb, e.Content);
+            sb.Append("- [").Append(Inline(e.Actor)).Append(' ').Append(EventFingerprint.SeedTime(e.Timestamp)).Append(']');
+            if (e.Content.Length == 0) sb.Append('\n');
+            else Content(sb.Append(' '), e.Content);
         }
         sb.Append('\n');
     }
