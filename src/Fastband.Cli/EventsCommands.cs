@@ -18,6 +18,7 @@ internal static class EventsCommands
         events.Subcommands.Add(Watch());
         events.Subcommands.Add(Next());
         events.Subcommands.Add(Ack());
+        events.Subcommands.Add(CursorCommand());
         return events;
     }
 
@@ -128,6 +129,17 @@ internal static class EventsCommands
         {
             var list = project.Events.Next(p.GetValue(limit));
             return new Outcome(list, list.Count == 0 ? "Nothing new." : string.Join(Environment.NewLine, list.Select(e => e.Formatted)));
+        }));
+        return cmd;
+    }
+
+    private static Command CursorCommand()
+    {
+        var cmd = new Command("cursor", "Your cursor: acknowledged up to which event, and how many wait.");
+        cmd.SetAction(p => Run.With(p, project =>
+        {
+            var c = project.Events.Cursor();
+            return new Outcome(c, $"{c}.");
         }));
         return cmd;
     }

@@ -194,6 +194,9 @@ public sealed class EventsCliTests : IDisposable
         Assert.Equal("2\n", File.ReadAllText(InRoot("agent-me.checkpoint")));
         Assert.Equal(new long[] { 3 }, _cli.As("me", "--json", "events", "next").Json.EnumerateArray().Select(x => x.GetProperty("id").GetInt64()));
 
+        var cursor = _cli.As("me", "--json", "events", "cursor");
+        Assert.Equal((2L, 1L), (cursor.Json.GetProperty("ackedId").GetInt64(), cursor.Json.GetProperty("pending").GetInt64()));
+
         var missing = _cli.As("me", "events", "ack", "42");
         Assert.Equal(4, missing.ExitCode);
         Assert.Contains("There is no event #42", missing.Stderr);
