@@ -21,7 +21,10 @@ public static class Program
           lock-inproc   in-process Acquire + Release pairs, uncontended (target: median pair <= 1 ms)
           lock-cli      one 'fastband lock acquire' + 'lock release' pair of processes against util-linux flock
           lock-contend  8 processes contending for one lock (and 1, 2, 4 first): grants/s, fairness, mutual exclusion
+          events     event log: snapshot of 100k events in 1,000 interactions and import of 100k lines against the
+                     seed's generate_snapshot.sh (jq), events appended by 8 processes against its log_event.sh
           worker     (internal) one appending process of multiproc
+          eventworker (internal) one appending process of events
           lockworker (internal) one contending process of lock-contend
 
         options
@@ -49,6 +52,10 @@ public static class Program
           --lock-seconds S       lock-contend: how long each process loops (default 10)
           --lock-sweep 1,2,4     lock-contend: also run with these numbers of processes first (default 1,2,4; 0: none)
           --lock-sweep-seconds S lock-contend: how long each sweep process loops (default 5)
+          --event-count N        events: events generated (default 100000), in --event-interactions N (default 1000)
+          --event-runs N         events: timed snapshot runs (default 5)
+          --baseline-cap-seconds S  events: stop the seed's snapshot script after S seconds and project (default 90)
+          --event-appends N      events: appends per process for ours (default 500); --event-seed-appends N (default 50)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
@@ -67,6 +74,7 @@ public static class Program
         string command = args[0];
         if (command == "worker") return MultiProcessBench.Worker(options);
         if (command == "lockworker") return LockBench.Worker(options);
+        if (command == "eventworker") return EventBench.Worker(options);
 
         using var context = BenchContext.Create(options);
         var report = new Report(context);
@@ -80,6 +88,7 @@ public static class Program
             ("lock-cli", LockBench.CliVsFlock),
             ("lock-contend", LockBench.Contention),
             ("backup", BackupBench.Run),
+            ("events", EventBench.Run),
         };
         var selected = benches.Where(b => command == "all" || b.Name == command
                                           || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();

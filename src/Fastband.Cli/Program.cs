@@ -25,6 +25,7 @@ public static class Program
         root.Subcommands.Add(LeaderCommands.Leader());
         root.Subcommands.Add(HealthCommands.Health());
         root.Subcommands.Add(HealthCommands.Alerts());
+        root.Subcommands.Add(EventsCommands.Build());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -55,18 +55,15 @@ public sealed class FastbandProject : IDisposable
         Backups = new BackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
+        Events = new EventService(store, caller, config.Events, clock, root, StateDirectory);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
 
-        // Until the interaction event log is wired in, events go to the ops log (see OpsLogEventRecorder): the lead
-        // replaces these two lines with the event log service and its query for recent errors.
-        var recorder = new OpsLogEventRecorder(OpsLog);
-        Events = recorder;
         Alerts = new AlertService(config.Alerts, StateDirectory, root, clock);
         Alerts.Attach(Events);
         Leader = new LeaderService(store, caller, config.Leader, Events, clock);
-        Health = new HealthService(root, config.Health, clock, Alerts) { ErrorsSince = recorder.ErrorsSince };
+        Health = new HealthService(root, config.Health, clock, Alerts) { ErrorsSince = Events.ErrorsSince };
         Health.Register(new StoreHealthCheck(store));
         Health.Register(new LeaderHealthCheck(Leader, config.Health));
         Health.Register(new HeartbeatHealthCheck(Leader, config.Health));
@@ -115,8 +112,8 @@ public sealed class FastbandProject : IDisposable
     public MessageService Messages { get; }
     public BoardService Board { get; }
 
-    /// <summary>Where features write interaction events (leader elections, heartbeats, errors) and learn of new errors.</summary>
-    public IEventRecorder Events { get; }
+    /// <summary>The interaction event log and its snapshots; also where features write events (leader elections, heartbeats, errors).</summary>
+    public EventService Events { get; }
 
     /// <summary>Heartbeats and leader election.</summary>
     public LeaderService Leader { get; }

@@ -56,9 +56,10 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
         {
             WriteError(ToErrorRecord(e, e.ErrorId, e.Kind));
         }
-        catch (Exception e) when (e is not PipelineStoppedException and not RuntimeException)
+        catch (Exception e) when (e is not PipelineStoppedException and not RuntimeException and not FlowControlException)
         {
-            // (RuntimeException: an error from the user's own script block passes through as it is.)
+            // (RuntimeException: an error from the user's own script block passes through as it is.
+            // FlowControlException: Select-Object -First stops upstream cmdlets by throwing one out of WriteObject.)
             // Anything Core did not classify (I/O, a database error) still gets a Fastband error id.
             WriteError(ToErrorRecord(e, e is IOException or UnauthorizedAccessException ? "IOFailed" : "Unexpected", FailureKind.Failed));
         }

@@ -12,10 +12,13 @@ using Microsoft.Data.Sqlite;
 //           every message up to seq COUNT is acknowledged; prints the times, then "id seq body" per message taken.
 //   lock | nolock | hold: see LockWorker.cs.
 //   campaign | naivecampaign: see CampaignWorker.cs.
+//   event | naive-event | consume: see EventWorker.cs.
 if (args.Length >= 1 && args[0] is "lock" or "nolock" or "hold")
     return LockWorker.Run(args);
 if (args.Length == 5 && args[0] is "campaign" or "naivecampaign")
     return CampaignWorker.Run(args);
+if (args.Length >= 1 && args[0] is "event" or "naive-event" or "consume")
+    return EventWorker.Run(args);
 if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 {
     Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive|reader GATE_FILE");

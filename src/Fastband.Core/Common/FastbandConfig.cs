@@ -25,6 +25,7 @@ public sealed class FastbandConfig
     public Fastband.Core.Health.HealthSettings Health { get; } = new();
 
     public Fastband.Core.Alerts.AlertSettings Alerts { get; } = new();
+    public EventsSettings Events { get; } = new();
 
     /// <summary>
     /// The section readers, by top-level key. A feature with settings adds its section here, so that one
@@ -36,6 +37,7 @@ public sealed class FastbandConfig
         [Fastband.Core.Leader.LeaderSettings.Section] = Leader.Read,
         [Fastband.Core.Health.HealthSettings.Section] = Health.Read,
         [Fastband.Core.Alerts.AlertSettings.Section] = Alerts.Read,
+        ["events"] = Events.Read,
     };
 
     public static FastbandConfig Load(string stateDirectory)

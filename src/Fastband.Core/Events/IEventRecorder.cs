@@ -18,3 +18,17 @@ public interface IEventRecorder
     /// </summary>
     event Action<EventNotice>? ErrorRecorded;
 }
+
+/// <summary>Raises <see cref="IEventRecorder.ErrorRecorded"/> the way its contract says: every handler runs, none can fail the write.</summary>
+public static class EventHandlers
+{
+    public static void Raise(Action<EventNotice>? handlers, EventNotice notice)
+    {
+        if (handlers is null) return;
+        foreach (var handler in handlers.GetInvocationList().Cast<Action<EventNotice>>())
+        {
+            try { handler(notice); }
+            catch (Exception) { /* the event is written; an alert that fails must not undo or fail that */ }
+        }
+    }
+}

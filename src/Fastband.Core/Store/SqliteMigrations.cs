@@ -138,6 +138,30 @@ internal static class SqliteMigrations
             end_reason     TEXT
         );
         """,
+        // 5: the interaction event log (seed 002) and each agent's cursor into it. (fingerprint, occurrence)
+        // makes an import idempotent: the n-th event with the same five seed fields is the same event;
+        // uid dedupes the replay of the offline queue.
+        """
+        CREATE TABLE events (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            interaction  INTEGER NOT NULL,
+            actor        TEXT    NOT NULL,
+            type         TEXT    NOT NULL,
+            content      TEXT    NOT NULL,
+            ts_us        INTEGER NOT NULL,
+            fingerprint  TEXT    NOT NULL,
+            occurrence   INTEGER NOT NULL,
+            uid          TEXT UNIQUE,
+            UNIQUE (fingerprint, occurrence)
+        );
+        CREATE INDEX ix_events_interaction ON events (interaction, id);
+        CREATE INDEX ix_events_type_ts ON events (type, ts_us);
+        CREATE TABLE event_cursors (
+            agent       TEXT PRIMARY KEY COLLATE NOCASE,
+            acked_id    INTEGER NOT NULL,
+            updated_us  INTEGER NOT NULL
+        );
+        """,
     };
 
     public static int Latest => Steps.Length;

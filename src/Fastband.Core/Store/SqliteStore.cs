@@ -104,17 +104,21 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
     /// Writers on this machine first queue on the <see cref="WriterGate"/>, so SQLite's coarse busy
     /// waiting is met only by writers that are not Fastband.
     /// </summary>
-    internal T InWriteTransaction<T>(Func<T> work)
+    internal T InWriteTransaction<T>(Func<T> work) => InWriteTransaction(work, null);
+
+    /// <summary>As above, waiting at most <paramref name="lockWait"/> (default: the store's busy timeout) for the write lock.</summary>
+    internal T InWriteTransaction<T>(Func<T> work, TimeSpan? lockWait)
     {
+        var wait = lockWait ?? _busyTimeout;
         lock (_gate)
         {
-            if (!_writers.TryEnter(_busyTimeout))
-                throw new StoreException($"The store '{DatabasePath}' stayed busy for {(int)_busyTimeout.TotalSeconds} s: another writer is stuck; find it with 'fuser {DatabasePath}'.");
+            if (!_writers.TryEnter(wait))
+                throw new StoreException($"The store '{DatabasePath}' stayed busy for {wait.TotalSeconds:0.#} s: another writer is stuck; find it with 'fuser {DatabasePath}'.", new TimeoutException());
             try
             {
                 try
                 {
-                    Execute("BEGIN IMMEDIATE;");
+                    BeginImmediate(wait);
                 }
                 catch (SqliteException e)
                 {
@@ -136,6 +140,24 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
             {
                 _writers.Exit();
             }
+        }
+    }
+
+    /// <summary>BEGIN IMMEDIATE, with both SQLite's busy handler and Microsoft.Data.Sqlite's retry loop bounded by <paramref name="wait"/>.</summary>
+    private void BeginImmediate(TimeSpan wait)
+    {
+        bool custom = wait != _busyTimeout;
+        if (custom) Execute($"PRAGMA busy_timeout = {(int)wait.TotalMilliseconds};");
+        try
+        {
+            using var cmd = _connection.CreateCommand();
+            cmd.CommandText = "BEGIN IMMEDIATE;";
+            cmd.CommandTimeout = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            cmd.ExecuteNonQuery();
+        }
+        finally
+        {
+            if (custom) Execute($"PRAGMA busy_timeout = {(int)_busyTimeout.TotalMilliseconds};");
         }
     }
 

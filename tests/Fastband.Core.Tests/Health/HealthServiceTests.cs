@@ -88,12 +88,12 @@ public sealed class HealthServiceTests : ProjectTest
     public void Recent_error_events_are_counted_within_the_window_and_listed_newest_first()
     {
         var p = As("ag1");
-        p.Events.Record("error", "old failure");
+        ((Fastband.Core.Events.IEventRecorder)p.Events).Record("error", "old failure");
         Clock.Advance(TimeSpan.FromHours(25));
-        p.Events.Record("error", "Failed to acquire lock on events.log");
+        ((Fastband.Core.Events.IEventRecorder)p.Events).Record("error", "Failed to acquire lock on events.log");
         Clock.Advance(TimeSpan.FromSeconds(1));
-        p.Events.Record("error", "disk full");
-        p.Events.Record("heartbeat", "not an error");
+        ((Fastband.Core.Events.IEventRecorder)p.Events).Record("error", "disk full");
+        ((Fastband.Core.Events.IEventRecorder)p.Events).Record("heartbeat", "not an error");
         var report = As("viewer").Health.Run();
         Assert.Equal(new[] { "disk full", "Failed to acquire lock on events.log" }, report.RecentErrors.Select(e => e.Content));
         var errors = report.Findings.Single(f => f.Check == "errors");
