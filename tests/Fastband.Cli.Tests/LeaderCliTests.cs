@@ -93,9 +93,9 @@ public sealed class LeaderCliTests : IDisposable
 
         var history = _cli.Run("leader", "history", "--json").Json;
         Assert.Equal("lapsed", history[1].GetProperty("endReason").GetString());
-        var log = _cli.Run("ops", "read", "--type", "general", "--limit", "0").Stdout;
-        Assert.Contains("[leader_election] ag1 won leader term 2 after orch's term 1 (lapsed", log);
-        Assert.Contains("[error] orch acted as leader with term 1 and was refused", log);
+        var log = _cli.Run("events", "read").Stdout;
+        Assert.Contains("leader_election: ag1 won leader term 2 after orch's term 1 (lapsed", log);
+        Assert.Contains("error: orch acted as leader with term 1 and was refused", log);
 
         // Resigning hands over at once.
         Ok("ag1", "leader", "resign", "--term", "2");
