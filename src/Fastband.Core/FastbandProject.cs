@@ -1,6 +1,7 @@
 using Fastband.Core.Backup;
 using Fastband.Core.Locks;
 using Fastband.Core.Board;
+using Fastband.Core.Issues;
 using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
@@ -51,6 +52,7 @@ public sealed class FastbandProject : IDisposable
         Backups = new BackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
+        Issues = new IssueService(store, caller, Directives, config.Issues, root, clock);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
@@ -94,6 +96,10 @@ public sealed class FastbandProject : IDisposable
     public BackupService Backups { get; }
     public MessageService Messages { get; }
     public BoardService Board { get; }
+    public IssueService Issues { get; }
+
+    /// <summary>The issues' contribution to <c>fastband health</c>: statistics, stale claims, stale locks, report freshness.</summary>
+    public IssueHealthCheck IssueHealth => new(Store, Locks, Config.Issues, Issues.ReportsDirectory());
 
     public void Dispose() => Store.Dispose();
 }

@@ -20,6 +20,8 @@ public sealed class FastbandConfig
 
     public OpsLogSettings OpsLog { get; } = new();
 
+    public Issues.IssueSettings Issues { get; } = new();
+
     /// <summary>
     /// The section readers, by top-level key. A feature with settings adds its section here, so that one
     /// file serves every feature and the error for an unknown section lists them all.
@@ -27,6 +29,7 @@ public sealed class FastbandConfig
     private IReadOnlyDictionary<string, Action<JsonElement, string>> Sections => new Dictionary<string, Action<JsonElement, string>>
     {
         ["opsLog"] = OpsLog.Read,
+        [Fastband.Core.Issues.IssueSettings.Section] = Issues.Read,
     };
 
     public static FastbandConfig Load(string stateDirectory)

@@ -494,6 +494,11 @@ public sealed class LockService : Board.ILockBoardSource
 
     public IReadOnlyList<LockEvent> History(IReadOnlyList<string>? actions, int limit) => _store.Locks.History(actions, limit);
 
+    /// <summary>Leases still in the store that no longer hold anything (expired, or their process dead on this host), for the health check.</summary>
+    public IReadOnlyList<ReclaimedLease> StaleLeases(DateTimeOffset now) =>
+        _store.Locks.Leases().Select(l => (Lease: l, Why: StaleReason(l, now))).Where(x => x.Why is not null)
+            .Select(x => new ReclaimedLease { Lease = x.Lease, Why = x.Why! }).ToArray();
+
     // ------------------------------------------------------------------ the board's view
 
     IReadOnlyList<Board.LockSummary> Board.ILockBoardSource.ActiveLocks()
