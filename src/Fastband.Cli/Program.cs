@@ -21,6 +21,10 @@ public static class Program
         root.Subcommands.Add(MessagingCommands.Board());
         root.Subcommands.Add(MessagingCommands.Status());
         root.Subcommands.Add(MessagingCommands.Msg());
+        root.Subcommands.Add(IssueCommands.Issue());
+        root.Subcommands.Add(IssueCommands.Fix());
+        root.Subcommands.Add(IssueCommands.Audit());
+        root.Subcommands.Add(IssueCommands.Report());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
