@@ -139,7 +139,6 @@ internal static class SqliteMigrations
             resolved_by_fix  TEXT
         );
         CREATE INDEX ix_issues_available ON issues (severity, created_us, id) WHERE status = 'new' AND open_blockers = 0;
-        CREATE INDEX ix_issues_status ON issues (status, severity, created_us);
         CREATE INDEX ix_issues_assignee ON issues (assigned_to) WHERE assigned_to IS NOT NULL;
         CREATE TABLE issue_blockers (
             issue_id    TEXT NOT NULL COLLATE NOCASE REFERENCES issues (id),
