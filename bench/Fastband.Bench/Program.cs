@@ -21,8 +21,11 @@ public static class Program
           lock-inproc   in-process Acquire + Release pairs, uncontended (target: median pair <= 1 ms)
           lock-cli      one 'fastband lock acquire' + 'lock release' pair of processes against util-linux flock
           lock-contend  8 processes contending for one lock (and 1, 2, 4 first): grants/s, fairness, mutual exclusion
+          issues     the ready list among 10k issues in process (target <= 30 ms, beads' published figure) and
+                     claims/s with 1, 2, 4, 8, 16 processes racing for the same issue (about 1 minute)
           worker     (internal) one appending process of multiproc
           lockworker (internal) one contending process of lock-contend
+          issueworker (internal) one contending process of issues
 
         options
           --work DIR             where the throw-away projects go (default: a new folder under the temp folder)
@@ -49,6 +52,10 @@ public static class Program
           --lock-seconds S       lock-contend: how long each process loops (default 10)
           --lock-sweep 1,2,4     lock-contend: also run with these numbers of processes first (default 1,2,4; 0: none)
           --lock-sweep-seconds S lock-contend: how long each sweep process loops (default 5)
+          --issues N             issues: issues in the ready-list store (default 10000)
+          --issue-runs N         issues: timed runs per ready-list variant (default 50)
+          --issue-workers 1,2,4,8,16   issues: numbers of contending processes
+          --issue-seconds S      issues: how long each contending process loops (default 5)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
@@ -67,6 +74,7 @@ public static class Program
         string command = args[0];
         if (command == "worker") return MultiProcessBench.Worker(options);
         if (command == "lockworker") return LockBench.Worker(options);
+        if (command == "issueworker") return IssueBench.Worker(options);
 
         using var context = BenchContext.Create(options);
         var report = new Report(context);
@@ -80,6 +88,7 @@ public static class Program
             ("lock-cli", LockBench.CliVsFlock),
             ("lock-contend", LockBench.Contention),
             ("backup", BackupBench.Run),
+            ("issues", IssueBench.Run),
         };
         var selected = benches.Where(b => command == "all" || b.Name == command
                                           || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();
