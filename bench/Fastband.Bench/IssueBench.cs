@@ -144,7 +144,8 @@ public static class IssueBench
 
     private static void Contention(BenchContext context, Report report)
     {
-        int[] levels = context.Options.Ints("issue-workers", new[] { 1, 2, 4, 8, 16 });
+        int[] levels = context.Options.Ints("issue-workers", new[] { 1, 2, 4, 8, 16 }).Where(n => n > 0).ToArray();
+        if (levels.Length == 0) return;
         double seconds = context.Options.Double("issue-seconds", 5);
         var rows = new List<string>();
         foreach (int n in levels) rows.Add(ContendOnce(context, report, n, seconds));
@@ -225,7 +226,7 @@ public static class IssueBench
         double rate = wins / span, attempts = (wins + refused) / span;
         double median = new Samples(results.Select(r => r.ClaimMedianMs)).Median;
         context.Log(Inv($"issues-contend ({workers}): {wins} wins, {refused} refusals in {span:0.00} s = {Fmt.Rate(rate)} claims/s; overlapped {overlapped}"));
-        if (workers == context.Options.Ints("issue-workers", new[] { 1, 2, 4, 8, 16 }).Max())
+        if (workers == context.Options.Ints("issue-workers", new[] { 1, 2, 4, 8, 16 }).Max()) // the headline row: the most processes
             report.Row(new SummaryRow(Inv($"claims/s with {workers} processes racing for the same issue (no double claim)"), Fmt.Rate(rate),
                 "beads: double claims in 2-way races (#4657)", "", "exactly one winner", doubleClaims == 0 && claimedInStore == wins));
         return Inv($"| {workers} | {Fmt.N(wins)} | {Fmt.N(refused)} | {Fmt.Rate(rate)} | {Fmt.Rate(attempts)} | {Fmt.Ms(median)} | {(overlapped ? "yes" : "**no**")} | {doubleClaims} |");

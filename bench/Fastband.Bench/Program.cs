@@ -54,7 +54,7 @@ public static class Program
           --lock-sweep-seconds S lock-contend: how long each sweep process loops (default 5)
           --issues N             issues: issues in the ready-list store (default 10000)
           --issue-runs N         issues: timed runs per ready-list variant (default 50)
-          --issue-workers 1,2,4,8,16   issues: numbers of contending processes
+          --issue-workers 1,2,4,8,16   issues: numbers of contending processes (0: skip the contention part)
           --issue-seconds S      issues: how long each contending process loops (default 5)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait

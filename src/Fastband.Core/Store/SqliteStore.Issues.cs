@@ -474,6 +474,9 @@ public sealed partial class SqliteStore : IIssueStore
         return result;
     }
 
+    /// <summary>Most lists are empty: skip the JSON parser for them (the ready list reads thousands of rows).</summary>
+    private static IReadOnlyList<string> StringList(string json) => json == "[]" ? Array.Empty<string>() : Strings(json);
+
     private static List<Issue> ReadIssues(SqliteCommand cmd)
     {
         var result = new List<Issue>();
@@ -486,8 +489,8 @@ public sealed partial class SqliteStore : IIssueStore
                 Severity = IssueSeverity.FromRank(r.GetInt64(1)),
                 Title = r.GetString(2),
                 Description = r.GetString(3),
-                Files = Strings(r.GetString(4)),
-                BlockedBy = Strings(r.GetString(5)),
+                Files = StringList(r.GetString(4)),
+                BlockedBy = StringList(r.GetString(5)),
                 OpenBlockers = r.GetInt32(6),
                 Status = r.GetString(7),
                 CreatedBy = r.GetString(8),
@@ -516,14 +519,14 @@ public sealed partial class SqliteStore : IIssueStore
                 IssueId = r.GetString(1),
                 Title = r.GetString(2),
                 Approach = r.GetString(3),
-                Files = Strings(r.GetString(4)),
+                Files = StringList(r.GetString(4)),
                 Lines = r.IsDBNull(5) ? null : r.GetString(5),
                 Tested = r.GetInt64(6) != 0,
                 TestNotes = r.IsDBNull(7) ? null : r.GetString(7),
                 Status = r.GetString(8),
                 ProposedBy = r.GetString(9),
                 ProposedAt = FromMicros(r.GetInt64(10)),
-                VerifiedBy = Strings(r.GetString(11)),
+                VerifiedBy = StringList(r.GetString(11)),
                 AppliedBy = r.IsDBNull(12) ? null : r.GetString(12),
                 AppliedAt = r.IsDBNull(13) ? null : FromMicros(r.GetInt64(13)),
                 RejectedBy = r.IsDBNull(14) ? null : r.GetString(14),
