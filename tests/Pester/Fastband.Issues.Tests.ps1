@@ -165,10 +165,10 @@ Describe 'Export-FastbandAudit, Import-FastbandIssue, New-FastbandReport and Get
         $p = New-TestProject
         $null = New-FastbandIssue -Project $p -Agent alice -Title 'x'
         $first = New-FastbandReport -Project $p
-        $hashes = Get-ChildItem -LiteralPath $first.Directory | Get-FileHash | ForEach-Object Hash
+        $hashes = (Get-ChildItem -LiteralPath $first.Directory | Sort-Object Name | Get-FileHash | ForEach-Object Hash) -join ','
         $second = New-FastbandReport -Project $p
         $second.Files | ForEach-Object { $_.Changed | Should -BeFalse }
-        (Get-ChildItem -LiteralPath $first.Directory | Get-FileHash | ForEach-Object Hash) | Should -Be $hashes
+        ((Get-ChildItem -LiteralPath $first.Directory | Sort-Object Name | Get-FileHash | ForEach-Object Hash) -join ',') | Should -Be $hashes
     }
 
     It 'reports health with statistics and a worst state' {
