@@ -125,10 +125,11 @@ internal static class IssueCommands
         var id = IssueId();
         var force = new Option<bool>("--force") { Description = "Release another agent's claim (needs --reason; audited)." };
         var reason = new Option<string?>("--reason") { Description = "Why (required with --force)." };
-        var cmd = new Command("release", "Give up your claim on an issue; it becomes ready again (exit 3 if someone else holds it and --force is not given).") { id, force, reason };
+        var token = new Option<long?>("--token") { Description = "Release only if the claim is still the one that got this claim token." };
+        var cmd = new Command("release", "Give up your claim on an issue; it becomes ready again (exit 3 if someone else holds it and --force is not given).") { id, force, reason, token };
         cmd.SetAction(p => Run.With(p, project =>
         {
-            var issue = project.Issues.Release(p.GetValue(id)!, p.GetValue(force), p.GetValue(reason));
+            var issue = project.Issues.Release(p.GetValue(id)!, p.GetValue(force), p.GetValue(reason), p.GetValue(token));
             return new Outcome(issue, $"Released {issue.Id}; it is {issue.Status} again.");
         }, writes: true));
         return cmd;
@@ -174,14 +175,16 @@ internal static class IssueCommands
         var tested = new Option<bool>("--tested") { Description = "The fix was tested." };
         var notes = new Option<string?>("--test-notes") { Description = "How it was tested." };
         var id = new Option<string?>("--id") { Description = "The id to use (default: the next fix_NNN)." };
+        var token = new Option<long?>("--token") { Description = "Your claim token: the fix is refused if your claim has changed hands since." };
         var cmd = new Command("submit", "Propose a fix for an issue you hold; another agent applies or rejects it (exit 4 for an unknown issue, 3 if you do not hold it).")
-            { issue, title, approach, files, lines, tested, notes, id };
+            { issue, title, approach, files, lines, tested, notes, id, token };
         cmd.SetAction(p => Run.With(p, project =>
         {
             var fix = project.Issues.Submit(new NewFix
             {
                 Id = p.GetValue(id), IssueId = p.GetValue(issue)!, Title = p.GetValue(title)!, Approach = p.GetValue(approach)!,
                 Files = p.GetValue(files) ?? Array.Empty<string>(), Lines = p.GetValue(lines), Tested = p.GetValue(tested), TestNotes = p.GetValue(notes),
+                ClaimToken = p.GetValue(token),
             });
             return new Outcome(fix, $"Proposed {fix.Id} for {fix.IssueId}: {fix.Title}");
         }, writes: true));

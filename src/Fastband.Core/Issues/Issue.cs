@@ -202,6 +202,9 @@ public sealed record NewFix
     public string? Lines { get; init; }
     public bool Tested { get; init; }
     public string? TestNotes { get; init; }
+
+    /// <summary>The token the caller's claim was given: when set, the fix is refused if the claim has changed hands since.</summary>
+    public long? ClaimToken { get; init; }
 }
 
 /// <summary>Which issues to list. Available means unclaimed and unblocked, most severe first, then oldest.</summary>

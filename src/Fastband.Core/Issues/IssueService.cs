@@ -95,14 +95,17 @@ public sealed class IssueService
         return Outcome(_store.Issues.Claim(issue.Id, Actor, _clock.GetUtcNow()), "IssueUnavailable").Issue!;
     }
 
-    /// <summary>Gives up the caller's claim; with <paramref name="force"/> (and a reason) anyone's, audited.</summary>
-    public Issue Release(string issueId, bool force = false, string? reason = null)
+    /// <summary>
+    /// Gives up the caller's claim; with <paramref name="force"/> (and a reason) anyone's, audited. With
+    /// <paramref name="claimToken"/>, only if the claim is still the one that got that token.
+    /// </summary>
+    public Issue Release(string issueId, bool force = false, string? reason = null, long? claimToken = null)
     {
         string id = ValidateId(issueId, "issue");
         string? why = string.IsNullOrWhiteSpace(reason) ? null : ValidateText(reason, "reason");
         if (force && why is null)
             throw new InvalidInputException("ReasonRequired", "Releasing another agent's claim needs a reason: pass --reason (or -Reason).");
-        return Outcome(_store.Issues.Release(id, Actor, force, why, _clock.GetUtcNow()), "ReleaseRefused").Issue!;
+        return Outcome(_store.Issues.Release(id, Actor, force, why, claimToken, _clock.GetUtcNow()), "ReleaseRefused").Issue!;
     }
 
     // ------------------------------------------------------------------ fixes

@@ -54,6 +54,10 @@ internal static class IssueMessages
         _ => $"{issue.Id} is blocked by {string.Join(", ", openBlockers)} (not resolved yet): resolve those first, or pick another with 'fastband issue ready'.",
     };
 
+    /// <summary>A claim token that is not the issue's current one: the claim changed hands (or was renewed) since.</summary>
+    public static string StaleToken(Issue issue, long token) =>
+        $"Claim token {token} is no longer {issue.Id}'s: it is held by {issue.AssignedTo} with token {issue.ClaimToken} since {TimeSpec.Display(issue.ClaimedAt ?? issue.UpdatedAt)} UTC; claim it again before acting on it.";
+
     public static string NotProposed(Fix fix, string verb) =>
         $"{fix.Id} is {fix.Status}, not proposed: only a proposed fix can be {verb}" +
         (fix.Status == FixStatus.Applied ? $" (it was applied by {fix.AppliedBy} at {TimeSpec.Display(fix.AppliedAt!.Value)} UTC)." :

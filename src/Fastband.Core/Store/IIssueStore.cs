@@ -20,10 +20,13 @@ public interface IIssueStore
     /// </summary>
     IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now);
 
-    /// <summary>Gives a claim up: only its holder may, unless <paramref name="force"/> (with a reason).</summary>
-    IssueChange Release(string issueId, IssueActor actor, bool force, string? reason, DateTimeOffset now);
+    /// <summary>
+    /// Gives a claim up: only its holder may, unless <paramref name="force"/> (with a reason). With
+    /// <paramref name="claimToken"/>, only the claim that got that token is released.
+    /// </summary>
+    IssueChange Release(string issueId, IssueActor actor, bool force, string? reason, long? claimToken, DateTimeOffset now);
 
-    /// <summary>Proposes a fix for an issue the caller holds; the issue moves to fix_proposed.</summary>
+    /// <summary>Proposes a fix for an issue the caller holds (with the claim token, if the fix names one); the issue moves to fix_proposed.</summary>
     IssueChange SubmitFix(NewFix fix, IssueActor actor, DateTimeOffset now);
 
     /// <summary>Applies a proposed fix: the fix becomes applied (the applier verifies it) and its issue resolved.</summary>

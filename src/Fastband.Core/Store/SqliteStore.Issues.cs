@@ -78,7 +78,7 @@ public sealed partial class SqliteStore : IIssueStore
         });
     }
 
-    public IssueChange Release(string issueId, IssueActor actor, bool force, string? reason, DateTimeOffset now)
+    public IssueChange Release(string issueId, IssueActor actor, bool force, string? reason, long? claimToken, DateTimeOffset now)
     {
         return InWriteTransaction(() =>
         {
@@ -90,6 +90,7 @@ public sealed partial class SqliteStore : IIssueStore
                 _ when issue.AssignedTo is null => $"{issue.Id} is not claimed by anyone: there is nothing to release.",
                 _ when !force && !IsHolder(issue, actor.Agent) =>
                     $"{issue.Id} is claimed by {issue.AssignedTo}, not {actor.Agent}: only {issue.AssignedTo} may release it, or release it with --force and a --reason (-Force -Reason).",
+                _ when claimToken is { } t && t != issue.ClaimToken => IssueMessages.StaleToken(issue, t),
                 _ => null,
             };
             if (refusal is not null)
@@ -123,6 +124,7 @@ public sealed partial class SqliteStore : IIssueStore
                 IssueStatus.Resolved => $"{issue.Id} is already resolved (by {issue.ResolvedBy}, fix {issue.ResolvedByFix}): no fix is needed.",
                 _ when issue.AssignedTo is null => $"{issue.Id} is not claimed: claim it first with 'fastband issue claim {issue.Id}' (Lock-FastbandIssue), then submit the fix.",
                 _ when !IsHolder(issue, actor.Agent) => $"{issue.Id} is claimed by {issue.AssignedTo}, not {actor.Agent}: only the holder proposes fixes for it; message {issue.AssignedTo} instead.",
+                _ when fix.ClaimToken is { } t && t != issue.ClaimToken => IssueMessages.StaleToken(issue, t),
                 _ => null,
             };
             if (refusal is not null)

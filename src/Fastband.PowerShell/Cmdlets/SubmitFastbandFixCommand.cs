@@ -30,6 +30,10 @@ public sealed class SubmitFastbandFixCommand : FastbandAgentCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? TestNotes { get; set; }
 
+    /// <summary>Your claim token: the fix is refused if your claim has changed hands since.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long? ClaimToken { get; set; }
+
     /// <summary>The id to use; default the next fix_NNN.</summary>
     [Parameter]
     public string? FixId { get; set; }
@@ -40,7 +44,7 @@ public sealed class SubmitFastbandFixCommand : FastbandAgentCmdlet
         WriteObject(project.Issues.Submit(new NewFix
         {
             Id = FixId, IssueId = IssueId, Title = Title, Approach = Approach, Files = Files ?? Array.Empty<string>(),
-            Lines = Lines, Tested = Tested, TestNotes = TestNotes,
+            Lines = Lines, Tested = Tested, TestNotes = TestNotes, ClaimToken = ClaimToken,
         }));
     }
 }

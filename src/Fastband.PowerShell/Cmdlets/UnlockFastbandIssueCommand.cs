@@ -20,9 +20,13 @@ public sealed class UnlockFastbandIssueCommand : FastbandAgentCmdlet
     [Parameter]
     public string? Reason { get; set; }
 
+    /// <summary>Release only if the claim is still the one that got this token (bound from Lock-FastbandIssue's output).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public long? ClaimToken { get; set; }
+
     protected override void Process(FastbandProject project)
     {
         if (ShouldProcess(Id, Force ? "Force-release another agent's claim" : "Release claim"))
-            WriteObject(project.Issues.Release(Id, Force, Reason));
+            WriteObject(project.Issues.Release(Id, Force, Reason, ClaimToken));
     }
 }

@@ -205,6 +205,23 @@ public sealed class IssueServiceTests : ProjectTest
     }
 
     [Fact]
+    public void A_claim_token_from_before_the_claim_changed_hands_is_refused_for_submit_and_release()
+    {
+        As("alice").Issues.Create("x");
+        var bob = As("bob");
+        long old = bob.Issues.Claim("issue_001").ClaimToken!.Value;
+        As("carol").Issues.Release("issue_001", force: true, reason: "bob looked gone");
+        long current = bob.Issues.Claim("issue_001").ClaimToken!.Value;
+        Assert.True(current > old);
+        var e = Assert.Throws<BlockedException>(() => bob.Issues.Submit(FixFor("issue_001") with { ClaimToken = old }));
+        Assert.Contains($"Claim token {old} is no longer issue_001's", e.Message);
+        Assert.Empty(bob.Issues.Fixes());
+        Assert.Throws<BlockedException>(() => bob.Issues.Release("issue_001", claimToken: old));
+        Assert.Equal("bob", bob.Issues.Get("issue_001").AssignedTo);
+        Assert.Equal(FixStatus.Proposed, bob.Issues.Submit(FixFor("issue_001") with { ClaimToken = current }).Status);
+    }
+
+    [Fact]
     public void A_fix_for_an_unknown_issue_or_by_someone_not_holding_it_is_refused()
     {
         var a = As("alice");
