@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test Fastband has and ends with one line: "N passed, N failed".
 #   1. ./build.sh: builds the solution (Release) and stages module/Fastband/
-#   2. xunit: Core (real SQLite, real processes racing), CLI end to end (real processes), module contract
+#   2. xunit: Core (real SQLite, real processes racing, the dashboard in headless Chromium), CLI end to end (real processes), module contract
 #   3. the load test: a self-contained .NET 8 host loads the staged module by path (plus its negative control)
 #   4. the README's first command on a fresh project, and examples/demo.sh (the start-up routine)
 #   5. Pester, when pwsh is on PATH (this machine kind has none: said plainly, not hidden)
@@ -47,6 +47,11 @@ if tests/servers/start.sh && [ -f .build/servers/env ]; then
   . .build/servers/env
 else
   fail 1 "tests/servers/start.sh could not start PostgreSQL and MariaDB (see its output above and .build/servers/*/*.log); the backup tests against them will fail"
+fi
+
+echo "== headless Chromium for the dashboard tests (tests/browser/ensure-chromium.sh)"
+if ! tests/browser/ensure-chromium.sh; then
+  fail 1 "tests/browser/ensure-chromium.sh could not provide chromium (see its message above); the dashboard tests will fail"
 fi
 
 for project in tests/Fastband.Core.Tests tests/Fastband.Cli.Tests tests/Fastband.Contract.Tests; do

@@ -151,7 +151,7 @@ internal static class IssueCommands
 
     private static Command Health()
     {
-        var cmd = new Command("health", "The issues' health: statistics, stale claims, stale locks, report freshness (exit 1 when unhealthy).");
+        var cmd = new Command("health", "The issues' part of 'fastband health' alone: statistics, stale claims, report freshness (exit 1 when unhealthy).");
         cmd.SetAction(p => Run.With(p, project =>
         {
             var report = IssueHealthReport.Run(project.IssueHealth, project.Clock.GetUtcNow());

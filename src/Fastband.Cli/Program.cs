@@ -21,6 +21,10 @@ public static class Program
         root.Subcommands.Add(MessagingCommands.Board());
         root.Subcommands.Add(MessagingCommands.Status());
         root.Subcommands.Add(MessagingCommands.Msg());
+        root.Subcommands.Add(LeaderCommands.Heartbeat());
+        root.Subcommands.Add(LeaderCommands.Leader());
+        root.Subcommands.Add(HealthCommands.Health());
+        root.Subcommands.Add(HealthCommands.Alerts());
         root.Subcommands.Add(IssueCommands.Issue());
         root.Subcommands.Add(IssueCommands.Fix());
         root.Subcommands.Add(IssueCommands.Audit());

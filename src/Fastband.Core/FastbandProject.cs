@@ -1,4 +1,8 @@
+using Fastband.Core.Alerts;
 using Fastband.Core.Backup;
+using Fastband.Core.Events;
+using Fastband.Core.Health;
+using Fastband.Core.Leader;
 using Fastband.Core.Locks;
 using Fastband.Core.Board;
 using Fastband.Core.Issues;
@@ -56,6 +60,22 @@ public sealed class FastbandProject : IDisposable
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
+
+        // Until the interaction event log is wired in, events go to the ops log (see OpsLogEventRecorder): the lead
+        // replaces these two lines with the event log service and its query for recent errors.
+        var recorder = new OpsLogEventRecorder(OpsLog);
+        Events = recorder;
+        Alerts = new AlertService(config.Alerts, StateDirectory, root, clock);
+        Alerts.Attach(Events);
+        Leader = new LeaderService(store, caller, config.Leader, Events, clock);
+        Health = new HealthService(root, config.Health, clock, Alerts) { ErrorsSince = recorder.ErrorsSince };
+        Health.Register(new StoreHealthCheck(store));
+        Health.Register(new LeaderHealthCheck(Leader, config.Health));
+        Health.Register(new HeartbeatHealthCheck(Leader, config.Health));
+        Health.Register(new StaleLockHealthCheck(Locks));
+        Health.Register(new OfflineQueueHealthCheck(StateDirectory));
+        Health.Register(new AlertOutboxHealthCheck(Alerts));
+        Health.Register(IssueHealth);
     }
 
     public static FastbandProject Open(ProjectOptions options)
@@ -64,6 +84,7 @@ public sealed class FastbandProject : IDisposable
         var caller = CallerIdentity.Resolve(options.Agent, options.Environment);
         string state = Path.Combine(root, ProjectLocator.StateFolderName);
         var config = FastbandConfig.Load(state);
+        config.Alerts.ReadEnvironment(options.Environment ?? System.Environment.GetEnvironmentVariable);
         var clock = options.Clock ?? TimeProvider.System;
         var store = new SqliteStore(Path.Combine(state, DatabaseFileName), clock);
         string? session = options.Session ?? (options.Environment ?? System.Environment.GetEnvironmentVariable)("FASTBAND_SESSION");
@@ -98,8 +119,25 @@ public sealed class FastbandProject : IDisposable
     public BoardService Board { get; }
     public IssueService Issues { get; }
 
-    /// <summary>The issues' contribution to <c>fastband health</c>: statistics, stale claims, stale locks, report freshness.</summary>
-    public IssueHealthCheck IssueHealth => new(Store, Locks, Config.Issues, Issues.ReportsDirectory());
+    /// <summary>The issues' contribution to <c>fastband health</c> (registered in <see cref="Health"/>): statistics, stale claims, report freshness.</summary>
+    public IssueHealthCheck IssueHealth => new(Store, Config.Issues, Issues.ReportsDirectory());
 
-    public void Dispose() => Store.Dispose();
+    /// <summary>Where features write interaction events (leader elections, heartbeats, errors) and learn of new errors.</summary>
+    public IEventRecorder Events { get; }
+
+    /// <summary>Heartbeats and leader election.</summary>
+    public LeaderService Leader { get; }
+
+    /// <summary>Runs every feature's health check; features add theirs with <see cref="HealthService.Register"/>.</summary>
+    public HealthService Health { get; }
+
+    /// <summary>Webhook alerts for error events.</summary>
+    public AlertService Alerts { get; }
+
+    /// <summary>Waits (at most alerts.exitWait) for alert deliveries under way, then closes the store.</summary>
+    public void Dispose()
+    {
+        Alerts.Dispose();
+        Store.Dispose();
+    }
 }

@@ -11,9 +11,12 @@ using Microsoft.Data.Sqlite;
 //   reader: as AGENT, reads and acknowledges its unread messages in a loop (a few at a time) until
 //           every message up to seq COUNT is acknowledged; prints the times, then "id seq body" per message taken.
 //   lock | nolock | hold: see LockWorker.cs.
+//   campaign | naivecampaign: see CampaignWorker.cs.
 //   claim | naiveclaim: see IssueWorker.cs.
 if (args.Length >= 1 && args[0] is "lock" or "nolock" or "hold")
     return LockWorker.Run(args);
+if (args.Length == 5 && args[0] is "campaign" or "naivecampaign")
+    return CampaignWorker.Run(args);
 if (args.Length == 5 && args[0] is "claim" or "naiveclaim")
     return IssueWorker.Run(args);
 if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Fastband.Core.Backup.Database;
@@ -11,11 +10,18 @@ public sealed record ScannedFile(string Path, long Size, long MtimeTicks, string
 
 /// <summary>
 /// What a backup would hold right now, and whether it differs from the last backup. Files are re-read
-/// only when their size or mtime changed since the cached scan (kept in .fastband/backups/.state/);
-/// the git HEAD and index, and the SQLite file, are part of the fingerprint.
+/// only when their size or mtime changed since the cached scan (kept in .fastband/backups/.state/), or when
+/// their mtime is so close to the cache's own that a later write in the same clock tick could hide (git's
+/// "racily clean" rule); the git HEAD, refs and index, and the database, are part of the fingerprint.
 /// </summary>
 public sealed class ProjectScan
 {
+    /// <summary>
+    /// File timestamps come from the kernel's coarse clock (a few milliseconds a tick): a file whose mtime is
+    /// within this of the cache's writing is re-read rather than trusted.
+    /// </summary>
+    internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
+
     public IReadOnlyList<ScannedFile> Code { get; init; } = Array.Empty<ScannedFile>();
     public IReadOnlyList<ScannedFile> Config { get; init; } = Array.Empty<ScannedFile>();
     public IReadOnlyList<ScannedFile> Data { get; init; } = Array.Empty<ScannedFile>();
@@ -25,6 +31,12 @@ public sealed class ProjectScan
     /// <summary>Null when the database cannot be fingerprinted (unreachable, or MySQL without an LSN): it then counts as changed.</summary>
     public string? DatabaseFingerprint { get; init; }
     public string ContentHash { get; init; } = "";
+
+    /// <summary>The hash of every file's path and content hash, with its component; part of <see cref="ContentHash"/>.</summary>
+    public string FilesHash { get; init; } = "";
+
+    /// <summary>What was scanned and how (components, settings, files per component): equal signatures compare like for like.</summary>
+    public string Signature { get; init; } = "";
     public int FilesHashed { get; init; }
 
     public IEnumerable<ScannedFile> AllFiles => Code.Concat(Config).Concat(Data);
@@ -33,17 +45,19 @@ public sealed class ProjectScan
     {
         var excludes = new ExcludeRules(ExcludeRules.Defaults.Concat(config.ExcludePatterns).Append(config.DataDirectory));
         int hashed = 0;
-        ScannedFile Stat(string rel, string full, long size, long mtime, bool link)
+        long racyFrom = cache.WrittenAtTicks - RacyWindow.Ticks;
+        ScannedFile Stat(string rel, long size, long mtime, bool link)
         {
-            if (cache.Files.TryGetValue(rel, out var known) && known.Size == size && known.MtimeTicks == mtime)
+            if (cache.Files.TryGetValue(rel, out var known) && known.Size == size && known.MtimeTicks == mtime && mtime < racyFrom)
                 return known;
-            hashed++;
+            Interlocked.Increment(ref hashed);
+            string full = Path.Combine(root, rel);
             string sha;
             if (link) sha = "link:" + new FileInfo(full).LinkTarget;
             else
             {
                 using var s = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
-                sha = Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
+                sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(s)).ToLowerInvariant();
             }
             return new ScannedFile(rel, size, mtime, sha);
         }
@@ -53,7 +67,8 @@ public sealed class ProjectScan
             ? config.ConfigFiles.Select(f => f.Replace('\\', '/').Trim('/')).Distinct()
                 .Select(f => (Rel: f, Info: new FileInfo(Path.Combine(root, f))))
                 .Where(x => x.Info.Exists && TarArchives.IsInside(root, x.Info.FullName))
-                .Select(x => Stat(x.Rel, x.Info.FullName, x.Info.Length, x.Info.LastWriteTimeUtc.Ticks, x.Info.LinkTarget is not null)).ToList()
+                .Select(x => Stat(x.Rel, x.Info.Length, x.Info.LastWriteTimeUtc.Ticks, x.Info.LinkTarget is not null))
+                .OrderBy(f => f.Path, StringComparer.Ordinal).ToList()
             : new List<ScannedFile>();
         var userExcludes = new ExcludeRules(config.ExcludePatterns);
         var data = components.Contains(BackupComponent.Data) && Directory.Exists(Path.Combine(root, config.DataDirectory))
@@ -66,45 +81,126 @@ public sealed class ProjectScan
             code.RemoveAll(f => f.Path == dbRel || f.Path.StartsWith(dbRel + "-", StringComparison.Ordinal));
         }
 
+        string signature = string.Join('|', components.Order(StringComparer.Ordinal)) + "|" + SettingsPrint(config)
+            + string.Create(CultureInfo.InvariantCulture, $"|code={code.Count}|config={configFiles.Count}|data={data.Count}");
+        // Nothing re-read and the same files per component as the cached scan: every file is one the cache
+        // vouches for, so the files hash is the cache's, and 20k paths need not be hashed again to say so.
+        string filesHash = hashed == 0 && signature == cache.Signature && cache.FilesHash is { Length: > 0 } known
+            && code.Count + configFiles.Count + data.Count >= cache.Files.Count
+            ? known
+            : HashFiles(code, configFiles, data);
+
         var (head, gitPrint) = components.Contains(BackupComponent.Git) ? GitFingerprintOf(root) : (null, "");
         string? dbPrint = components.Contains(BackupComponent.Database) ? DatabaseFingerprintOf(config.Database) : "excluded";
-        var text = new StringBuilder();
-        foreach (var (label, list) in new[] { ("code", code), ("config", configFiles), ("data", data) })
-            foreach (var f in list.OrderBy(f => f.Path, StringComparer.Ordinal)) text.Append(label).Append(':').Append(f.Path).Append('\0').Append(f.Sha256).Append('\n');
-        text.Append("git:").Append(gitPrint).Append("\ndb:").Append(dbPrint ?? Guid.NewGuid().ToString()).Append("\ncomponents:").Append(string.Join(',', components.OrderBy(c => c)));
+        string content = $"files:{filesHash}\ngit:{gitPrint}\ndb:{dbPrint ?? Guid.NewGuid().ToString()}\ncomponents:{string.Join(',', components.Order(StringComparer.Ordinal))}";
         return new ProjectScan
         {
             Code = code, Config = configFiles, Data = data, GitHead = head, GitFingerprint = gitPrint, DatabaseFingerprint = dbPrint,
-            ContentHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))).ToLowerInvariant(), FilesHashed = hashed,
+            FilesHash = filesHash, Signature = signature, FilesHashed = hashed,
+            ContentHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(content))).ToLowerInvariant(),
         };
     }
 
-    private static List<ScannedFile> Walk(string root, string start, ExcludeRules excludes, Func<string, string, long, long, bool, ScannedFile> stat)
+    private static string SettingsPrint(BackupConfig config) =>
+        $"{string.Join(',', config.ExcludePatterns)}|{string.Join(',', config.ConfigFiles)}|{config.DataDirectory}|{config.Database.Type}:{config.Database.Path}";
+
+    private static string HashFiles(params List<ScannedFile>[] lists)
     {
-        // Size and mtime come from the enumeration itself (one stat per entry, no FileInfo per file);
-        // a FileInfo is made only for a file the cache cannot vouch for.
-        string rootFull = Path.GetFullPath(root);
-        int prefix = rootFull.TrimEnd(Path.DirectorySeparatorChar).Length + 1;
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var labels = new[] { "code", "config", "data" };
+        var buffer = new ArrayBufferWriter();
+        for (int i = 0; i < lists.Length; i++)
+            foreach (var f in lists[i]) // each list is sorted by path
+                buffer.Append(hash, $"{labels[i]}:{f.Path}\0{f.Sha256}\n");
+        buffer.Flush(hash);
+        return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    /// <summary>Feeds UTF-8 text into a hash in 64 KiB blocks, without building one large string.</summary>
+    private sealed class ArrayBufferWriter
+    {
+        private readonly byte[] _block = new byte[1 << 16];
+        private int _used;
+
+        public void Append(System.Security.Cryptography.IncrementalHash hash, string text)
+        {
+            int max = Encoding.UTF8.GetMaxByteCount(text.Length);
+            if (_used + max > _block.Length) Flush(hash);
+            if (max > _block.Length) { hash.AppendData(Encoding.UTF8.GetBytes(text)); return; }
+            _used += Encoding.UTF8.GetBytes(text, 0, text.Length, _block, _used);
+        }
+
+        public void Flush(System.Security.Cryptography.IncrementalHash hash)
+        {
+            hash.AppendData(_block, 0, _used);
+            _used = 0;
+        }
+    }
+
+    /// <summary>
+    /// The files under <paramref name="start"/> (project-relative), sorted by path. Folders go through a shared
+    /// queue that one worker per core drains, each listing one folder at a time: the stat calls, which are
+    /// most of a warm scan, run in parallel however the tree is shaped. Linked folders are listed, never followed.
+    /// </summary>
+    private static List<ScannedFile> Walk(string root, string start, ExcludeRules excludes, Func<string, long, long, bool, ScannedFile> stat)
+    {
+        string rootFull = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar);
         string startDir = start.Length == 0 ? rootFull : Path.Combine(rootFull, start);
         if (!Directory.Exists(startDir)) return new List<ScannedFile>();
-        string Rel(ref System.IO.Enumeration.FileSystemEntry e)
+        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true, ReturnSpecialDirectories = false };
+        var queue = new System.Collections.Concurrent.ConcurrentQueue<(string Full, string Rel)>();
+        queue.Enqueue((startDir, start.Length == 0 ? "" : start.Replace('\\', '/').Trim('/') + "/"));
+        int pending = 1;
+        var results = new List<ScannedFile>[Math.Clamp(Environment.ProcessorCount, 1, 4)];
+        Exception? failure = null;
+        void Work(int slot)
         {
-            string dir = e.Directory.Length >= prefix ? e.Directory[prefix..].ToString().Replace('\\', '/') + "/" : "";
-            return dir + e.FileName.ToString();
+            var found = results[slot] = new List<ScannedFile>();
+            var spin = new SpinWait();
+            while (Volatile.Read(ref pending) > 0 && failure is null)
+            {
+                if (!queue.TryDequeue(out var dir)) { spin.SpinOnce(); continue; }
+                try
+                {
+                    string prefix = dir.Rel;
+                    var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Rel, bool Folder, long Size, long Mtime, bool Link)>(dir.Full,
+                        (ref System.IO.Enumeration.FileSystemEntry e) =>
+                        {
+                            bool link = (e.Attributes & FileAttributes.ReparsePoint) != 0;
+                            bool folder = e.IsDirectory && !link;
+                            string rel = string.Concat(prefix.AsSpan(), e.FileName);
+                            return folder ? (rel, true, 0, 0, false) : (rel, false, e.Length, e.LastWriteTimeUtc.UtcTicks, link);
+                        }, options);
+                    foreach (var (rel, folder, size, mtime, link) in entries)
+                    {
+                        if (excludes.IsExcluded(rel)) continue;
+                        if (folder)
+                        {
+                            Interlocked.Increment(ref pending);
+                            queue.Enqueue((Path.Combine(rootFull, rel), rel + "/"));
+                        }
+                        else found.Add(stat(rel, size, mtime, link));
+                    }
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref pending);
+                }
+                spin.Reset();
+            }
         }
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = true, ReturnSpecialDirectories = false };
-        var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Rel, long Size, long Mtime, bool Link)>(startDir,
-            (ref System.IO.Enumeration.FileSystemEntry e) => (Rel(ref e), e.Length, e.LastWriteTimeUtc.UtcTicks, (e.Attributes & FileAttributes.ReparsePoint) != 0), options)
-        {
-            ShouldRecursePredicate = (ref System.IO.Enumeration.FileSystemEntry e) =>
-                (e.Attributes & FileAttributes.ReparsePoint) == 0 && !excludes.IsExcluded(Rel(ref e)), // never follow a linked folder out
-            ShouldIncludePredicate = (ref System.IO.Enumeration.FileSystemEntry e) =>
-                (!e.IsDirectory || (e.Attributes & FileAttributes.ReparsePoint) != 0) && !excludes.IsExcluded(Rel(ref e)),
-        };
-        var result = new List<ScannedFile>();
-        foreach (var (rel, size, mtime, link) in entries)
-            result.Add(stat(rel, Path.Combine(rootFull, rel), size, mtime, link));
-        return result;
+        var helpers = Enumerable.Range(1, results.Length - 1).Select(slot => Task.Factory.StartNew(() => Work(slot), TaskCreationOptions.LongRunning)).ToArray();
+        Work(0);
+        Task.WaitAll(helpers);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        var all = new List<ScannedFile>(results.Sum(r => r.Count));
+        foreach (var r in results) all.AddRange(r);
+        all.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return all;
     }
 
     /// <summary>HEAD's commit (read from .git without running git) and a fingerprint of refs and index.</summary>
@@ -150,111 +246,3 @@ public sealed class ProjectScan
     }
 }
 
-/// <summary>
-/// The scan cache and the last backup's snapshot, in .fastband/backups/.state/scan.json. Written after a
-/// scan (so the next one re-reads only what changed) and marked when a backup completes.
-/// </summary>
-public sealed class ScanCache
-{
-    public Dictionary<string, ScannedFile> Files { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>path -> sha256 as of the last completed backup.</summary>
-    public Dictionary<string, string> LastBackupFiles { get; set; } = new(StringComparer.Ordinal);
-    public string? LastBackupContentHash { get; set; }
-    public string? LastBackupId { get; set; }
-    public string? LastBackupGit { get; set; }
-    public string? LastBackupDatabase { get; set; }
-
-    /// <summary>True when the cache file must be rewritten after this scan (something was re-read, or the set changed).</summary>
-    public bool IsStaleFor(ProjectScan scan) => scan.FilesHashed > 0 || Files.Count != scan.AllFiles.Count();
-
-    private const string Header = "fastband-scan-cache 1";
-
-    /// <summary>
-    /// One line per file (tab-separated, escaped), after a header and one JSON line of what the last backup was:
-    /// loading 20k entries this way costs a few milliseconds, where a JSON dictionary costs tens.
-    /// </summary>
-    public static ScanCache Load(string path)
-    {
-        if (!File.Exists(path)) return new ScanCache();
-        try
-        {
-            using var reader = new StreamReader(path);
-            if (reader.ReadLine() != Header) return new ScanCache();
-            var cache = JsonSerializer.Deserialize<ScanCache>(reader.ReadLine() ?? "{}") ?? new ScanCache();
-            cache.Files = new Dictionary<string, ScannedFile>(StringComparer.Ordinal);
-            cache.LastBackupFiles = new Dictionary<string, string>(StringComparer.Ordinal);
-            while (reader.ReadLine() is { } line)
-            {
-                var f = line.Split('\t');
-                if (f[0] == "F" && f.Length == 5)
-                {
-                    string rel = Unescape(f[1]);
-                    cache.Files[rel] = new ScannedFile(rel, long.Parse(f[2], CultureInfo.InvariantCulture), long.Parse(f[3], CultureInfo.InvariantCulture), f[4]);
-                }
-                else if (f[0] == "B" && f.Length == 3) cache.LastBackupFiles[Unescape(f[1])] = f[2];
-            }
-            return cache;
-        }
-        catch (Exception e) when (e is JsonException or FormatException or IOException)
-        {
-            return new ScanCache(); // a damaged cache only costs a full re-read
-        }
-    }
-
-    public void Save(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temp = path + ".tmp";
-        using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(false), 1 << 16))
-        {
-            writer.Write(Header);
-            writer.Write('\n');
-            writer.Write(JsonSerializer.Serialize(new ScanCache
-            {
-                LastBackupContentHash = LastBackupContentHash, LastBackupId = LastBackupId, LastBackupGit = LastBackupGit, LastBackupDatabase = LastBackupDatabase,
-                Files = new(), LastBackupFiles = new(),
-            }));
-            writer.Write('\n');
-            foreach (var f in Files.Values)
-                writer.Write(string.Create(CultureInfo.InvariantCulture, $"F\t{Escape(f.Path)}\t{f.Size}\t{f.MtimeTicks}\t{f.Sha256}\n"));
-            foreach (var (rel, sha) in LastBackupFiles)
-                writer.Write($"B\t{Escape(rel)}\t{sha}\n");
-        }
-        File.Move(temp, path, overwrite: true);
-    }
-
-    private static string Escape(string s) => s.IndexOfAny(new[] { '\\', '\t', '\n', '\r' }) < 0 ? s
-        : s.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
-
-    private static string Unescape(string s) => s.IndexOf('\\') < 0 ? s
-        : System.Text.RegularExpressions.Regex.Replace(s, @"\\(.)", m => m.Groups[1].Value switch { "t" => "\t", "n" => "\n", "r" => "\r", var x => x });
-
-    public void Remember(ProjectScan scan)
-    {
-        Files = scan.AllFiles.GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-    }
-
-    public void MarkBackedUp(ProjectScan scan, string backupId)
-    {
-        Remember(scan);
-        LastBackupFiles = scan.AllFiles.GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().Sha256, StringComparer.Ordinal);
-        LastBackupContentHash = scan.ContentHash;
-        LastBackupId = backupId;
-        LastBackupGit = scan.GitFingerprint;
-        LastBackupDatabase = scan.DatabaseFingerprint;
-    }
-
-    public ChangeSummary Compare(ProjectScan scan)
-    {
-        var now = scan.AllFiles.GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().Sha256, StringComparer.Ordinal);
-        return new ChangeSummary
-        {
-            Added = now.Keys.Count(k => !LastBackupFiles.ContainsKey(k)),
-            Modified = now.Count(kv => LastBackupFiles.TryGetValue(kv.Key, out var old) && old != kv.Value),
-            Deleted = LastBackupFiles.Keys.Count(k => !now.ContainsKey(k)),
-            GitChanged = LastBackupId is null || LastBackupGit != scan.GitFingerprint,
-            DatabaseChanged = LastBackupId is null || scan.DatabaseFingerprint is null || LastBackupDatabase != scan.DatabaseFingerprint,
-        };
-    }
-}

@@ -20,6 +20,11 @@ public sealed class FastbandConfig
 
     public OpsLogSettings OpsLog { get; } = new();
 
+    public Fastband.Core.Leader.LeaderSettings Leader { get; } = new();
+
+    public Fastband.Core.Health.HealthSettings Health { get; } = new();
+
+    public Fastband.Core.Alerts.AlertSettings Alerts { get; } = new();
     public Issues.IssueSettings Issues { get; } = new();
 
     /// <summary>
@@ -29,6 +34,9 @@ public sealed class FastbandConfig
     private IReadOnlyDictionary<string, Action<JsonElement, string>> Sections => new Dictionary<string, Action<JsonElement, string>>
     {
         ["opsLog"] = OpsLog.Read,
+        [Fastband.Core.Leader.LeaderSettings.Section] = Leader.Read,
+        [Fastband.Core.Health.HealthSettings.Section] = Health.Read,
+        [Fastband.Core.Alerts.AlertSettings.Section] = Alerts.Read,
         [Fastband.Core.Issues.IssueSettings.Section] = Issues.Read,
     };
 
@@ -137,6 +145,16 @@ public sealed class FastbandConfig
         p.Value.ValueKind == JsonValueKind.String && TimeSpec.TryParseDuration(p.Value.GetString(), out var d) && d > TimeSpan.Zero
             ? d
             : throw Bad(path, section, p.Name, "a duration such as \"30s\", \"30m\" or \"24h\"");
+
+    /// <summary>Reads a list of strings (a YAML sequence, or one comma-separated string).</summary>
+    public static IReadOnlyList<string> Strings(JsonProperty p, string path, string section, string expected)
+    {
+        if (p.Value.ValueKind == JsonValueKind.String)
+            return p.Value.GetString()!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (p.Value.ValueKind != JsonValueKind.Array || p.Value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(v.GetString())))
+            throw Bad(path, section, p.Name, expected);
+        return p.Value.EnumerateArray().Select(v => v.GetString()!.Trim()).ToArray();
+    }
 
     /// <summary>The error for a setting with a value of the wrong kind.</summary>
     public static InvalidInputException Bad(string path, string section, string name, string expected) =>

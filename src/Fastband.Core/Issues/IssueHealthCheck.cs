@@ -1,26 +1,23 @@
 using Fastband.Core.Health;
-using Fastband.Core.Locks;
 using Fastband.Core.Store;
 
 namespace Fastband.Core.Issues;
 
 /// <summary>
 /// The issues' part of <c>fastband health</c>: statistics; claims whose holder has not been seen for
-/// <see cref="IssueSettings.StaleClaimAfter"/> (unhealthy: the work is stuck behind a dead agent); leases that
-/// are stale but still in the store (a warning: the next acquirer reclaims them); and whether the reports
-/// under reports/ include every change older than <see cref="IssueSettings.ReportStaleAfter"/>.
+/// <see cref="IssueSettings.StaleClaimAfter"/> (unhealthy: the work is stuck behind a dead agent); and whether the
+/// reports under reports/ include every change older than <see cref="IssueSettings.ReportStaleAfter"/>. Stale
+/// locks are the locks check's (<see cref="StaleLockHealthCheck"/>), which <c>fastband health</c> runs beside this one.
 /// </summary>
 public sealed class IssueHealthCheck : IHealthCheck
 {
     private readonly IFastbandStore _store;
-    private readonly LockService _locks;
     private readonly IssueSettings _settings;
     private readonly string _reportsDirectory;
 
-    internal IssueHealthCheck(IFastbandStore store, LockService locks, IssueSettings settings, string reportsDirectory)
+    internal IssueHealthCheck(IFastbandStore store, IssueSettings settings, string reportsDirectory)
     {
         _store = store;
-        _locks = locks;
         _settings = settings;
         _reportsDirectory = reportsDirectory;
     }
@@ -32,7 +29,6 @@ public sealed class IssueHealthCheck : IHealthCheck
         var stats = _store.Issues.Statistics();
         yield return Statistics(stats);
         foreach (var f in Claims(now)) yield return f;
-        foreach (var f in Locks(now)) yield return f;
         yield return Reports(stats, now);
     }
 
@@ -76,19 +72,6 @@ public sealed class IssueHealthCheck : IHealthCheck
             yield return new HealthFinding(Name, "claims", HealthState.Healthy,
                 $"{claimed.Count} claims held, none by an agent unseen for {TimeSpec.Humanize(_settings.StaleClaimAfter)} or more.")
             { Details = new Dictionary<string, object?> { ["claims"] = claimed.Count } };
-    }
-
-    private IEnumerable<HealthFinding> Locks(DateTimeOffset now)
-    {
-        var stale = _locks.StaleLeases(now);
-        foreach (var s in stale)
-            yield return new HealthFinding(Name, $"lock {s.Lease.LeaseId}", HealthState.Warning,
-                $"{s.Lease.Agent}'s lease {s.Lease.LeaseId} on {string.Join(", ", s.Lease.Resources)} is stale ({s.Why}): the next acquirer reclaims it, or 'fastband lock cleanup' removes it now.")
-            {
-                Details = new Dictionary<string, object?> { ["leaseId"] = s.Lease.LeaseId, ["agent"] = s.Lease.Agent, ["why"] = s.Why, ["expiresAt"] = s.Lease.ExpiresAt },
-            };
-        if (stale.Count == 0)
-            yield return new HealthFinding(Name, "locks", HealthState.Healthy, "No stale locks.");
     }
 
     private HealthFinding Reports(IssueStatistics stats, DateTimeOffset now)

@@ -479,6 +479,14 @@ public sealed class LockService : Board.ILockBoardSource
         };
     }
 
+    /// <summary>Leases still stored that no longer hold anything (expired, or their process died on this host). Reads only.</summary>
+    public IReadOnlyList<ReclaimedLease> StaleLeases()
+    {
+        var now = _clock.GetUtcNow();
+        return _store.Locks.Leases().Select(l => (Lease: l, Why: StaleReason(l, now)))
+            .Where(x => x.Why is not null).Select(x => new ReclaimedLease { Lease = x.Lease, Why = x.Why! }).ToArray();
+    }
+
     /// <summary>Removes every stale lease (expired, or its process dead on this host) and stale waiter. Live ones are never touched.</summary>
     public IReadOnlyList<ReclaimedLease> Cleanup()
     {
@@ -493,11 +501,6 @@ public sealed class LockService : Board.ILockBoardSource
     }
 
     public IReadOnlyList<LockEvent> History(IReadOnlyList<string>? actions, int limit) => _store.Locks.History(actions, limit);
-
-    /// <summary>Leases still in the store that no longer hold anything (expired, or their process dead on this host), for the health check.</summary>
-    public IReadOnlyList<ReclaimedLease> StaleLeases(DateTimeOffset now) =>
-        _store.Locks.Leases().Select(l => (Lease: l, Why: StaleReason(l, now))).Where(x => x.Why is not null)
-            .Select(x => new ReclaimedLease { Lease = x.Lease, Why = x.Why! }).ToArray();
 
     // ------------------------------------------------------------------ the board's view
 

@@ -11,6 +11,14 @@ public static class ResourcePath
 {
     public const string WholeProject = "**";
 
+    /// <summary>
+    /// Resources Fastband leases for itself (the leader's lease is <c>fastband:leader</c>). They are not paths: they
+    /// overlap only themselves, so a lock on the whole project never stands in the way of an election.
+    /// </summary>
+    public const string ReservedPrefix = "fastband:";
+
+    public static bool IsReserved(string resource) => resource.StartsWith(ReservedPrefix, StringComparison.Ordinal);
+
     /// <summary>Paths compare case-insensitively on Windows only, as its file systems do.</summary>
     public static StringComparison Comparison { get; } =
         OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
@@ -21,6 +29,8 @@ public static class ResourcePath
         if (string.IsNullOrWhiteSpace(input))
             throw new InvalidInputException("InvalidResource", "A lock needs a path: give a project-relative file, folder or glob such as src/** .");
         string text = input.Trim().Replace('\\', '/');
+        if (IsReserved(text))
+            throw new InvalidInputException("ReservedResource", $"'{input}' is reserved for Fastband's own leases (the leader's is managed by 'fastband leader'): lock a project path.");
         if (Path.IsPathRooted(text) || text.StartsWith('/'))
         {
             string root = projectRoot.Replace('\\', '/').TrimEnd('/') + "/";
@@ -56,6 +66,7 @@ public static class ResourcePath
     /// </summary>
     public static bool Overlaps(string a, string b)
     {
+        if (IsReserved(a) || IsReserved(b)) return string.Equals(a, b, StringComparison.Ordinal);
         var sa = a.Split('/');
         var sb = b.Split('/');
         bool ga = IsGlob(a), gb = IsGlob(b);

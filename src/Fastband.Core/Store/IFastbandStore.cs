@@ -25,6 +25,11 @@ public interface IFastbandStore : IDisposable
 
     IStatusStore Statuses { get; }
 
+    ILeaderStore Leader { get; }
+
+    /// <summary>The store's own integrity check (SQLite: PRAGMA quick_check): the problems found, none when sound.</summary>
+    IReadOnlyList<string> QuickCheck();
+
     IIssueStore Issues { get; }
 }
 

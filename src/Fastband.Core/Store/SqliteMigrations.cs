@@ -116,7 +116,29 @@ internal static class SqliteMigrations
         );
         CREATE INDEX ix_messages_unread ON messages (recipient, acked_us, seq);
         """,
-        // 4: issues, fixes and their audit trail. The available list (new, no open blocker, most severe then
+        // 4: heartbeats (one row per agent, its last beat) and leader terms (the leader's lease is a row of leases).
+        """
+        CREATE TABLE heartbeats (
+            agent     TEXT PRIMARY KEY COLLATE NOCASE,
+            role      TEXT    NOT NULL,
+            host      TEXT    NOT NULL,
+            pid       INTEGER NOT NULL,
+            first_us  INTEGER NOT NULL,
+            beat_us   INTEGER NOT NULL,
+            beats     INTEGER NOT NULL
+        );
+        CREATE TABLE leader_terms (
+            term           INTEGER PRIMARY KEY,
+            agent          TEXT    NOT NULL COLLATE NOCASE,
+            host           TEXT    NOT NULL,
+            lease_id       TEXT    NOT NULL,
+            fencing_token  INTEGER NOT NULL,
+            started_us     INTEGER NOT NULL,
+            ended_us       INTEGER,
+            end_reason     TEXT
+        );
+        """,
+        // 5: issues, fixes and their audit trail. The available list (new, no open blocker, most severe then
         // oldest) reads one partial index in order; open_blockers is kept by the writes that resolve issues.
         """
         CREATE TABLE issues (

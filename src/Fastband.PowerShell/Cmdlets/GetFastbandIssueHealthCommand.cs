@@ -4,7 +4,7 @@ using Fastband.Core.Issues;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>The issues' health: statistics, stale claims, stale locks, report freshness; State is the worst finding's.</summary>
+/// <summary>The issues' part of Get-FastbandHealth alone: statistics, stale claims, report freshness; State is the worst finding's.</summary>
 [Cmdlet(VerbsCommon.Get, "FastbandIssueHealth")]
 [OutputType(typeof(IssueHealthReport))]
 public sealed class GetFastbandIssueHealthCommand : FastbandCmdlet

@@ -147,6 +147,72 @@ public sealed class BackupServiceTests : IDisposable
     }
 
     [Fact]
+    public void A_same_size_edit_in_the_same_clock_tick_as_the_cache_is_still_seen()
+    {
+        string file = Path.Combine(_dir.Root, "src/app.py");
+        var mtime = File.GetLastWriteTimeUtc(file);
+        Assert.True(Create().Created);
+        File.WriteAllText(file, "print('HELLO')\n"); // same size
+        File.SetLastWriteTimeUtc(file, mtime);       // and the same mtime, as a write within one tick would leave it
+        var again = Create();
+        Assert.True(again.Created, "a racily clean entry was trusted: " + again.Reason);
+    }
+
+    [Fact]
+    public void Outside_the_racy_window_size_and_mtime_are_trusted_as_git_trusts_them()
+    {
+        // The negative control of the test above: the same edit to a file whose mtime is old is not seen,
+        // which is the documented limit of deciding by size and mtime (git, rsync and restic share it).
+        string file = Path.Combine(_dir.Root, "src/app.py");
+        var old = DateTime.UtcNow.AddHours(-1);
+        File.SetLastWriteTimeUtc(file, old);
+        Assert.True(Create().Created);
+        File.WriteAllText(file, "print('HELLO')\n");
+        File.SetLastWriteTimeUtc(file, old);
+        Assert.True(Create().Skipped);
+    }
+
+    [Fact]
+    public void An_unchanged_rerun_reads_no_file_and_does_not_rewrite_the_cache()
+    {
+        foreach (string f in Directory.EnumerateFiles(_dir.Root, "*", SearchOption.AllDirectories).Where(f => !f.Contains("/.git/")))
+            File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddHours(-1));
+        Assert.True(Create().Created);
+        string cachePath = Path.Combine(_dir.StateDir, "backups", ".state", "scan.json");
+        var written = File.GetLastWriteTimeUtc(cachePath);
+        var cache = ScanCache.Load(cachePath);
+        using (var p = Open())
+        {
+            var scan = ProjectScan.Run(_dir.Root, p.Backups.Config, p.Backups.Config.Components, cache);
+            Assert.Equal(0, scan.FilesHashed);
+            Assert.Equal(cache.FilesHash, scan.FilesHash);
+            Assert.Equal(cache.LastBackupContentHash, scan.ContentHash);
+        }
+        Assert.True(Create().Skipped);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(cachePath));
+    }
+
+    [Fact]
+    public void The_parallel_walk_finds_exactly_what_a_plain_recursive_listing_finds()
+    {
+        for (int i = 0; i < 400; i++)
+            Write($"src/m{i % 23}/p{i % 7}/d{i % 3}/f{i}.txt", new string('x', i));
+        Write("src/m1/node_modules/deep/skip.js", "excluded folder at depth");
+        Write("src/m2/p3/trace.log", "excluded by suffix");
+        Directory.CreateSymbolicLink(Path.Combine(_dir.Root, "src/m3/outside"), Path.GetTempPath());
+        string[] excluded = { ".git", ".fastband", "node_modules", "data" };
+        var expected = Directory.EnumerateFileSystemEntries(_dir.Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Select(f => Path.GetRelativePath(_dir.Root, f).Replace('\\', '/'))
+            .Where(rel => !rel.Split('/').Any(excluded.Contains) && !rel.EndsWith(".log") && !rel.StartsWith("src/m3/outside/"))
+            .Where(rel => !Directory.Exists(Path.Combine(_dir.Root, rel)) || new FileInfo(Path.Combine(_dir.Root, rel)).LinkTarget is not null)
+            .Order(StringComparer.Ordinal).ToList();
+        using var p = Open();
+        var scan = ProjectScan.Run(_dir.Root, p.Backups.Config, new HashSet<string> { BackupComponent.Code }, new ScanCache());
+        Assert.Equal(expected, scan.Code.Select(f => f.Path).ToList());
+        Assert.Contains("src/m3/outside", expected); // the link is listed, not followed
+    }
+
+    [Fact]
     public void Backup_files_and_folders_are_owner_only()
     {
         if (OperatingSystem.IsWindows()) return;

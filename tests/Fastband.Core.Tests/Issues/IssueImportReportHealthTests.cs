@@ -1,6 +1,5 @@
 using Fastband.Core.Health;
 using Fastband.Core.Issues;
-using Fastband.Core.Locks;
 using Xunit;
 
 namespace Fastband.Core.Tests.Issues;
@@ -170,7 +169,7 @@ public sealed class IssueImportReportHealthTests : ProjectTest
     }
 
     [Fact]
-    public void Health_warns_of_missing_or_stale_reports_and_of_stale_locks()
+    public void Health_warns_of_missing_or_stale_reports_and_runs_inside_the_shared_health_command()
     {
         var p = As("ops");
         Assert.Equal(HealthState.Healthy, Health(p).State); // nothing to report yet
@@ -186,11 +185,9 @@ public sealed class IssueImportReportHealthTests : ProjectTest
         Assert.Equal(HealthState.Warning, reports.State);
         Assert.Contains("1 changes since", reports.Summary);
 
-        var lease = As("alice").Locks.Acquire(new LockRequest { Resources = new[] { "src/a.txt" }, Ttl = TimeSpan.FromMinutes(5) }).Lease!;
-        Assert.Equal(HealthState.Healthy, Health(p).Findings.Single(f => f.Subject == "locks").State);
-        Clock.Advance(TimeSpan.FromMinutes(10));
-        var locks = Health(p).Findings.Single(f => f.Subject == $"lock {lease.LeaseId}");
-        Assert.Equal(HealthState.Warning, locks.State);
-        Assert.Contains("expired", locks.Summary);
+        // The same findings come out of the shared `fastband health` (which also runs the locks check).
+        var shared = p.Health.Run();
+        Assert.Contains(shared.Findings, f => f.Check == "issues" && f.Subject == "reports" && f.State == HealthState.Warning);
+        Assert.Contains(shared.Findings, f => f.Check == "locks");
     }
 }

@@ -114,18 +114,50 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
         }
     }
 
-    /// <summary>InnoDB's log sequence number (MariaDB's Innodb_lsn_current): it moves with every write. MySQL lacks the variable: null.</summary>
+    /// <summary>
+    /// InnoDB's log sequence number, which moves with every write: the status variable MariaDB
+    /// (Innodb_lsn_current) or MySQL 8.0.30+ (Innodb_redo_log_current_lsn) has, else the "Log sequence number"
+    /// line of SHOW ENGINE INNODB STATUS, which both have (it needs the PROCESS privilege). Null when none can be
+    /// read: the database then counts as changed.
+    /// </summary>
     public string? Fingerprint(DatabaseTarget target, CancellationToken cancellation)
     {
         try
         {
-            string lsn = Query(target, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_LSN_CURRENT'", cancellation: cancellation).Trim();
-            return lsn.Length == 0 ? null : "innodb-lsn:" + lsn;
+            string status = Query(target, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn')", cancellation: cancellation);
+            if (LsnFromStatus(status) is { } lsn) return "innodb-lsn:" + lsn;
+        }
+        catch (FastbandException)
+        {
+            // fall through to the engine status
+        }
+        return FingerprintFromEngineStatus(target, cancellation);
+    }
+
+    internal static string? FingerprintFromEngineStatus(DatabaseTarget target, CancellationToken cancellation)
+    {
+        try
+        {
+            return LsnFromEngineStatus(Query(target, "SHOW ENGINE INNODB STATUS", cancellation: cancellation)) is { } lsn ? "innodb-lsn:" + lsn : null;
         }
         catch (FastbandException)
         {
             return null;
         }
+    }
+
+    /// <summary>The first numeric value of SHOW GLOBAL STATUS output (name, tab, value per line).</summary>
+    internal static string? LsnFromStatus(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t'))
+            .Where(f => f.Length == 2 && f[1].Length > 0 && f[1].All(char.IsAsciiDigit))
+            .Select(f => f[1]).FirstOrDefault();
+
+    /// <summary>The number after "Log sequence number" in SHOW ENGINE INNODB STATUS (batch output escapes newlines as \n).</summary>
+    internal static string? LsnFromEngineStatus(string output)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(output, @"Log sequence number\s+(\d+)");
+        return m.Success ? m.Groups[1].Value : null;
     }
 
     /// <summary>Runs SQL with the client against <paramref name="database"/> (default: the target's); returns stdout, throws on failure.</summary>

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using Fastband.Core.Tests.Concurrency;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Fastband.Core.Tests.Leader;
+
+/// <summary>Campaigns racing in separate processes: exactly one leader, and the look-then-elect control shows why it takes one transaction.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class LeaderRaceTests : IDisposable
+{
+    private readonly TempProject _dir = new();
+    private readonly ITestOutputHelper _output;
+    private readonly List<Process> _children = new();
+
+    public LeaderRaceTests(ITestOutputHelper output) => _output = output;
+
+    public void Dispose()
+    {
+        foreach (var p in _children)
+        {
+            try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            p.Dispose();
+        }
+        _dir.Dispose();
+    }
+
+    private (List<(string Agent, long Term)> Wins, List<(long Start, long End)> Windows) Race(string mode, int workers, int attempts)
+    {
+        using (_dir.Open("setup")) { }
+        string gate = Path.Combine(_dir.Root, "go");
+        var procs = Enumerable.Range(0, workers).Select(i =>
+        {
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll"), mode, _dir.Root, $"w{i}", attempts.ToString(), gate }) psi.ArgumentList.Add(a);
+            var p = Process.Start(psi)!;
+            _children.Add(p);
+            return (Agent: $"w{i}", Process: p);
+        }).ToList();
+        Thread.Sleep(1500);
+        File.WriteAllText(gate + ".tmp", workers.ToString());
+        File.Move(gate + ".tmp", gate); // whole, so no worker reads it half-written
+        var wins = new List<(string, long)>();
+        var windows = new List<(long, long)>();
+        foreach (var (agent, p) in procs)
+        {
+            string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+            Assert.True(p.WaitForExit(180_000), "a worker did not finish");
+            Assert.True(p.ExitCode == 0, $"worker {agent} failed: {stderr}");
+            var lines = stdout.Trim().Split('\n');
+            var times = lines[0].Split(' ');
+            windows.Add((long.Parse(times[0]), long.Parse(times[1])));
+            wins.AddRange(lines.Skip(1).Select(l => (agent, long.Parse(l.Split(' ')[1]))));
+        }
+        _output.WriteLine($"{mode}: wins {string.Join(", ", wins.Select(w => $"{w.Item1}@{w.Item2}"))}");
+        return (wins, windows);
+    }
+
+    [Fact]
+    public void Eight_processes_campaigning_at_once_elect_exactly_one_leader()
+    {
+        var (wins, windows) = Race("campaign", 8, 40);
+        Assert.True(windows.Max(w => w.Start) < windows.Min(w => w.End), "the workers did not campaign at the same time");
+        var (agent, term) = Assert.Single(wins);
+        Assert.Equal(1, term);
+        using var p = _dir.Open("viewer");
+        var terms = p.Store.Leader.Terms(100);
+        Assert.Equal(agent, Assert.Single(terms).Agent);
+        Assert.Equal(agent, p.Leader.Show().Leader);
+        Assert.Single(p.Locks.List().Leases);
+    }
+
+    [Fact]
+    public void Negative_control_looking_for_a_leader_and_electing_in_separate_steps_elects_several()
+    {
+        var (wins, windows) = Race("naivecampaign", 8, 40);
+        Assert.True(windows.Max(w => w.Start) < windows.Min(w => w.End), "the workers did not campaign at the same time");
+        Assert.True(wins.Select(w => w.Agent).Distinct().Count() > 1, $"only {wins.Count} win(s): the race was not reproduced");
+    }
+}
