@@ -111,10 +111,11 @@ internal static class IssueCommands
     private static Command Claim()
     {
         var id = IssueId();
-        var cmd = new Command("claim", "Claim an issue: exactly one of any number of racing agents wins and gets a claim token (exit 3, naming the holder or the hold, when refused).") { id };
+        var takeStale = new Option<bool>("--take-stale") { Description = "Also take over a claim whose holder has not been seen for issues.staleClaimAfter (default 2h); audited." };
+        var cmd = new Command("claim", "Claim an issue: exactly one of any number of racing agents wins and gets a claim token (exit 3, naming the holder or the hold, when refused).") { id, takeStale };
         cmd.SetAction(p => Run.With(p, project =>
         {
-            var issue = project.Issues.Claim(p.GetValue(id)!);
+            var issue = project.Issues.Claim(p.GetValue(id)!, p.GetValue(takeStale));
             return new Outcome(issue, $"Claimed {issue.Id} (claim token {issue.ClaimToken}): {issue.Title}");
         }, writes: true));
         return cmd;

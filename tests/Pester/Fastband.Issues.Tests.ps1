@@ -179,5 +179,6 @@ Describe 'Export-FastbandAudit, Import-FastbandIssue, New-FastbandReport and Get
         $health | Should -BeOfType 'Fastband.Core.Issues.IssueHealthReport'
         "$($health.State)" | Should -Be 'Healthy'
         ($health.Findings | Where-Object Subject -eq 'statistics').Summary | Should -BeLike '1 issues*'
+        @((Get-FastbandHealth -Project $p).Findings | Where-Object Check -eq 'issues').Count | Should -Be 3
     }
 }

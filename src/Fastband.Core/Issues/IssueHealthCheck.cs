@@ -60,7 +60,7 @@ public sealed class IssueHealthCheck : IHealthCheck
             stale++;
             yield return new HealthFinding(Name, $"claim {issue.Id}", HealthState.Unhealthy,
                 $"{issue.Id} is claimed by {agent}, last seen {TimeSpec.Humanize(age)} ago (stale after {TimeSpec.Humanize(_settings.StaleClaimAfter)}): " +
-                $"ask {agent}, or release it with 'fastband issue release {issue.Id} --force --reason ...'.")
+                $"ask {agent}, take it over with 'fastband issue claim {issue.Id} --take-stale', or release it with 'fastband issue release {issue.Id} --force --reason ...'.")
             {
                 Details = new Dictionary<string, object?>
                 {

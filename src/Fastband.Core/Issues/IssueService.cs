@@ -79,9 +79,11 @@ public sealed class IssueService
     /// <summary>
     /// Claims an issue for the caller: exactly one of any number of racing agents wins, and gets a claim token.
     /// Refused (exit 3) while a hold covers the caller, and when the issue is not available (naming its holder
-    /// or its blockers). Claiming an issue the caller already holds returns it unchanged.
+    /// or its blockers). Claiming an issue the caller already holds returns it unchanged. With
+    /// <paramref name="takeStale"/>, a claim whose holder has not been seen for <see cref="IssueSettings.StaleClaimAfter"/>
+    /// is taken over (audited, with a new token, so the old holder's token stops working).
     /// </summary>
-    public Issue Claim(string issueId)
+    public Issue Claim(string issueId, bool takeStale = false)
     {
         var issue = Get(issueId);
         var holds = _directives.BlockingHolds(_caller.Agent, OpsLogService.NormalizeTicket(issue.Id));
@@ -92,7 +94,8 @@ public sealed class IssueService
             _store.Issues.Audit(Actor, AuditAction.ClaimIssue, false, why, issue.Id, null, _clock.GetUtcNow());
             throw new BlockedException("HoldInForce", why);
         }
-        return Outcome(_store.Issues.Claim(issue.Id, Actor, _clock.GetUtcNow()), "IssueUnavailable").Issue!;
+        var now = _clock.GetUtcNow();
+        return Outcome(_store.Issues.Claim(issue.Id, Actor, now, takeStale ? now - Settings.StaleClaimAfter : null), "IssueUnavailable").Issue!;
     }
 
     /// <summary>

@@ -50,7 +50,7 @@ internal static class IssueMessages
     {
         IssueStatus.Resolved => $"{issue.Id} is already resolved (by {issue.ResolvedBy}): there is nothing to claim; pick another with 'fastband issue ready'.",
         IssueStatus.InProgress or IssueStatus.FixProposed =>
-            $"{issue.Id} is claimed by {issue.AssignedTo} since {TimeSpec.Display(issue.ClaimedAt ?? issue.UpdatedAt)} UTC ({issue.Status}): pick another with 'fastband issue ready', or ask {issue.AssignedTo} to release it.",
+            $"{issue.Id} is claimed by {issue.AssignedTo} since {TimeSpec.Display(issue.ClaimedAt ?? issue.UpdatedAt)} UTC ({issue.Status}): pick another with 'fastband issue ready', ask {issue.AssignedTo} to release it, or take it over with --take-stale once {issue.AssignedTo} has been unseen for the stale-claim time.",
         _ => $"{issue.Id} is blocked by {string.Join(", ", openBlockers)} (not resolved yet): resolve those first, or pick another with 'fastband issue ready'.",
     };
 

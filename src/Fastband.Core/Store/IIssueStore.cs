@@ -16,9 +16,10 @@ public interface IIssueStore
 
     /// <summary>
     /// Claims an issue in one conditional update: only an issue that is new and unblocked is taken, and the
-    /// winner gets the next claim token. The holder claiming again gets its claim back (AlreadyDone).
+    /// winner gets the next claim token. The holder claiming again gets its claim back (AlreadyDone). With
+    /// <paramref name="takeStaleBefore"/>, a claim whose holder was last seen before then is taken over too.
     /// </summary>
-    IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now);
+    IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now, DateTimeOffset? takeStaleBefore = null);
 
     /// <summary>
     /// Gives a claim up: only its holder may, unless <paramref name="force"/> (with a reason). With

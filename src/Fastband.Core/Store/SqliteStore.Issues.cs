@@ -47,25 +47,31 @@ public sealed partial class SqliteStore : IIssueStore
     private static InvalidInputException UnknownBlocker(string id) =>
         new("UnknownBlocker", $"The blocker '{id}' is not an issue here: create it first, or list the issues with 'fastband issue list --all'.");
 
-    public IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now)
+    public IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now, DateTimeOffset? takeStaleBefore = null)
     {
         return InWriteTransaction(() =>
         {
             long us = ToMicros(now);
+            var before = takeStaleBefore is null ? null : IssueRow(issueId);
             // The check and the take are one statement inside BEGIN IMMEDIATE: a second claimer finds the row
-            // already changed and no longer new. The token is the counter's next value, bumped below.
+            // already changed and no longer new. The token is the counter's next value, bumped below. With
+            // takeStaleBefore, a claim whose holder was last seen before then is taken over the same way.
             Issue? won;
             using (var claim = Command(
                        $"UPDATE issues SET status = 'in_progress', assigned_to = $agent, claimed_us = $now, updated_us = $now, " +
                        "claim_token = (SELECT value + 1 FROM counters WHERE name = 'claim') " +
-                       $"WHERE id = $id AND status = 'new' AND open_blockers = 0 RETURNING {IssueColumns};",
-                       ("$agent", actor.Agent), ("$now", us), ("$id", issueId)))
+                       "WHERE id = $id AND open_blockers = 0 AND (status = 'new' OR ($stale IS NOT NULL AND status IN ('in_progress', 'fix_proposed') " +
+                       "AND assigned_to <> $agent AND COALESCE((SELECT last_seen_us FROM agents WHERE name = issues.assigned_to), claimed_us) < $stale)) " +
+                       $"RETURNING {IssueColumns};",
+                       ("$agent", actor.Agent), ("$now", us), ("$id", issueId), ("$stale", takeStaleBefore is { } s ? ToMicros(s) : null)))
                 won = ReadIssues(claim).FirstOrDefault();
             Touch(actor, now);
             if (won is not null)
             {
                 Execute("UPDATE counters SET value = value + 1 WHERE name = 'claim';");
-                string text = $"Claimed {won.Id} (claim token {won.ClaimToken})";
+                string text = before?.AssignedTo is { } previous && before.Status != IssueStatus.New
+                    ? $"Claimed {won.Id} (claim token {won.ClaimToken}), taking over {previous}'s stale claim (token {before.ClaimToken})"
+                    : $"Claimed {won.Id} (claim token {won.ClaimToken})";
                 InsertAudit(actor.Agent, AuditAction.ClaimIssue, true, text, won.Id, null, now);
                 return new IssueChange(IssueChangeOutcome.Done, won, null, text + ".");
             }

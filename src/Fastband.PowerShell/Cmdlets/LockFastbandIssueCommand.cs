@@ -17,8 +17,12 @@ public sealed class LockFastbandIssueCommand : FastbandAgentCmdlet
     [Alias("IssueId")]
     public string Id { get; set; } = "";
 
+    /// <summary>Also take over a claim whose holder has not been seen for issues.staleClaimAfter (audited).</summary>
+    [Parameter]
+    public SwitchParameter TakeStale { get; set; }
+
     protected override void Process(FastbandProject project)
     {
-        if (ShouldProcess(Id, "Claim issue")) WriteObject(project.Issues.Claim(Id));
+        if (ShouldProcess(Id, TakeStale ? "Claim issue, taking over a stale claim" : "Claim issue")) WriteObject(project.Issues.Claim(Id, TakeStale));
     }
 }

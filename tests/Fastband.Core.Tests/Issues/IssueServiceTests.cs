@@ -222,6 +222,26 @@ public sealed class IssueServiceTests : ProjectTest
     }
 
     [Fact]
+    public void A_claim_whose_holder_went_quiet_is_taken_over_only_when_asked_and_only_once_stale()
+    {
+        As("alice").Issues.Create("x");
+        var bob = As("bob");
+        long old = bob.Issues.Claim("issue_001").ClaimToken!.Value;
+        var carol = As("carol");
+        Clock.Advance(TimeSpan.FromHours(1));
+        Assert.Contains("--take-stale", Assert.Throws<BlockedException>(() => carol.Issues.Claim("issue_001")).Message);
+        Assert.Throws<BlockedException>(() => carol.Issues.Claim("issue_001", takeStale: true)); // bob was seen 1 h ago: not stale
+        Clock.Advance(TimeSpan.FromHours(1.5));
+        var taken = carol.Issues.Claim("issue_001", takeStale: true);
+        Assert.Equal("carol", taken.AssignedTo);
+        Assert.True(taken.ClaimToken > old);
+        Assert.Contains("taking over bob's stale claim", AuditOf(carol).Last(a => a.Success).Message);
+        // bob comes back: the issue is carol's, and he is told so.
+        Assert.Contains("claimed by carol, not bob", Assert.Throws<BlockedException>(() => bob.Issues.Release("issue_001", claimToken: old)).Message);
+        Assert.Contains("claimed by carol", Assert.Throws<BlockedException>(() => bob.Issues.Claim("issue_001", takeStale: true)).Message);
+    }
+
+    [Fact]
     public void A_fix_for_an_unknown_issue_or_by_someone_not_holding_it_is_refused()
     {
         var a = As("alice");
