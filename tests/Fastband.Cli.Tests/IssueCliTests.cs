@@ -146,7 +146,7 @@ public sealed class IssueCliTests : IDisposable
     }
 
     [Fact]
-    public void Issue_health_exits_1_when_a_claim_is_stale_and_0_otherwise()
+    public void Issue_health_exits_1_when_a_claim_is_stale_and_another_agent_may_then_take_it_over()
     {
         Ok("alice", "issue", "new", "--title", "x");
         Ok("reader", "report");
@@ -159,5 +159,12 @@ public sealed class IssueCliTests : IDisposable
         var stale = _cli.Run("issue", "health");
         Assert.True(stale.ExitCode == 1, stale.ToString());
         Assert.Contains("FAIL claim issue_001: issue_001 is claimed by bob", stale.Stdout);
+        var shared = _cli.Run("health", "--json");
+        Assert.True(shared.ExitCode == 1, shared.ToString()); // the shared health command runs the issues check too
+
+        Assert.Equal(3, _cli.As("carol", "issue", "claim", "issue_001").ExitCode);
+        var taken = Ok("carol", "issue", "claim", "issue_001", "--take-stale", "--json").Json;
+        Assert.Equal("carol", taken.GetProperty("assignedTo").GetString());
+        Assert.Equal(2, taken.GetProperty("claimToken").GetInt64());
     }
 }
