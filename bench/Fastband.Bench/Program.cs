@@ -23,9 +23,12 @@ public static class Program
           lock-contend  8 processes contending for one lock (and 1, 2, 4 first): grants/s, fairness, mutual exclusion
           events     event log: snapshot of 100k events in 1,000 interactions and import of 100k lines against the
                      seed's generate_snapshot.sh (jq), events appended by 8 processes against its log_event.sh
+          issues     the ready list among 10k issues in process (target <= 30 ms, beads' published figure) and
+                     claims/s with 1, 2, 4, 8, 16 processes racing for the same issue (about 1 minute)
           worker     (internal) one appending process of multiproc
           eventworker (internal) one appending process of events
           lockworker (internal) one contending process of lock-contend
+          issueworker (internal) one contending process of issues
 
         options
           --work DIR             where the throw-away projects go (default: a new folder under the temp folder)
@@ -56,6 +59,10 @@ public static class Program
           --event-runs N         events: timed snapshot runs (default 5)
           --baseline-cap-seconds S  events: stop the seed's snapshot script after S seconds and project (default 90)
           --event-appends N      events: appends per process for ours (default 500); --event-seed-appends N (default 50)
+          --issues N             issues: issues in the ready-list store (default 10000)
+          --issue-runs N         issues: timed runs per ready-list variant (default 50)
+          --issue-workers 1,2,4,8,16   issues: numbers of contending processes (0: skip the contention part)
+          --issue-seconds S      issues: how long each contending process loops (default 5)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
@@ -75,6 +82,7 @@ public static class Program
         if (command == "worker") return MultiProcessBench.Worker(options);
         if (command == "lockworker") return LockBench.Worker(options);
         if (command == "eventworker") return EventBench.Worker(options);
+        if (command == "issueworker") return IssueBench.Worker(options);
 
         using var context = BenchContext.Create(options);
         var report = new Report(context);
@@ -89,6 +97,7 @@ public static class Program
             ("lock-contend", LockBench.Contention),
             ("backup", BackupBench.Run),
             ("events", EventBench.Run),
+            ("issues", IssueBench.Run),
         };
         var selected = benches.Where(b => command == "all" || b.Name == command
                                           || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();

@@ -26,6 +26,10 @@ public static class Program
         root.Subcommands.Add(HealthCommands.Health());
         root.Subcommands.Add(HealthCommands.Alerts());
         root.Subcommands.Add(EventsCommands.Build());
+        root.Subcommands.Add(IssueCommands.Issue());
+        root.Subcommands.Add(IssueCommands.Fix());
+        root.Subcommands.Add(IssueCommands.Audit());
+        root.Subcommands.Add(IssueCommands.Report());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -5,6 +5,7 @@ using Fastband.Core.Health;
 using Fastband.Core.Leader;
 using Fastband.Core.Locks;
 using Fastband.Core.Board;
+using Fastband.Core.Issues;
 using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
@@ -56,6 +57,7 @@ public sealed class FastbandProject : IDisposable
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
         Events = new EventService(store, caller, config.Events, clock, root, StateDirectory);
+        Issues = new IssueService(store, caller, Directives, config.Issues, root, clock);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
@@ -70,6 +72,7 @@ public sealed class FastbandProject : IDisposable
         Health.Register(new StaleLockHealthCheck(Locks));
         Health.Register(new OfflineQueueHealthCheck(StateDirectory));
         Health.Register(new AlertOutboxHealthCheck(Alerts));
+        Health.Register(IssueHealth);
     }
 
     public static FastbandProject Open(ProjectOptions options)
@@ -111,6 +114,10 @@ public sealed class FastbandProject : IDisposable
     public BackupService Backups { get; }
     public MessageService Messages { get; }
     public BoardService Board { get; }
+    public IssueService Issues { get; }
+
+    /// <summary>The issues' contribution to <c>fastband health</c> (registered in <see cref="Health"/>): statistics, stale claims, report freshness.</summary>
+    public IssueHealthCheck IssueHealth => new(Store, Config.Issues, Issues.ReportsDirectory());
 
     /// <summary>The interaction event log and its snapshots; also where features write events (leader elections, heartbeats, errors).</summary>
     public EventService Events { get; }

@@ -13,12 +13,15 @@ using Microsoft.Data.Sqlite;
 //   lock | nolock | hold: see LockWorker.cs.
 //   campaign | naivecampaign: see CampaignWorker.cs.
 //   event | naive-event | consume: see EventWorker.cs.
+//   claim | naiveclaim: see IssueWorker.cs.
 if (args.Length >= 1 && args[0] is "lock" or "nolock" or "hold")
     return LockWorker.Run(args);
 if (args.Length == 5 && args[0] is "campaign" or "naivecampaign")
     return CampaignWorker.Run(args);
 if (args.Length >= 1 && args[0] is "event" or "naive-event" or "consume")
     return EventWorker.Run(args);
+if (args.Length == 5 && args[0] is "claim" or "naiveclaim")
+    return IssueWorker.Run(args);
 if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 {
     Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive|reader GATE_FILE");

@@ -26,6 +26,7 @@ public sealed class FastbandConfig
 
     public Fastband.Core.Alerts.AlertSettings Alerts { get; } = new();
     public EventsSettings Events { get; } = new();
+    public Issues.IssueSettings Issues { get; } = new();
 
     /// <summary>
     /// The section readers, by top-level key. A feature with settings adds its section here, so that one
@@ -38,6 +39,7 @@ public sealed class FastbandConfig
         [Fastband.Core.Health.HealthSettings.Section] = Health.Read,
         [Fastband.Core.Alerts.AlertSettings.Section] = Alerts.Read,
         ["events"] = Events.Read,
+        [Fastband.Core.Issues.IssueSettings.Section] = Issues.Read,
     };
 
     public static FastbandConfig Load(string stateDirectory)

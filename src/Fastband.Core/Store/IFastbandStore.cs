@@ -30,6 +30,8 @@ public interface IFastbandStore : IDisposable
     /// <summary>The store's own integrity check (SQLite: PRAGMA quick_check): the problems found, none when sound.</summary>
     IReadOnlyList<string> QuickCheck();
     IEventStore Events { get; }
+
+    IIssueStore Issues { get; }
 }
 
 /// <summary>An agent's presence to record in the same transaction as an ops log entry.</summary>

@@ -162,6 +162,71 @@ internal static class SqliteMigrations
             updated_us  INTEGER NOT NULL
         );
         """,
+        // 6: issues, fixes and their audit trail. The available list (new, no open blocker, most severe then
+        // oldest) reads one partial index in order; open_blockers is kept by the writes that resolve issues.
+        """
+        CREATE TABLE issues (
+            id               TEXT PRIMARY KEY COLLATE NOCASE,
+            severity         INTEGER NOT NULL,
+            title            TEXT    NOT NULL,
+            description      TEXT    NOT NULL DEFAULT '',
+            files            TEXT    NOT NULL DEFAULT '[]',
+            blocked_by       TEXT    NOT NULL DEFAULT '[]',
+            open_blockers    INTEGER NOT NULL DEFAULT 0,
+            status           TEXT    NOT NULL,
+            created_by       TEXT    NOT NULL,
+            created_us       INTEGER NOT NULL,
+            updated_us       INTEGER NOT NULL,
+            assigned_to      TEXT COLLATE NOCASE,
+            claimed_us       INTEGER,
+            claim_token      INTEGER,
+            resolved_by      TEXT,
+            resolved_us      INTEGER,
+            resolved_by_fix  TEXT
+        );
+        CREATE INDEX ix_issues_available ON issues (severity, created_us, id) WHERE status = 'new' AND open_blockers = 0;
+        CREATE INDEX ix_issues_assignee ON issues (assigned_to) WHERE assigned_to IS NOT NULL;
+        CREATE TABLE issue_blockers (
+            issue_id    TEXT NOT NULL COLLATE NOCASE REFERENCES issues (id),
+            blocker_id  TEXT NOT NULL COLLATE NOCASE REFERENCES issues (id),
+            PRIMARY KEY (issue_id, blocker_id)
+        );
+        CREATE INDEX ix_issue_blockers_blocker ON issue_blockers (blocker_id);
+        CREATE TABLE fixes (
+            id             TEXT PRIMARY KEY COLLATE NOCASE,
+            issue_id       TEXT    NOT NULL COLLATE NOCASE REFERENCES issues (id),
+            title          TEXT    NOT NULL,
+            approach       TEXT    NOT NULL,
+            files          TEXT    NOT NULL DEFAULT '[]',
+            lines          TEXT,
+            tested         INTEGER NOT NULL DEFAULT 0,
+            test_notes     TEXT,
+            status         TEXT    NOT NULL,
+            proposed_by    TEXT    NOT NULL,
+            proposed_us    INTEGER NOT NULL,
+            verified_by    TEXT    NOT NULL DEFAULT '[]',
+            applied_by     TEXT,
+            applied_us     INTEGER,
+            rejected_by    TEXT,
+            rejected_us    INTEGER,
+            reject_reason  TEXT
+        );
+        CREATE INDEX ix_fixes_issue ON fixes (issue_id);
+        CREATE INDEX ix_fixes_status ON fixes (status, proposed_us);
+        CREATE TABLE audit (
+            id        INTEGER PRIMARY KEY AUTOINCREMENT,
+            ts_us     INTEGER NOT NULL,
+            agent     TEXT    NOT NULL,
+            action    TEXT    NOT NULL,
+            success   INTEGER NOT NULL,
+            message   TEXT    NOT NULL,
+            issue_id  TEXT,
+            fix_id    TEXT
+        );
+        CREATE INDEX ix_audit_ts ON audit (ts_us);
+        CREATE INDEX ix_audit_issue ON audit (issue_id) WHERE issue_id IS NOT NULL;
+        INSERT INTO counters (name, value) VALUES ('issue', 0), ('fix', 0), ('claim', 0);
+        """,
     };
 
     public static int Latest => Steps.Length;

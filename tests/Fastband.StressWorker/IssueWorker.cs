@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Fastband.Core;
+using Microsoft.Data.Sqlite;
+
+/// <summary>
+/// Issue claim modes of the race worker.
+///   claim PROJECT AGENT ROUNDS SYNC: for round r = 0..ROUNDS-1 (until SYNC/stop appears), write SYNC/ready.r.AGENT, wait for SYNC/go.r, then
+///     open the project (as every CLI call and cmdlet does) and claim issue race_r through IssueService.Claim (the real
+///     path). Writes "r gateTicks claimTicks endTicks won|lost token" to SYNC/result.r.AGENT: when it saw the gate, when
+///     it began the claim itself, when the claim returned.
+///   naiveclaim ...: the negative control: the same, but the claim reads the issue's status and, if it is new, sets the
+///     claimant with a separate unconditional UPDATE, outside any transaction (the read-then-write double-claim bug).
+/// </summary>
+internal static class IssueWorker
+{
+    public static int Run(string[] args)
+    {
+        string mode = args[0], projectDir = args[1], agent = args[2], sync = args[4];
+        int rounds = int.Parse(args[3]);
+        using (var warm = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent }))
+            warm.Issues.Get("race_000"); // warm up: code loaded and jitted before the first gate
+        string stop = Path.Combine(sync, "stop");
+        for (int r = 0; r < rounds && !File.Exists(stop); r++)
+        {
+            string issue = $"race_{r:000}";
+            File.WriteAllText(Path.Combine(sync, $"ready.{r}.{agent}"), "");
+            string gate = Path.Combine(sync, $"go.{r}");
+            var wait = Stopwatch.StartNew();
+            while (!File.Exists(gate))
+            {
+                if (File.Exists(stop)) return 0;
+                if (wait.Elapsed > TimeSpan.FromSeconds(120)) { Console.Error.WriteLine($"gate {r} never opened"); return 1; }
+                Thread.Sleep(1);
+            }
+            long gateSeen = DateTimeOffset.UtcNow.UtcTicks;
+            using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
+            using var naive = mode == "naiveclaim" ? OpenRaw(projectDir) : null;
+            long start = DateTimeOffset.UtcNow.UtcTicks;
+            string outcome;
+            if (naive is null)
+            {
+                try
+                {
+                    outcome = $"won {project.Issues.Claim(issue).ClaimToken}";
+                }
+                catch (BlockedException e) when (e.ErrorId == "IssueUnavailable")
+                {
+                    outcome = "lost -";
+                }
+            }
+            else
+            {
+                outcome = NaiveClaim(naive, issue, agent) ? "won -" : "lost -";
+            }
+            long end = DateTimeOffset.UtcNow.UtcTicks;
+            string result = Path.Combine(sync, $"result.{r}.{agent}");
+            File.WriteAllText(result + ".tmp", $"{r} {gateSeen} {start} {end} {outcome}");
+            File.Move(result + ".tmp", result);
+        }
+        return 0;
+    }
+
+    private static SqliteConnection OpenRaw(string projectDir)
+    {
+        string db = Path.Combine(projectDir, ".fastband", FastbandProject.DatabaseFileName);
+        var connection = new SqliteConnection($"Data Source={db};Pooling=False;Default Timeout=60");
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout = 60000;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private static bool NaiveClaim(SqliteConnection c, string issue, string agent)
+    {
+        using var read = c.CreateCommand();
+        read.CommandText = "SELECT status FROM issues WHERE id = $id;";
+        read.Parameters.AddWithValue("$id", issue);
+        if ((string?)read.ExecuteScalar() != "new") return false;
+        using var write = c.CreateCommand();
+        write.CommandText = "UPDATE issues SET status = 'in_progress', assigned_to = $agent WHERE id = $id;";
+        write.Parameters.AddWithValue("$agent", agent);
+        write.Parameters.AddWithValue("$id", issue);
+        write.ExecuteNonQuery();
+        return true;
+    }
+}
