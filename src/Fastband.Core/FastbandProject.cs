@@ -1,6 +1,8 @@
 using Fastband.Core.Backup;
 using Fastband.Core.Locks;
 using Fastband.Core.Board;
+using Fastband.Core.Git;
+using Fastband.Core.Sessions;
 using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
@@ -51,6 +53,9 @@ public sealed class FastbandProject : IDisposable
         Backups = new BackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
+        Session = session;
+        Sessions = new SessionService(store, caller, clock, session);
+        Git = new GitService(root, StateDirectory, store, caller, session, clock, Sessions);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
@@ -94,6 +99,11 @@ public sealed class FastbandProject : IDisposable
     public BackupService Backups { get; }
     public MessageService Messages { get; }
     public BoardService Board { get; }
+
+    /// <summary>The caller's session (--session, else FASTBAND_SESSION), or null.</summary>
+    public string? Session { get; }
+    public SessionService Sessions { get; }
+    public GitService Git { get; }
 
     public void Dispose() => Store.Dispose();
 }

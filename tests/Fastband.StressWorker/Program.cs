@@ -11,8 +11,11 @@ using Microsoft.Data.Sqlite;
 //   reader: as AGENT, reads and acknowledges its unread messages in a loop (a few at a time) until
 //           every message up to seq COUNT is acknowledged; prints the times, then "id seq body" per message taken.
 //   lock | nolock | hold: see LockWorker.cs.
+//   gitcommit: see GitWorker.cs.
 if (args.Length >= 1 && args[0] is "lock" or "nolock" or "hold")
     return LockWorker.Run(args);
+if (args.Length == 6 && args[0] == "gitcommit")
+    return GitWorker.Run(args);
 if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 {
     Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive|reader GATE_FILE");

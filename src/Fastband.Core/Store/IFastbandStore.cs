@@ -24,6 +24,8 @@ public interface IFastbandStore : IDisposable
     IMessageStore Messages { get; }
 
     IStatusStore Statuses { get; }
+
+    ISessionStore Sessions { get; }
 }
 
 /// <summary>An agent's presence to record in the same transaction as an ops log entry.</summary>

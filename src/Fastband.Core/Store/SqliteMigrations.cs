@@ -116,6 +116,41 @@ internal static class SqliteMigrations
         );
         CREATE INDEX ix_messages_unread ON messages (recipient, acked_us, seq);
         """,
+        // 4: session state (seed 004), and the store's records of git checkpoints and snapshots, each with the
+        //    session state that belongs to it (a SessionState as compact JSON).
+        """
+        CREATE TABLE sessions (
+            session_id            TEXT PRIMARY KEY,
+            agent                 TEXT,
+            conversation_history  TEXT    NOT NULL,
+            agent_contexts        TEXT,
+            task_progress         TEXT,
+            current_task          TEXT,
+            message_count         INTEGER NOT NULL,
+            size_bytes            INTEGER NOT NULL,
+            created_us            INTEGER NOT NULL,
+            updated_us            INTEGER NOT NULL
+        );
+        CREATE INDEX ix_sessions_updated ON sessions (updated_us);
+        CREATE TABLE git_checkpoints (
+            name           TEXT PRIMARY KEY,
+            commit_id      TEXT    NOT NULL,
+            description    TEXT,
+            agent          TEXT    NOT NULL,
+            session_id     TEXT,
+            session_state  TEXT,
+            created_us     INTEGER NOT NULL
+        );
+        CREATE TABLE git_snapshots (
+            snapshot_id    TEXT PRIMARY KEY,
+            commit_id      TEXT    NOT NULL,
+            reason         TEXT,
+            agent          TEXT    NOT NULL,
+            session_id     TEXT,
+            session_state  TEXT,
+            created_us     INTEGER NOT NULL
+        );
+        """,
     };
 
     public static int Latest => Steps.Length;
