@@ -7,7 +7,7 @@
     Author               = 'Fastband'
     CompanyName          = 'Fastband'
     Copyright            = '(c) Fastband. All rights reserved.'
-    Description          = 'A safety net and coordination for teams of AI coding agents on one codebase: the Agent Ops Log with enforced holds and clearances, rebuild announcements, agent sessions, the status board and messages between agents.'
+    Description          = 'A safety net and coordination for teams of AI coding agents on one codebase: the Agent Ops Log with enforced holds and clearances, rebuild announcements, agent sessions, the status board, messages between agents, backups, and a git safety net (attributed commits, checkpoints, rollback, undoable restores) with session state.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Fastband.format.ps1xml')
@@ -22,23 +22,33 @@
         'Get-FastbandBackup'
         'Get-FastbandBackupStatus'
         'Get-FastbandBoard'
+        'Get-FastbandCheckpoint'
         'Get-FastbandDirective'
+        'Get-FastbandGitStatus'
         'Get-FastbandLock'
         'Get-FastbandLockConflict'
         'Get-FastbandOpsLog'
         'Get-FastbandRebuild'
+        'Get-FastbandSession'
+        'Get-FastbandSnapshot'
         'Get-FastbandTicketConflict'
         'Grant-FastbandClearance'
         'Invoke-FastbandOpsLogArchive'
         'Invoke-FastbandScheduledBackup'
         'Limit-FastbandBackup'
         'New-FastbandBackup'
+        'New-FastbandCheckpoint'
+        'New-FastbandSnapshot'
         'Receive-FastbandMessage'
         'Register-FastbandAgent'
         'Remove-FastbandHold'
         'Request-FastbandClearance'
         'Request-FastbandLockHandoff'
         'Restore-FastbandBackup'
+        'Restore-FastbandCheckpoint'
+        'Restore-FastbandSnapshot'
+        'Save-FastbandSession'
+        'Save-FastbandWork'
         'Send-FastbandMessage'
         'Set-FastbandHold'
         'Set-FastbandStatus'
@@ -46,6 +56,7 @@
         'Test-FastbandBackup'
         'Test-FastbandCoordination'
         'Test-FastbandLockToken'
+        'Undo-FastbandCommit'
         'Unlock-FastbandLock'
         'Update-FastbandLock'
         'Wait-FastbandClearance'
@@ -56,7 +67,7 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('agents', 'coordination', 'ops-log', 'backup')
+            Tags       = @('agents', 'coordination', 'ops-log', 'backup', 'git')
             ProjectUri = 'https://example.invalid/fastband'
         }
     }

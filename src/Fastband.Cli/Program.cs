@@ -21,6 +21,8 @@ public static class Program
         root.Subcommands.Add(MessagingCommands.Board());
         root.Subcommands.Add(MessagingCommands.Status());
         root.Subcommands.Add(MessagingCommands.Msg());
+        root.Subcommands.Add(GitCommands.Build());
+        root.Subcommands.Add(SessionCommands.Build());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

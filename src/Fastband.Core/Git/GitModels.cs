@@ -52,7 +52,8 @@ public sealed class GitCommitInfo
     public IReadOnlyList<string> Parents { get; init; } = Array.Empty<string>();
     public bool IsMerge => Parents.Count > 1;
 
-    public override string ToString() => $"{ShortId} [{Agent ?? "-"}] {Subject}";
+    public override string ToString() =>
+        $"{ShortId} {Subject}" + (Agent is null ? "  (no Agent trailer)" : Subject.StartsWith($"[{Agent}]", StringComparison.OrdinalIgnoreCase) ? "" : $"  (agent {Agent})");
 }
 
 /// <summary>One uncommitted change, from <c>git status --porcelain=v2</c>.</summary>
