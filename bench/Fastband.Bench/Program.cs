@@ -21,6 +21,8 @@ public static class Program
           lock-inproc   in-process Acquire + Release pairs, uncontended (target: median pair <= 1 ms)
           lock-cli      one 'fastband lock acquire' + 'lock release' pair of processes against util-linux flock
           lock-contend  8 processes contending for one lock (and 1, 2, 4 first): grants/s, fairness, mutual exclusion
+          git        commit latency against plain 'git add -A && git commit' on the same change (in process and
+                     through the CLI), and session save/restore of a 10 MB conversation (target <= 100 ms each)
           worker     (internal) one appending process of multiproc
           lockworker (internal) one contending process of lock-contend
 
@@ -49,6 +51,8 @@ public static class Program
           --lock-seconds S       lock-contend: how long each process loops (default 10)
           --lock-sweep 1,2,4     lock-contend: also run with these numbers of processes first (default 1,2,4; 0: none)
           --lock-sweep-seconds S lock-contend: how long each sweep process loops (default 5)
+          --git-rounds N         git: timed commit rounds (default 40); --git-files N: files in the tree (default 2000)
+          --session-rounds N     git: timed session save+restore rounds (default 10)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
@@ -80,6 +84,7 @@ public static class Program
             ("lock-cli", LockBench.CliVsFlock),
             ("lock-contend", LockBench.Contention),
             ("backup", BackupBench.Run),
+            ("git", GitBench.Run),
         };
         var selected = benches.Where(b => command == "all" || b.Name == command
                                           || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();
