@@ -89,6 +89,12 @@ public sealed class GitService
         var add = _git.RunRetrying(new[] { "add", "-A", "--" }.Concat(spec));
         if (!add.Ok)
         {
+            if (add.Error.Contains("ignored by one of your .gitignore files", StringComparison.Ordinal))
+            {
+                var ignored = add.Error.Split('\n').SkipWhile(l => !l.Contains(".gitignore", StringComparison.Ordinal)).Skip(1)
+                    .TakeWhile(l => !l.StartsWith("hint:", StringComparison.Ordinal)).Select(l => l.Trim()).Where(l => l.Length > 0);
+                throw new InvalidInputException("IgnoredFile", $"{string.Join(", ", ignored)} {(files!.Count == 1 ? "is" : "are")} ignored by the repository's ignore rules, so nothing was committed: leave ignored files out, or change .gitignore.");
+            }
             if (add.Error.Contains("did not match any files", StringComparison.Ordinal))
                 throw new InvalidInputException("FileNotFound", $"git add refused: {add.Reason}; name files that exist, or that git tracks (to commit a deletion).");
             throw Failed("add", add);

@@ -87,6 +87,11 @@ public sealed class GitServiceTests : IDisposable
         string head = _repo.Head();
         var missing = Assert.Throws<InvalidInputException>(() => p.Git.Commit(Work("T4", "x", "no-such-file.txt")));
         Assert.Contains("no-such-file.txt", missing.Message);
+        _repo.Write(".gitignore", "*.log\n");
+        _repo.Write("debug.log", "x\n");
+        var ignored = Assert.Throws<InvalidInputException>(() => p.Git.Commit(Work("T4", "x", "debug.log")));
+        Assert.Equal("IgnoredFile", ignored.ErrorId);
+        Assert.Contains("debug.log", ignored.Message);
         Assert.Throws<InvalidInputException>(() => p.Git.Commit(Work("", "no task")));
         Assert.Throws<InvalidInputException>(() => p.Git.Commit(Work("T4", "two\nlines")));
         Assert.Throws<InvalidInputException>(() => p.Git.CreateCheckpoint("../escape"));
@@ -301,5 +306,31 @@ public sealed class GitServiceTests : IDisposable
         Assert.Null(s.RecentCommits[^1].Agent); // the first commit was plain git
         Assert.Equal("cp1", Assert.Single(s.Checkpoints).Name);
         Assert.Equal("look", Assert.Single(s.Snapshots).Reason);
+    }
+}
+
+/// <summary>A repository without any commit yet.</summary>
+public sealed class GitEmptyRepositoryTests : IDisposable
+{
+    private readonly GitTestRepo _repo = new(initialCommit: false);
+
+    public void Dispose() => _repo.Dispose();
+
+    [Fact]
+    public void The_first_commit_status_checkpoint_and_rollback_work_or_refuse_clearly()
+    {
+        var p = _repo.As("alice");
+        var empty = p.Git.Status();
+        Assert.Null(empty.HeadCommit);
+        Assert.Empty(empty.RecentCommits);
+        Assert.Equal("NoCommits", Assert.Throws<InvalidInputException>(() => p.Git.Rollback()).ErrorId);
+        Assert.Equal("NothingToCheckpoint", Assert.Throws<InvalidInputException>(() => p.Git.CreateCheckpoint("empty")).ErrorId);
+
+        _repo.Write("a.txt", "a\n");
+        var r = p.Git.Commit(new GitCommitRequest { Task = "T0", Description = "first" });
+        Assert.True(r.Committed);
+        Assert.Equal(new[] { "a.txt" }, r.Files);
+        Assert.Equal(r.CommitId, p.Git.Status().HeadCommit);
+        Assert.Equal("TooManyCommits", Assert.Throws<InvalidInputException>(() => p.Git.Rollback()).ErrorId);
     }
 }
