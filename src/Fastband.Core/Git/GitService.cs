@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Fastband.Core.Health;
 using Fastband.Core.Sessions;
 using Fastband.Core.Store;
 
@@ -26,7 +27,7 @@ public sealed record GitRestoreOptions
 /// restores that first snapshot everything uncommitted to a private ref. Runs the real git; every writing
 /// operation holds the repository's <see cref="GitWriterLock"/> and retries git's own lock files.
 /// </summary>
-public sealed class GitService
+public sealed class GitService : IHealthCheck
 {
     public const string TagPrefix = "checkpoint-";
     public const string SnapshotRefPrefix = "refs/fastband/snapshots/";
@@ -528,6 +529,45 @@ public sealed class GitService
             TryDelete(tempIndex);
             TryDelete(tempIndex + ".lock");
         }
+    }
+
+    // ================================================================ health
+
+    /// <summary>How old a git lock file must be before health calls it stale.</summary>
+    public static readonly TimeSpan StaleLockAge = TimeSpan.FromMinutes(10);
+
+    public string Name => "git";
+
+    /// <summary>A lock file git left behind (it blocks every commit until deleted), and how many snapshots are kept.</summary>
+    public IEnumerable<HealthFinding> Check(DateTimeOffset now)
+    {
+        Repo repo;
+        try
+        {
+            repo = Repository();
+        }
+        catch (FastbandException)
+        {
+            return new[] { new HealthFinding(Name, _projectRoot, HealthState.Healthy, "Not a git repository: the git safety net is not in use here.") };
+        }
+        var findings = new List<HealthFinding>();
+        foreach (string lockFile in new[] { Path.Combine(repo.GitDir, "index.lock"), Path.Combine(repo.CommonDir, "HEAD.lock") })
+        {
+            if (!File.Exists(lockFile)) continue;
+            var age = now - new DateTimeOffset(File.GetLastWriteTimeUtc(lockFile), TimeSpan.Zero);
+            if (age < StaleLockAge) continue;
+            findings.Add(new HealthFinding(Name, lockFile, HealthState.Warning,
+                $"{lockFile} is {TimeSpec.Humanize(age)} old: a git process that crashed left it, and every commit fails until it is gone; delete it if no git command is running.")
+            {
+                Details = new Dictionary<string, object?> { ["ageSeconds"] = (long)age.TotalSeconds },
+            });
+        }
+        int snapshots = ListSnapshots().Count;
+        findings.Add(new HealthFinding(Name, repo.Top, HealthState.Healthy, $"{snapshots} snapshot(s) kept under {SnapshotRefPrefix}.")
+        {
+            Details = new Dictionary<string, object?> { ["snapshots"] = snapshots },
+        });
+        return findings;
     }
 
     // ================================================================ plumbing

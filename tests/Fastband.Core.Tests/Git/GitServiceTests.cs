@@ -334,3 +334,24 @@ public sealed class GitEmptyRepositoryTests : IDisposable
         Assert.Equal("TooManyCommits", Assert.Throws<InvalidInputException>(() => p.Git.Rollback()).ErrorId);
     }
 }
+
+/// <summary>What the git safety net contributes to <c>fastband health</c>.</summary>
+public sealed class GitHealthTests : IDisposable
+{
+    private readonly GitTestRepo _repo = new();
+
+    public void Dispose() => _repo.Dispose();
+
+    [Fact]
+    public void A_stale_index_lock_is_a_warning_and_a_fresh_one_is_not()
+    {
+        var p = _repo.As("alice");
+        string lockFile = _repo.Path(".git/index.lock");
+        File.WriteAllText(lockFile, "");
+        var now = DateTimeOffset.UtcNow;
+        Assert.DoesNotContain(p.Git.Check(now), f => f.State != Fastband.Core.Health.HealthState.Healthy);
+        File.SetLastWriteTimeUtc(lockFile, now.UtcDateTime - TimeSpan.FromMinutes(30));
+        var stale = Assert.Single(p.Git.Check(now), f => f.State == Fastband.Core.Health.HealthState.Warning);
+        Assert.Contains("index.lock", stale.Summary);
+    }
+}
