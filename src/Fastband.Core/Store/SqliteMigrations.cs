@@ -117,12 +117,13 @@ internal static class SqliteMigrations
         CREATE INDEX ix_messages_unread ON messages (recipient, acked_us, seq);
         """,
         // 4: session state (seed 004), and the store's records of git checkpoints and snapshots, each with the
-        //    session state that belongs to it (a SessionState as compact JSON).
+        //    session state that belongs to it (a SessionState as compact JSON). A session's conversation lives in
+        //    an immutable file under .fastband/sessions/ named by conversation_file (see SqliteStore.Sessions.cs).
         """
         CREATE TABLE sessions (
             session_id            TEXT PRIMARY KEY,
             agent                 TEXT,
-            conversation_history  TEXT    NOT NULL,
+            conversation_file     TEXT    NOT NULL,
             agent_contexts        TEXT,
             task_progress         TEXT,
             current_task          TEXT,

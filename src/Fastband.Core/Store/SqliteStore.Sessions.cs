@@ -12,29 +12,89 @@ public sealed partial class SqliteStore : ISessionStore
 
     // ---------------------------------------------------------------- sessions
 
+    /// <summary>Where conversations live: one immutable file per save, named in the session's row.</summary>
+    private string SessionsDirectory => Path.Combine(Path.GetDirectoryName(DatabasePath)!, "sessions");
+
+    /// <summary>
+    /// The conversation (the large part, megabytes) goes to a new file of its own, fsynced, before the row that names it
+    /// is written; the row's commit makes the save. Written once into SQLite, 10 MB would go to the WAL and again into
+    /// the database at the checkpoint that follows, each with an fsync: the file is written once. A crash before the
+    /// commit leaves an unnamed file, which a later save removes; the file a row replaced is removed after the commit.
+    /// </summary>
     public SessionSummary SaveSession(SessionState state)
     {
         long size = SessionSize(state);
-        return InWriteTransaction(() =>
+        string dir = SessionsDirectory;
+        if (!Directory.Exists(dir))
         {
-            using var upsert = Command(
-                "INSERT INTO sessions (session_id, agent, conversation_history, agent_contexts, task_progress, current_task, message_count, size_bytes, created_us, updated_us) " +
-                "VALUES ($id, $agent, $conv, $ctx, $progress, $task, $count, $size, $now, $now) " +
-                "ON CONFLICT (session_id) DO UPDATE SET agent = excluded.agent, conversation_history = excluded.conversation_history, " +
-                "agent_contexts = excluded.agent_contexts, task_progress = excluded.task_progress, current_task = excluded.current_task, " +
-                "message_count = excluded.message_count, size_bytes = excluded.size_bytes, updated_us = excluded.updated_us " +
-                "RETURNING created_us, updated_us;",
-                ("$id", state.SessionId), ("$agent", state.Agent), ("$conv", state.ConversationHistory), ("$ctx", state.AgentContexts),
-                ("$progress", state.TaskProgress), ("$task", state.CurrentTask), ("$count", state.MessageCount), ("$size", size),
-                ("$now", ToMicros(state.UpdatedAt)));
-            using var r = upsert.ExecuteReader();
-            r.Read();
-            return new SessionSummary
+            Directory.CreateDirectory(dir);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        string file = $"{Guid.NewGuid():N}.json";
+        string path = Path.Combine(dir, file);
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using (var stream = new FileStream(path, options))
             {
-                SessionId = state.SessionId, Agent = state.Agent, CurrentTask = state.CurrentTask, MessageCount = state.MessageCount,
-                SizeBytes = size, CreatedAt = FromMicros(r.GetInt64(0)), UpdatedAt = FromMicros(r.GetInt64(1)),
-            };
-        });
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(state.ConversationHistory));
+                stream.Flush(flushToDisk: true);
+            }
+            string? replaced = null;
+            var summary = InWriteTransaction(() =>
+            {
+                using (var old = Command("SELECT conversation_file FROM sessions WHERE session_id = $id;", ("$id", state.SessionId)))
+                    replaced = old.ExecuteScalar() as string;
+                using var upsert = Command(
+                    "INSERT INTO sessions (session_id, agent, conversation_file, agent_contexts, task_progress, current_task, message_count, size_bytes, created_us, updated_us) " +
+                    "VALUES ($id, $agent, $file, $ctx, $progress, $task, $count, $size, $now, $now) " +
+                    "ON CONFLICT (session_id) DO UPDATE SET agent = excluded.agent, conversation_file = excluded.conversation_file, " +
+                    "agent_contexts = excluded.agent_contexts, task_progress = excluded.task_progress, current_task = excluded.current_task, " +
+                    "message_count = excluded.message_count, size_bytes = excluded.size_bytes, updated_us = excluded.updated_us " +
+                    "RETURNING created_us, updated_us;",
+                    ("$id", state.SessionId), ("$agent", state.Agent), ("$file", file), ("$ctx", state.AgentContexts),
+                    ("$progress", state.TaskProgress), ("$task", state.CurrentTask), ("$count", state.MessageCount), ("$size", size),
+                    ("$now", ToMicros(state.UpdatedAt)));
+                using var r = upsert.ExecuteReader();
+                r.Read();
+                return new SessionSummary
+                {
+                    SessionId = state.SessionId, Agent = state.Agent, CurrentTask = state.CurrentTask, MessageCount = state.MessageCount,
+                    SizeBytes = size, CreatedAt = FromMicros(r.GetInt64(0)), UpdatedAt = FromMicros(r.GetInt64(1)),
+                };
+            });
+            if (replaced is not null) TryDeleteFile(Path.Combine(dir, replaced));
+            RemoveUnnamedConversations(dir);
+            return summary;
+        }
+        catch
+        {
+            TryDeleteFile(path);
+            throw;
+        }
+    }
+
+    /// <summary>Files no row names, left by a save that died before its commit; only old ones, so a save in progress is never touched.</summary>
+    private void RemoveUnnamedConversations(string dir)
+    {
+        var cutoff = DateTime.UtcNow - TimeSpan.FromHours(1);
+        var old = Directory.EnumerateFiles(dir, "*.json").Where(f => File.GetLastWriteTimeUtc(f) < cutoff).ToList();
+        if (old.Count == 0) return;
+        HashSet<string> named;
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT conversation_file FROM sessions;");
+            using var r = cmd.ExecuteReader();
+            named = new HashSet<string>(StringComparer.Ordinal);
+            while (r.Read()) named.Add(r.GetString(0));
+        }
+        foreach (var f in old.Where(f => !named.Contains(Path.GetFileName(f)))) TryDeleteFile(f);
+    }
+
+    private static void TryDeleteFile(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private static long SessionSize(SessionState s) =>
@@ -44,19 +104,49 @@ public sealed partial class SqliteStore : ISessionStore
 
     public SessionState? GetSession(string sessionId)
     {
+        SessionState row;
+        string file;
         lock (_gate)
         {
             using var cmd = Command(
-                "SELECT session_id, agent, conversation_history, agent_contexts, task_progress, current_task, message_count, created_us, updated_us " +
+                "SELECT session_id, agent, conversation_file, agent_contexts, task_progress, current_task, message_count, created_us, updated_us " +
                 "FROM sessions WHERE session_id = $id;", ("$id", sessionId));
             using var r = cmd.ExecuteReader();
             if (!r.Read()) return null;
-            return new SessionState
+            file = r.GetString(2);
+            row = new SessionState
             {
-                SessionId = r.GetString(0), Agent = NullableString(r, 1), ConversationHistory = r.GetString(2),
-                AgentContexts = NullableString(r, 3), TaskProgress = NullableString(r, 4), CurrentTask = NullableString(r, 5),
-                MessageCount = r.GetInt32(6), CreatedAt = FromMicros(r.GetInt64(7)), UpdatedAt = FromMicros(r.GetInt64(8)),
+                SessionId = r.GetString(0), Agent = NullableString(r, 1), AgentContexts = NullableString(r, 3), TaskProgress = NullableString(r, 4),
+                CurrentTask = NullableString(r, 5), MessageCount = r.GetInt32(6), CreatedAt = FromMicros(r.GetInt64(7)), UpdatedAt = FromMicros(r.GetInt64(8)),
             };
+        }
+        string path = Path.Combine(SessionsDirectory, file);
+        string conversation;
+        try
+        {
+            conversation = File.ReadAllText(path, System.Text.Encoding.UTF8);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // A save that replaced it committed between our read of the row and of the file: read again.
+            var again = GetSessionRowFile(sessionId);
+            if (again is null || again == file)
+                throw new StoreException($"The conversation of session '{sessionId}' is missing ({path}): restore .fastband/sessions/ from a backup, or save the session again.", e);
+            return GetSession(sessionId);
+        }
+        return new SessionState
+        {
+            SessionId = row.SessionId, Agent = row.Agent, ConversationHistory = conversation, AgentContexts = row.AgentContexts, TaskProgress = row.TaskProgress,
+            CurrentTask = row.CurrentTask, MessageCount = row.MessageCount, CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
+        };
+    }
+
+    private string? GetSessionRowFile(string sessionId)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command("SELECT conversation_file FROM sessions WHERE session_id = $id;", ("$id", sessionId));
+            return cmd.ExecuteScalar() as string;
         }
     }
 

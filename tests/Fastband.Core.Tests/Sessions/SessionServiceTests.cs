@@ -97,4 +97,27 @@ public sealed class SessionServiceTests : ProjectTest
         Assert.Equal("T", copy.CurrentTask);
         Assert.Contains("not valid JSON", Assert.Throws<InvalidInputException>(() => SessionService.ParseDocument("{", "the file")).Message);
     }
+
+    [Fact]
+    public void Each_session_keeps_one_owner_only_conversation_file_and_a_lost_one_is_reported_clearly()
+    {
+        var p = Open("alice", null);
+        p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[1]" });
+        p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[1,2]" });
+        p.Sessions.Save(new SessionInput { SessionId = "b", ConversationHistory = "[3]" });
+        string dir = Path.Combine(Dir.StateDir, "sessions");
+        var files = Directory.GetFiles(dir);
+        Assert.Equal(2, files.Length); // the file "a" replaced is gone
+        Assert.Contains(files, f => File.ReadAllText(f) == "[1,2]");
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(files[0]));
+
+        // A refused save leaves no file behind.
+        Assert.Throws<InvalidInputException>(() => p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[" }));
+        Assert.Equal(2, Directory.GetFiles(dir).Length);
+
+        foreach (var f in Directory.GetFiles(dir)) File.Delete(f);
+        var e = Assert.Throws<StoreException>(() => p.Sessions.Get("a"));
+        Assert.Contains("is missing", e.Message);
+    }
 }
