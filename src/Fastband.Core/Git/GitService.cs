@@ -206,12 +206,13 @@ public sealed class GitService : IHealthCheck
         var repo = Repository();
         using var gate = dryRun ? null : Lock(repo, "rollback");
         string head = ResolveCommit("HEAD") ?? throw new InvalidInputException("NoCommits", "The repository has no commits to roll back.");
-        var commits = Log(count, head);
+        // The last N commits are the first-parent chain: a merge's side branch is not "after" its base.
+        var commits = Log(count, head, firstParent: true);
         if (commits.Count < count || commits[^1].Parents.Count == 0)
             throw new InvalidInputException("TooManyCommits",
                 $"Only {commits.Count(c => c.Parents.Count > 0)} commit(s) on this branch can be rolled back (the first commit of a repository cannot): roll back fewer.");
         string target = commits[^1].Parents[0];
-        var unpushed = Split(_git.Run(new[] { "rev-list", $"--max-count={count}", head, "--not", "--remotes" }, readOnly: true).Output).ToHashSet();
+        var unpushed = Split(_git.Run(new[] { "rev-list", "--first-parent", $"--max-count={count}", head, "--not", "--remotes" }, readOnly: true).Output).ToHashSet();
         var reasons = new List<string>();
         foreach (var c in commits)
         {
@@ -288,14 +289,16 @@ public sealed class GitService : IHealthCheck
         };
     }
 
-    private List<GitCommitInfo> Log(int count, string from)
+    private List<GitCommitInfo> Log(int count, string from, bool firstParent = false)
     {
-        var run = _git.Run(new[]
+        var args = new List<string> { "log", $"--max-count={count}" };
+        if (firstParent) args.Add("--first-parent");
+        args.AddRange(new[]
         {
-            "log", $"--max-count={count}",
             "--format=%H%x00%P%x00%an%x00%aI%x00%(trailers:key=Agent,valueonly,separator=%x2C)%x00%(trailers:key=Task,valueonly,separator=%x2C)%x00%(trailers:key=Session,valueonly,separator=%x2C)%x00%s%x1e",
             from, "--",
-        }, readOnly: true);
+        });
+        var run = _git.Run(args, readOnly: true);
         if (!run.Ok) throw Failed("log", run);
         var list = new List<GitCommitInfo>();
         foreach (var rec in Records(run.Output))

@@ -256,6 +256,12 @@ public sealed class GitServiceTests : IDisposable
         var e = Assert.Throws<BlockedException>(() => p.Git.Rollback(1));
         Assert.Contains("is a merge", e.Message);
         Assert.DoesNotContain("no Agent trailer", e.Message);
+
+        // Forced, two commits back along the first-parent chain: the merge and main's own commit, not the side branch's.
+        string mainBase = _repo.Git("rev-parse", "HEAD^1^1").Trim();
+        var forced = p.Git.Rollback(2, force: true);
+        Assert.Equal(new[] { "[alice] T3: merge", "[alice] T2: main" }, forced.Commits.Select(c => c.Subject));
+        Assert.Equal(mainBase, _repo.Head());
     }
 
     [Fact]
