@@ -98,6 +98,8 @@ public static class GitBench
         string progress = "{\"T1\":\"done\",\"T2\":\"in_progress\"}";
         var save = new List<double>();
         var restore = new List<double>();
+        var rawWrite = new List<double>();
+        var rawRead = new List<double>();
         string sessionDir = context.NewDirectory("sessions");
         using (var project = FastbandProject.Open(new ProjectOptions { ProjectPath = sessionDir, Agent = "bench", Environment = _ => null }))
         {
@@ -106,6 +108,16 @@ public static class GitBench
             project.Sessions.Get("s");
             for (int i = 0; i < sessionRounds; i++)
             {
+                // The floor any durable save pays on this disk at this moment: the same bytes written to a new file and fsynced.
+                string raw = Path.Combine(sessionDir, $"raw-{i}.json");
+                rawWrite.Add(Time(() =>
+                {
+                    using var f = new FileStream(raw, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 0 });
+                    f.Write(Encoding.UTF8.GetBytes(conversation));
+                    f.Flush(flushToDisk: true);
+                }));
+                rawRead.Add(Time(() => File.ReadAllText(raw)));
+                File.Delete(raw);
                 save.Add(Time(() => project.Sessions.Save(input with { SessionId = $"s{i}" })));
                 SessionState? back = null;
                 restore.Add(Time(() => back = project.Sessions.Get($"s{i}")));
@@ -116,8 +128,12 @@ public static class GitBench
         context.Discard(sessionDir);
         var s = new Samples(save);
         var g = new Samples(restore);
-        report.Row(new SummaryRow($"session save of a {bytes / 1048576.0:0.0} MB conversation ({messages:N0} messages): median / max", $"{Fmt.Ms(s.Median)} / {Fmt.Ms(s.Max)}", "", "", "≤ 100 ms", s.Max <= SessionTargetMs));
-        report.Row(new SummaryRow("session restore of the same: median / max", $"{Fmt.Ms(g.Median)} / {Fmt.Ms(g.Max)}", "", "", "≤ 100 ms", g.Max <= SessionTargetMs));
+        var rw = new Samples(rawWrite);
+        var rr = new Samples(rawRead);
+        report.Row(new SummaryRow($"session save of a {bytes / 1048576.0:0.0} MB conversation ({messages:N0} messages): median / max", $"{Fmt.Ms(s.Median)} / {Fmt.Ms(s.Max)}",
+            $"{Fmt.Ms(rw.Median)} / {Fmt.Ms(rw.Max)} (the bytes to a new file + fsync)", Inv($"{s.Median / rw.Median:0.00}x"), "≤ 100 ms", s.Max <= SessionTargetMs));
+        report.Row(new SummaryRow("session restore of the same: median / max", $"{Fmt.Ms(g.Median)} / {Fmt.Ms(g.Max)}",
+            $"{Fmt.Ms(rr.Median)} / {Fmt.Ms(rr.Max)} (File.ReadAllText)", Inv($"{g.Median / rr.Median:0.00}x"), "≤ 100 ms", g.Max <= SessionTargetMs));
 
         var body = new StringBuilder();
         body.AppendLine(Inv($"""
@@ -137,12 +153,14 @@ public static class GitBench
         body.AppendLine().AppendLine(Inv($"""
             Sessions: a conversation of {messages:N0} messages, {bytes:N0} bytes of JSON, plus small contexts and progress;
             `Sessions.Save` (checks every part with `Utf8JsonReader`, one `BEGIN IMMEDIATE` upsert, `synchronous=FULL`) then
-            `Sessions.Get` (the whole state back), {sessionRounds} rounds after one untimed, each into a new session id.
+            `Sessions.Get` (the whole state back), {sessionRounds} rounds after one untimed, each into a new session id. Each
+            round first writes the same bytes to a new file with fsync and reads them back (`File.ReadAllText`): the floor
+            for a durable save and a read on this disk at that moment.
 
-            | step | median | max | target |
-            | --- | ---: | ---: | --- |
-            | save | {Fmt.Ms(s.Median)} | {Fmt.Ms(s.Max)} | ≤ 100 ms |
-            | restore | {Fmt.Ms(g.Median)} | {Fmt.Ms(g.Max)} | ≤ 100 ms |
+            | step | median | max | floor: median / max | target |
+            | --- | ---: | ---: | ---: | --- |
+            | save | {Fmt.Ms(s.Median)} | {Fmt.Ms(s.Max)} | {Fmt.Ms(rw.Median)} / {Fmt.Ms(rw.Max)} | ≤ 100 ms |
+            | restore | {Fmt.Ms(g.Median)} | {Fmt.Ms(g.Max)} | {Fmt.Ms(rr.Median)} / {Fmt.Ms(rr.Max)} | ≤ 100 ms |
             """));
         report.Section("Git safety net and sessions", body.ToString());
         context.Discard(repo);
