@@ -14,7 +14,7 @@ namespace Fastband.Core.Tests.Concurrency;
 public sealed class MultiProcessGitCommitTests : IDisposable
 {
     private const int Workers = 8;
-    private const int PerWorker = 6;
+    private const int PerWorker = 10;
 
     private readonly GitTestRepo _repo = new();
     private readonly ITestOutputHelper _output;
