@@ -7,7 +7,7 @@
     Author               = 'Fastband'
     CompanyName          = 'Fastband'
     Copyright            = '(c) Fastband. All rights reserved.'
-    Description          = 'A safety net and coordination for teams of AI coding agents on one codebase: the Agent Ops Log with enforced holds and clearances, rebuild announcements, agent sessions, the status board and messages between agents.'
+    Description          = 'A safety net and coordination for teams of AI coding agents on one codebase: the Agent Ops Log with enforced holds and clearances, rebuild announcements, agent sessions, the status board, messages between agents, backups, and a git safety net (attributed commits, checkpoints, rollback, undoable restores) with session state.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Fastband.format.ps1xml')
@@ -30,10 +30,12 @@
         'Get-FastbandBackup'
         'Get-FastbandBackupStatus'
         'Get-FastbandBoard'
+        'Get-FastbandCheckpoint'
         'Get-FastbandDirective'
         'Get-FastbandEvent'
         'Get-FastbandEventCursor'
         'Get-FastbandFix'
+        'Get-FastbandGitStatus'
         'Get-FastbandHealth'
         'Get-FastbandHeartbeat'
         'Get-FastbandIssue'
@@ -43,6 +45,8 @@
         'Get-FastbandLockConflict'
         'Get-FastbandOpsLog'
         'Get-FastbandRebuild'
+        'Get-FastbandSession'
+        'Get-FastbandSnapshot'
         'Get-FastbandTicketConflict'
         'Grant-FastbandClearance'
         'Import-FastbandEvent'
@@ -52,8 +56,10 @@
         'Limit-FastbandBackup'
         'Lock-FastbandIssue'
         'New-FastbandBackup'
+        'New-FastbandCheckpoint'
         'New-FastbandIssue'
         'New-FastbandReport'
+        'New-FastbandSnapshot'
         'Publish-FastbandAlert'
         'Receive-FastbandEvent'
         'Receive-FastbandMessage'
@@ -63,6 +69,10 @@
         'Request-FastbandLeadership'
         'Request-FastbandLockHandoff'
         'Restore-FastbandBackup'
+        'Restore-FastbandCheckpoint'
+        'Restore-FastbandSnapshot'
+        'Save-FastbandSession'
+        'Save-FastbandWork'
         'Send-FastbandHeartbeat'
         'Send-FastbandMessage'
         'Set-FastbandHold'
@@ -73,6 +83,7 @@
         'Test-FastbandCoordination'
         'Test-FastbandLeader'
         'Test-FastbandLockToken'
+        'Undo-FastbandCommit'
         'Unlock-FastbandIssue'
         'Unlock-FastbandLock'
         'Update-FastbandLock'
@@ -86,7 +97,7 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('agents', 'coordination', 'ops-log', 'backup')
+            Tags       = @('agents', 'coordination', 'ops-log', 'backup', 'git')
             ProjectUri = 'https://example.invalid/fastband'
         }
     }

@@ -25,6 +25,8 @@ public static class Program
                      seed's generate_snapshot.sh (jq), events appended by 8 processes against its log_event.sh
           issues     the ready list among 10k issues in process (target <= 30 ms, beads' published figure) and
                      claims/s with 1, 2, 4, 8, 16 processes racing for the same issue (about 1 minute)
+          git        commit latency against plain 'git add -A && git commit' on the same change (in process and
+                     through the CLI), and session save/restore of a 10 MB conversation (target <= 100 ms each)
           worker     (internal) one appending process of multiproc
           eventworker (internal) one appending process of events
           lockworker (internal) one contending process of lock-contend
@@ -63,6 +65,8 @@ public static class Program
           --issue-runs N         issues: timed runs per ready-list variant (default 50)
           --issue-workers 1,2,4,8,16   issues: numbers of contending processes (0: skip the contention part)
           --issue-seconds S      issues: how long each contending process loops (default 5)
+          --git-rounds N         git: timed commit rounds (default 40); --git-files N: files in the tree (default 2000)
+          --session-rounds N     git: timed session save+restore rounds (default 10)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
@@ -98,6 +102,7 @@ public static class Program
             ("backup", BackupBench.Run),
             ("events", EventBench.Run),
             ("issues", IssueBench.Run),
+            ("git", GitBench.Run),
         };
         var selected = benches.Where(b => command == "all" || b.Name == command
                                           || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();

@@ -30,6 +30,8 @@ public static class Program
         root.Subcommands.Add(IssueCommands.Fix());
         root.Subcommands.Add(IssueCommands.Audit());
         root.Subcommands.Add(IssueCommands.Report());
+        root.Subcommands.Add(GitCommands.Build());
+        root.Subcommands.Add(SessionCommands.Build());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

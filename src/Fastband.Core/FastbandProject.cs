@@ -6,6 +6,8 @@ using Fastband.Core.Leader;
 using Fastband.Core.Locks;
 using Fastband.Core.Board;
 using Fastband.Core.Issues;
+using Fastband.Core.Git;
+using Fastband.Core.Sessions;
 using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
@@ -58,6 +60,9 @@ public sealed class FastbandProject : IDisposable
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
         Events = new EventService(store, caller, config.Events, clock, root, StateDirectory);
         Issues = new IssueService(store, caller, Directives, config.Issues, root, clock);
+        Session = session;
+        Sessions = new SessionService(store, caller, clock, session);
+        Git = new GitService(root, StateDirectory, store, caller, session, clock, Sessions);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
@@ -73,6 +78,7 @@ public sealed class FastbandProject : IDisposable
         Health.Register(new OfflineQueueHealthCheck(StateDirectory));
         Health.Register(new AlertOutboxHealthCheck(Alerts));
         Health.Register(IssueHealth);
+        Health.Register(Git);
     }
 
     public static FastbandProject Open(ProjectOptions options)
@@ -130,6 +136,11 @@ public sealed class FastbandProject : IDisposable
 
     /// <summary>Webhook alerts for error events.</summary>
     public AlertService Alerts { get; }
+
+    /// <summary>The caller's session (--session, else FASTBAND_SESSION), or null.</summary>
+    public string? Session { get; }
+    public SessionService Sessions { get; }
+    public GitService Git { get; }
 
     /// <summary>Waits (at most alerts.exitWait) for alert deliveries under way, then closes the store.</summary>
     public void Dispose()

@@ -21,6 +21,9 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
     /// <summary>The caller's agent name; null where the cmdlet does not act as an agent.</summary>
     protected virtual string? CallerAgent => null;
 
+    /// <summary>The caller's session where the cmdlet takes -Session; null: FASTBAND_SESSION.</summary>
+    protected virtual string? CallerSession => null;
+
     /// <summary>Cmdlets that write under the caller's name warn when no agent name was given.</summary>
     protected virtual bool WritesAsAgent => false;
 
@@ -32,7 +35,7 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
     {
         string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         string? project = Project is null ? null : GetUnresolvedProviderPathFromPSPath(Project);
-        return new ProjectOptions { ProjectPath = project, Agent = CallerAgent, CurrentDirectory = cwd };
+        return new ProjectOptions { ProjectPath = project, Agent = CallerAgent, CurrentDirectory = cwd, Session = CallerSession };
     }
 
     protected FastbandProject OpenProject()
@@ -96,6 +99,17 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
 
     private static ErrorRecord ToErrorRecord(Exception e, string errorId, FailureKind kind) =>
         new(e, "Fastband." + errorId, CategoryFor(kind), null);
+}
+
+/// <summary>An agent cmdlet that also takes -Session: the session written into commit trailers and recorded with checkpoints.</summary>
+public abstract class FastbandSessionCmdlet : FastbandAgentCmdlet
+{
+    /// <summary>Your session id. Default: $env:FASTBAND_SESSION.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Session { get; set; }
+
+    protected override string? CallerSession => Session;
 }
 
 /// <summary>A cmdlet that acts as an agent: it takes -Agent (else FASTBAND_AGENT, else AGENT_ID).</summary>

@@ -22,6 +22,9 @@ if (args.Length >= 1 && args[0] is "event" or "naive-event" or "consume")
     return EventWorker.Run(args);
 if (args.Length == 5 && args[0] is "claim" or "naiveclaim")
     return IssueWorker.Run(args);
+//   gitcommit: see GitWorker.cs.
+if (args.Length == 6 && args[0] == "gitcommit")
+    return GitWorker.Run(args);
 if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 {
     Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive|reader GATE_FILE");

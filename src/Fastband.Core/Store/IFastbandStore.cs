@@ -32,6 +32,7 @@ public interface IFastbandStore : IDisposable
     IEventStore Events { get; }
 
     IIssueStore Issues { get; }
+    ISessionStore Sessions { get; }
 }
 
 /// <summary>An agent's presence to record in the same transaction as an ops log entry.</summary>

@@ -227,6 +227,42 @@ internal static class SqliteMigrations
         CREATE INDEX ix_audit_issue ON audit (issue_id) WHERE issue_id IS NOT NULL;
         INSERT INTO counters (name, value) VALUES ('issue', 0), ('fix', 0), ('claim', 0);
         """,
+        // 7: session state (seed 004), and the store's records of git checkpoints and snapshots, each with the
+        //    session state that belongs to it (a SessionState as compact JSON). A session's conversation lives in
+        //    an immutable file under .fastband/sessions/ named by conversation_file (see SqliteStore.Sessions.cs).
+        """
+        CREATE TABLE sessions (
+            session_id            TEXT PRIMARY KEY,
+            agent                 TEXT,
+            conversation_file     TEXT    NOT NULL,
+            agent_contexts        TEXT,
+            task_progress         TEXT,
+            current_task          TEXT,
+            message_count         INTEGER NOT NULL,
+            size_bytes            INTEGER NOT NULL,
+            created_us            INTEGER NOT NULL,
+            updated_us            INTEGER NOT NULL
+        );
+        CREATE INDEX ix_sessions_updated ON sessions (updated_us);
+        CREATE TABLE git_checkpoints (
+            name           TEXT PRIMARY KEY,
+            commit_id      TEXT    NOT NULL,
+            description    TEXT,
+            agent          TEXT    NOT NULL,
+            session_id     TEXT,
+            session_state  TEXT,
+            created_us     INTEGER NOT NULL
+        );
+        CREATE TABLE git_snapshots (
+            snapshot_id    TEXT PRIMARY KEY,
+            commit_id      TEXT    NOT NULL,
+            reason         TEXT,
+            agent          TEXT    NOT NULL,
+            session_id     TEXT,
+            session_state  TEXT,
+            created_us     INTEGER NOT NULL
+        );
+        """,
     };
 
     public static int Latest => Steps.Length;

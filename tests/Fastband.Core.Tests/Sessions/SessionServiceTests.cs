@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Fastband.Core.Sessions;
+using Xunit;
+
+namespace Fastband.Core.Tests.Sessions;
+
+/// <summary>Session state in the real SQLite store: saved and restored whole, malformed input refused with nothing saved.</summary>
+public sealed class SessionServiceTests : ProjectTest
+{
+    private FastbandProject Open(string agent, string? session) =>
+        Track(FastbandProject.Open(new ProjectOptions { ProjectPath = Dir.Root, Agent = agent, Session = session, Clock = Clock, Environment = _ => null }));
+
+    private readonly List<FastbandProject> _mine = new();
+
+    private FastbandProject Track(FastbandProject p) { _mine.Add(p); return p; }
+
+    public override void Dispose()
+    {
+        foreach (var p in _mine) p.Dispose();
+        base.Dispose();
+    }
+
+    [Fact]
+    public void Save_then_restore_returns_the_whole_state_after_the_store_is_reopened()
+    {
+        string conversation = JsonSerializer.Serialize(Enumerable.Range(0, 50).Select(i => new { role = i % 2 == 0 ? "user" : "assistant", content = $"message {i} \u00e9\u4e2d \"quoted\"" }));
+        using (var p = FastbandProject.Open(new ProjectOptions { ProjectPath = Dir.Root, Agent = "alice", Session = "s1", Clock = Clock, Environment = _ => null }))
+        {
+            var saved = p.Sessions.Save(new SessionInput { ConversationHistory = conversation, AgentContexts = "{\"alice\":{\"memory\":[1,2,3]}}", TaskProgress = "{\"T1\":0.5}", CurrentTask = "T1" });
+            Assert.Equal("s1", saved.SessionId);
+            Assert.Equal(50, saved.MessageCount);
+        }
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        var again = Open("bob", null);
+        var state = again.Sessions.Get("s1");
+        Assert.Equal(conversation, state.ConversationHistory);
+        Assert.Equal("{\"alice\":{\"memory\":[1,2,3]}}", state.AgentContexts);
+        Assert.Equal("{\"T1\":0.5}", state.TaskProgress);
+        Assert.Equal("T1", state.CurrentTask);
+        Assert.Equal("alice", state.Agent);
+        Assert.Equal(50, state.MessageCount);
+
+        // A second save replaces the state and keeps the creation time.
+        var replaced = again.Sessions.Save(new SessionInput { SessionId = "s1", ConversationHistory = "[]" });
+        Assert.Equal(state.CreatedAt, replaced.CreatedAt);
+        Assert.True(replaced.UpdatedAt > state.UpdatedAt);
+        Assert.Null(again.Sessions.Get("s1").AgentContexts);
+        Assert.Equal(new[] { "s1" }, again.Sessions.List().Select(s => s.SessionId));
+    }
+
+    [Theory]
+    [InlineData("[{\"role\":\"user\"", null, null, "not valid JSON")]
+    [InlineData("{\"not\":\"an array\"}", null, null, "must be a JSON array")]
+    [InlineData("[] []", null, null, "not valid JSON")]
+    [InlineData("[]", "[1,2]", null, "must be a JSON object")]
+    [InlineData("[]", null, "{bad json}", "not valid JSON")]
+    [InlineData("", null, null, "is empty")]
+    public void Malformed_json_is_refused_with_the_reason_and_nothing_is_saved(string conversation, string? contexts, string? progress, string reason)
+    {
+        var p = Open("alice", "s1");
+        p.Sessions.Save(new SessionInput { ConversationHistory = "[1]", CurrentTask = "before" });
+
+        var e = Assert.Throws<InvalidInputException>(() => p.Sessions.Save(new SessionInput { ConversationHistory = conversation, AgentContexts = contexts, TaskProgress = progress, CurrentTask = "after" }));
+
+        Assert.Contains(reason, e.Message);
+        Assert.Contains("nothing was saved", e.Message);
+        var state = p.Sessions.Get();
+        Assert.Equal("[1]", state.ConversationHistory);
+        Assert.Equal("before", state.CurrentTask);
+    }
+
+    [Fact]
+    public void A_missing_or_invalid_session_id_is_refused_and_an_unknown_one_is_not_found()
+    {
+        var p = Open("alice", null);
+        Assert.Equal("NoSessionId", Assert.Throws<InvalidInputException>(() => p.Sessions.Save(new SessionInput { ConversationHistory = "[]" })).ErrorId);
+        Assert.Equal("InvalidSessionId", Assert.Throws<InvalidInputException>(() => p.Sessions.Save(new SessionInput { SessionId = "a b", ConversationHistory = "[]" })).ErrorId);
+        Assert.Equal("SessionNotFound", Assert.Throws<NotFoundException>(() => p.Sessions.Get("ghost")).ErrorId);
+        Assert.Empty(p.Sessions.List());
+    }
+
+    [Fact]
+    public void A_state_document_round_trips_through_the_json_the_cli_writes()
+    {
+        var p = Open("alice", "s1");
+        p.Sessions.Save(new SessionInput { ConversationHistory = "[{\"a\":1}]", AgentContexts = "{\"x\":true}", CurrentTask = "T" });
+        string json = FastbandJson.Serialize(p.Sessions.Get());
+        using (var doc = JsonDocument.Parse(json))
+            Assert.Equal(JsonValueKind.Array, doc.RootElement.GetProperty("conversationHistory").ValueKind); // JSON, not a string
+
+        var input = SessionService.ParseDocument(json, "the file");
+        p.Sessions.Save(input with { SessionId = "s2" });
+        var copy = p.Sessions.Get("s2");
+        Assert.Equal("[{\"a\":1}]", copy.ConversationHistory);
+        Assert.Equal("{\"x\":true}", copy.AgentContexts);
+        Assert.Null(copy.TaskProgress);
+        Assert.Equal("T", copy.CurrentTask);
+        Assert.Contains("not valid JSON", Assert.Throws<InvalidInputException>(() => SessionService.ParseDocument("{", "the file")).Message);
+    }
+
+    [Fact]
+    public void Each_session_keeps_one_owner_only_conversation_file_and_a_lost_one_is_reported_clearly()
+    {
+        var p = Open("alice", null);
+        p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[1]" });
+        p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[1,2]" });
+        p.Sessions.Save(new SessionInput { SessionId = "b", ConversationHistory = "[3]" });
+        string dir = Path.Combine(Dir.StateDir, "sessions");
+        var files = Directory.GetFiles(dir);
+        Assert.Equal(2, files.Length); // the file "a" replaced is gone
+        Assert.Contains(files, f => File.ReadAllText(f) == "[1,2]");
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(files[0]));
+
+        // A refused save leaves no file behind.
+        Assert.Throws<InvalidInputException>(() => p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[" }));
+        Assert.Equal(2, Directory.GetFiles(dir).Length);
+
+        foreach (var f in Directory.GetFiles(dir)) File.Delete(f);
+        var e = Assert.Throws<StoreException>(() => p.Sessions.Get("a"));
+        Assert.Contains("is missing", e.Message);
+    }
+}
