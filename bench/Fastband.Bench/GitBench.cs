@@ -158,8 +158,10 @@ public static class GitBench
         if (c is not null) body.AppendLine(Inv($"| `fastband git commit` process | {Fmt.Ms(c.Median)} | {Fmt.Ms(c.P95)} | {Fmt.Ms(c.Max)} |"));
         body.AppendLine().AppendLine(Inv($"""
             Sessions: a conversation of {messages:N0} messages, {bytes:N0} bytes of JSON, plus small contexts and progress;
-            `Sessions.Save` (checks every part with `Utf8JsonReader`, one `BEGIN IMMEDIATE` upsert, `synchronous=FULL`) then
-            `Sessions.Get` (the whole state back), {sessionRounds} rounds after one untimed, each into a new session id. Each
+            `Sessions.Save` (checks every part with `Utf8JsonReader`, then one `BEGIN IMMEDIATE` upsert of the whole state, the
+            conversation as a UTF-8 BLOB in the row, `synchronous=FULL`, and the automatic WAL checkpoint the commit triggers) then
+            `Sessions.Get` (the whole state back: the row, the BLOB by incremental I/O, one UTF-8 decode), {sessionRounds} rounds
+            after one untimed, each into a new session id. Each
             round also writes the same bytes to a new file with fsync and reads them back (`File.ReadAllText`), before ours in
             even rounds and after in odd ones: the floor for a durable save and a read on this disk at that moment.
 
