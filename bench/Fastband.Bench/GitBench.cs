@@ -178,11 +178,12 @@ public static class GitBench
     /// <summary>
     /// Where a 10 MB save's time goes (<c>--session-variants</c>): the same upsert of the same bytes on a raw connection
     /// with the store's settings (WAL, <c>synchronous=FULL</c>, 4 KiB pages), then with <c>wal_autocheckpoint=0</c> (the
-    /// checkpoint timed apart), then in stores of 16 and 64 KiB pages. Variants take turns round by round.
+    /// checkpoint timed apart), in stores of 16 and 64 KiB pages, and with a page cache that holds the whole transaction.
+    /// Variants take turns round by round.
     /// </summary>
     private static string Variants(BenchContext context, byte[] data, int rounds)
     {
-        var names = new[] { "store settings (4 KiB pages, automatic checkpoint)", "wal_autocheckpoint=0: the commit alone", "16 KiB pages", "64 KiB pages" };
+        var names = new[] { "store settings (4 KiB pages, automatic checkpoint)", "wal_autocheckpoint=0: the commit alone", "16 KiB pages", "64 KiB pages", "cache_size 32 MiB (no spill before the commit)" };
         var commits = names.Select(_ => new List<double>()).ToArray();
         var checkpoints = new List<double>();
         string dir = context.NewDirectory("session-variants");
@@ -194,7 +195,7 @@ public static class GitBench
                 connections[v] = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, $"v{v}.db")};Pooling=False");
                 connections[v].Open();
                 int page = v == 2 ? 16384 : v == 3 ? 65536 : 4096;
-                Exec(connections[v], $"PRAGMA page_size = {page}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;" + (v == 1 ? " PRAGMA wal_autocheckpoint = 0;" : "") +
+                Exec(connections[v], $"PRAGMA page_size = {page}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;" + (v == 1 ? " PRAGMA wal_autocheckpoint = 0;" : "") + (v == 4 ? " PRAGMA cache_size = -32768;" : "") +
                                      " CREATE TABLE s (id TEXT PRIMARY KEY, conversation BLOB NOT NULL);");
             }
             for (int i = -1; i < rounds; i++)
