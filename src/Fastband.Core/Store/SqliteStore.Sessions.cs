@@ -22,7 +22,35 @@ public sealed partial class SqliteStore : ISessionStore
     {
         byte[] conversation = state.ConversationUtf8 ?? Encoding.UTF8.GetBytes(state.ConversationHistory);
         long size = conversation.LongLength + Utf8Length(state.AgentContexts) + Utf8Length(state.TaskProgress);
-        return InWriteTransaction(() =>
+        if (conversation.Length < CheckpointApartBytes) return Upsert(state, conversation, size);
+        lock (_gate)
+        {
+            // A large save fills the WAL past the automatic checkpoint's threshold, so its commit would copy the bytes
+            // into the database while this process still holds the writer gate. The same checkpoint runs here instead,
+            // right after the gate is released: the saver waits for it as before, other writers do not.
+            Execute("PRAGMA wal_autocheckpoint = 0;");
+            SessionSummary summary;
+            try
+            {
+                summary = Upsert(state, conversation, size);
+            }
+            finally
+            {
+                Execute($"PRAGMA wal_autocheckpoint = {AutoCheckpointPages};");
+            }
+            Execute("PRAGMA wal_checkpoint(PASSIVE);");
+            return summary;
+        }
+    }
+
+    /// <summary>Conversations from this size on are checkpointed after the writer gate is released (see SaveSession).</summary>
+    private const int CheckpointApartBytes = 1024 * 1024;
+
+    /// <summary>SQLite's default, which the store keeps.</summary>
+    private const int AutoCheckpointPages = 1000;
+
+    private SessionSummary Upsert(SessionState state, byte[] conversation, long size) =>
+        InWriteTransaction(() =>
         {
             using var upsert = Command(
                 "INSERT INTO sessions (session_id, agent, conversation, agent_contexts, task_progress, current_task, message_count, size_bytes, created_us, updated_us) " +
@@ -42,7 +70,6 @@ public sealed partial class SqliteStore : ISessionStore
                 SizeBytes = size, CreatedAt = FromMicros(r.GetInt64(0)), UpdatedAt = FromMicros(r.GetInt64(1)),
             };
         });
-    }
 
     private static long Utf8Length(string? s) => s is null ? 0 : Encoding.UTF8.GetByteCount(s);
 

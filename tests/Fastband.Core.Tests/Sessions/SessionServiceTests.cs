@@ -138,6 +138,9 @@ public sealed class SessionServiceTests : ProjectTest
         Assert.Equal("[\"\u00e9\"]", again.Sessions.Get("big").ConversationHistory);
         again.Sessions.Save(new SessionInput { SessionId = "big", ConversationHistory = replacement });
         Assert.Equal(replacement, again.Sessions.Get("big").ConversationHistory);
+
+        // A large save checkpoints apart from its commit and leaves the automatic checkpoint as the store has it.
+        Assert.Equal(1000, ((Fastband.Core.Store.SqliteStore)again.Store).Scalar<int>("PRAGMA wal_autocheckpoint;"));
     }
 
     [Fact]
