@@ -70,6 +70,7 @@
         'Request-FastbandLockHandoff'
         'Restore-FastbandBackup'
         'Restore-FastbandCheckpoint'
+        'Restore-FastbandSession'
         'Restore-FastbandSnapshot'
         'Save-FastbandSession'
         'Save-FastbandWork'

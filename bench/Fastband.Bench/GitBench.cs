@@ -158,8 +158,10 @@ public static class GitBench
         if (c is not null) body.AppendLine(Inv($"| `fastband git commit` process | {Fmt.Ms(c.Median)} | {Fmt.Ms(c.P95)} | {Fmt.Ms(c.Max)} |"));
         body.AppendLine().AppendLine(Inv($"""
             Sessions: a conversation of {messages:N0} messages, {bytes:N0} bytes of JSON, plus small contexts and progress;
-            `Sessions.Save` (checks every part with `Utf8JsonReader`, one `BEGIN IMMEDIATE` upsert, `synchronous=FULL`) then
-            `Sessions.Get` (the whole state back), {sessionRounds} rounds after one untimed, each into a new session id. Each
+            `Sessions.Save` (checks every part with `Utf8JsonReader`, then one `BEGIN IMMEDIATE` upsert of the whole state, the
+            conversation as a UTF-8 BLOB in the row, `synchronous=FULL`, and the automatic WAL checkpoint the commit triggers) then
+            `Sessions.Get` (the whole state back: the row, the BLOB by incremental I/O, one UTF-8 decode), {sessionRounds} rounds
+            after one untimed, each into a new session id. Each
             round also writes the same bytes to a new file with fsync and reads them back (`File.ReadAllText`), before ours in
             even rounds and after in odd ones: the floor for a durable save and a read on this disk at that moment.
 
@@ -168,8 +170,83 @@ public static class GitBench
             | save | {Fmt.Ms(s.Median)} | {Fmt.Ms(s.Max)} | {Fmt.Ms(rw.Median)} / {Fmt.Ms(rw.Max)} | ≤ 100 ms |
             | restore | {Fmt.Ms(g.Median)} | {Fmt.Ms(g.Max)} | {Fmt.Ms(rr.Median)} / {Fmt.Ms(rr.Max)} | ≤ 100 ms |
             """));
+        if (context.Options.Flag("session-variants")) body.AppendLine().Append(Variants(context, Encoding.UTF8.GetBytes(conversation), sessionRounds));
         report.Section("Git safety net and sessions", body.ToString());
         context.Discard(repo);
+    }
+
+    /// <summary>
+    /// Where a 10 MB save's time goes (<c>--session-variants</c>): the same upsert of the same bytes on a raw connection
+    /// with the store's settings (WAL, <c>synchronous=FULL</c>, 4 KiB pages), then with <c>wal_autocheckpoint=0</c> (the
+    /// checkpoint timed apart), in stores of 16 and 64 KiB pages, and with a page cache that holds the whole transaction.
+    /// Variants take turns round by round.
+    /// </summary>
+    private static string Variants(BenchContext context, byte[] data, int rounds)
+    {
+        var names = new[] { "store settings (4 KiB pages, automatic checkpoint)", "wal_autocheckpoint=0: the commit alone", "16 KiB pages", "64 KiB pages", "cache_size 32 MiB (no spill before the commit)" };
+        var commits = names.Select(_ => new List<double>()).ToArray();
+        var checkpoints = new List<double>();
+        string dir = context.NewDirectory("session-variants");
+        var connections = new Microsoft.Data.Sqlite.SqliteConnection[names.Length];
+        try
+        {
+            for (int v = 0; v < names.Length; v++)
+            {
+                connections[v] = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(dir, $"v{v}.db")};Pooling=False");
+                connections[v].Open();
+                int page = v == 2 ? 16384 : v == 3 ? 65536 : 4096;
+                Exec(connections[v], $"PRAGMA page_size = {page}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;" + (v == 1 ? " PRAGMA wal_autocheckpoint = 0;" : "") + (v == 4 ? " PRAGMA cache_size = -32768;" : "") +
+                                     " CREATE TABLE s (id TEXT PRIMARY KEY, conversation BLOB NOT NULL);");
+            }
+            for (int i = -1; i < rounds; i++)
+            {
+                for (int v = 0; v < names.Length; v++)
+                {
+                    var c = connections[v];
+                    double t = Time(() =>
+                    {
+                        Exec(c, "BEGIN IMMEDIATE;");
+                        using (var cmd = c.CreateCommand())
+                        {
+                            cmd.CommandText = "INSERT INTO s VALUES ($id, $c);";
+                            cmd.Parameters.AddWithValue("$id", $"s{i}");
+                            cmd.Parameters.AddWithValue("$c", data);
+                            cmd.ExecuteNonQuery();
+                        }
+                        Exec(c, "COMMIT;");
+                    });
+                    double k = v == 1 ? Time(() => Exec(c, "PRAGMA wal_checkpoint(PASSIVE);")) : 0;
+                    if (i < 0) continue;
+                    commits[v].Add(t);
+                    if (v == 1) checkpoints.Add(k);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var c in connections) c?.Dispose();
+        }
+        context.Discard(dir);
+        var sb = new StringBuilder(Inv($"Where the save's time goes (`--session-variants`): the same upsert of the same {data.Length:N0} bytes on a raw connection, {rounds} rounds each after one untimed, variants taking turns.\n\n"));
+        sb.AppendLine("| variant | median | max |").AppendLine("| --- | ---: | ---: |");
+        for (int v = 0; v < names.Length; v++)
+        {
+            var x = new Samples(commits[v]);
+            sb.AppendLine(Inv($"| {names[v]} | {Fmt.Ms(x.Median)} | {Fmt.Ms(x.Max)} |"));
+            if (v == 1)
+            {
+                var k = new Samples(checkpoints);
+                sb.AppendLine(Inv($"| wal_autocheckpoint=0: the checkpoint run after it | {Fmt.Ms(k.Median)} | {Fmt.Ms(k.Max)} |"));
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static void Exec(Microsoft.Data.Sqlite.SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
     }
 
     /// <summary>A JSON array of chat messages of about <paramref name="targetBytes"/> bytes.</summary>

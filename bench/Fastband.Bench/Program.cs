@@ -67,6 +67,8 @@ public static class Program
           --issue-seconds S      issues: how long each contending process loops (default 5)
           --git-rounds N         git: timed commit rounds (default 40); --git-files N: files in the tree (default 2000)
           --session-rounds N     git: timed session save+restore rounds (default 10)
+          --session-variants     git: also time the same 10 MB upsert on raw connections (automatic checkpoint or not,
+                                 4/16/64 KiB pages, a larger cache): where a save's time goes
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;

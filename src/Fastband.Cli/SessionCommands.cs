@@ -4,14 +4,15 @@ using Fastband.Core.Sessions;
 
 namespace Fastband.Cli;
 
-/// <summary><c>fastband session save|show|list</c>: a session's state (conversation, agent contexts, task progress, current task).</summary>
+/// <summary><c>fastband session save|show|restore|list</c>: a session's state (conversation, agent contexts, task progress, current task).</summary>
 internal static class SessionCommands
 {
     public static Command Build()
     {
-        var session = new Command("session", "Session state: save it, show it whole, list the saved sessions.");
+        var session = new Command("session", "Session state: save it, show it, restore it whole, list the saved sessions.");
         session.Subcommands.Add(Save());
         session.Subcommands.Add(Show());
+        session.Subcommands.Add(Restore());
         session.Subcommands.Add(List());
         return session;
     }
@@ -67,6 +68,22 @@ internal static class SessionCommands
                           + $"{Environment.NewLine}Agent contexts: {s.AgentContexts ?? "(none)"}{Environment.NewLine}Task progress: {s.TaskProgress ?? "(none)"}"
                           + $"{Environment.NewLine}Conversation: {s.ConversationHistory}";
             return new Outcome(s, text);
+        }));
+        return cmd;
+    }
+
+    /// <summary>
+    /// The whole saved state as the JSON document <c>session save --file</c> takes (with or without --json), so that
+    /// a restarted agent can read it, or feed it back: <c>fastband session restore s1 | fastband session save s2 --file -</c>.
+    /// </summary>
+    private static Command Restore()
+    {
+        var id = IdArgument();
+        var cmd = new Command("restore", "Print a session's whole saved state as the JSON document 'session save --file' takes (exit 4 if none is saved).") { id };
+        cmd.SetAction(p => Run.With(p, project =>
+        {
+            var s = project.Sessions.Get(p.GetValue(id));
+            return new Outcome(s, FastbandJson.Serialize(s));
         }));
         return cmd;
     }

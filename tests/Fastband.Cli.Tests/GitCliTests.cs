@@ -185,4 +185,36 @@ public sealed class GitCliTests : IDisposable
         Assert.True(missing.ExitCode == 4, missing.ToString());
         Assert.Equal(2, As("bob", "session", "save", "--conversation", "conv.json").ExitCode); // no id anywhere
     }
+
+    [Fact]
+    public void Session_restore_prints_the_document_save_file_takes_so_a_restart_can_feed_it_back()
+    {
+        string conversation = """[{"role":"user","content":"caf\u00e9 \u4e2d \"q\""},{"role":"assistant","content":"ok"}]""";
+        Write("conv.json", conversation);
+        Write("progress.json", """{"T1":"in_progress"}""");
+        Ok(As("alice", "session", "save", "s1", "--conversation", "conv.json", "--progress", "progress.json", "--current-task", "T1"));
+
+        // Without --json, restore prints the JSON document (not the human text of show); with --json, the same object.
+        var restored = Ok(As("bob", "--session", "s1", "session", "restore"));
+        Assert.Equal(CamelCaseProperties(typeof(SessionState)), Names(restored.Json));
+        Assert.Equal(JsonValueKind.Array, restored.Json.GetProperty("conversationHistory").ValueKind);
+        Assert.Equal("in_progress", restored.Json.GetProperty("taskProgress").GetProperty("T1").GetString());
+        Assert.Equal(restored.Stdout, Ok(As("bob", "session", "restore", "s1", "--json")).Stdout);
+
+        // Fed back after a restart: the same state under a new id, the conversation exact.
+        Write("restored.json", restored.Stdout);
+        Ok(As("carol", "session", "save", "s2", "--file", "restored.json"));
+        var copy = Ok(As("carol", "session", "restore", "s2")).Json;
+        Assert.Equal(restored.Json.GetProperty("conversationHistory").GetRawText(), copy.GetProperty("conversationHistory").GetRawText());
+        Assert.Equal("café 中 \"q\"", copy.GetProperty("conversationHistory")[0].GetProperty("content").GetString());
+        Assert.Equal("T1", copy.GetProperty("currentTask").GetString());
+        Assert.Equal(2, copy.GetProperty("messageCount").GetInt32());
+
+        var missing = As("bob", "session", "restore", "ghost");
+        Assert.True(missing.ExitCode == 4, missing.ToString());
+        Assert.Contains("No session 'ghost'", missing.Stderr);
+        Assert.Equal("", missing.Stdout);
+        var noId = As("bob", "session", "restore");
+        Assert.True(noId.ExitCode == 2, noId.ToString());
+    }
 }

@@ -2,7 +2,7 @@
 # Pester 5 tests for the git safety net and session state: Save-FastbandWork, New-FastbandCheckpoint,
 # Get-FastbandCheckpoint, Restore-FastbandCheckpoint (-WhatIf as a dry run, -Confirm:$false, -WithSession),
 # Undo-FastbandCommit, Get-FastbandGitStatus, New-FastbandSnapshot, Get-FastbandSnapshot, Restore-FastbandSnapshot
-# (from the pipeline), Save-FastbandSession and Get-FastbandSession.
+# (from the pipeline), Save-FastbandSession, Get-FastbandSession and Restore-FastbandSession.
 #
 # Every test makes a real git repository under TestDrive with its own user.name/user.email (never the global
 # config) and passes -Project and -Agent explicitly.
@@ -147,5 +147,36 @@ Describe 'Save-FastbandSession and Get-FastbandSession' {
         $copy | Should -BeOfType 'Fastband.Core.Sessions.SessionState'
         $copy.AgentContexts | Should -Be '{"x":1}'
         @(Get-FastbandSession -Project $p).SessionId | Sort-Object | Should -Be @('s1', 's2')
+    }
+}
+
+Describe 'Restore-FastbandSession' {
+    It 'returns the whole saved state, the same object as Get-FastbandSession, and pipes into Save-FastbandSession' {
+        $p = New-TestProject
+        $conversation = '[{"role":"user","content":"caf' + [char]0xe9 + '"},{"role":"assistant","content":"ok"}]'
+        $null = Save-FastbandSession -Project $p -Agent alice -SessionId s1 -ConversationHistory $conversation -TaskProgress '{"T1":"in_progress"}' -CurrentTask T1
+        $r = Restore-FastbandSession -Project $p -SessionId s1
+        $r | Should -BeOfType 'Fastband.Core.Sessions.SessionState'
+        $r.ConversationHistory | Should -BeExactly $conversation
+        $r.TaskProgress | Should -Be '{"T1":"in_progress"}'
+        $r.CurrentTask | Should -Be 'T1'
+        $r.MessageCount | Should -Be 2
+        $r.UpdatedAt | Should -Be (Get-FastbandSession -Project $p -SessionId s1).UpdatedAt
+        $r | Save-FastbandSession -Project $p -Agent alice -SessionId s2 | Out-Null
+        (Restore-FastbandSession -Project $p -SessionId s2).ConversationHistory | Should -BeExactly $conversation
+    }
+
+    It 'defaults to FASTBAND_SESSION, returns nothing with -WhatIf, and reports an unknown session as not found' {
+        $p = New-TestProject
+        $null = Save-FastbandSession -Project $p -Agent alice -SessionId s1 -ConversationHistory '[1]'
+        [Environment]::SetEnvironmentVariable('FASTBAND_SESSION', 's1')
+        try {
+            (Restore-FastbandSession -Project $p).ConversationHistory | Should -Be '[1]'
+        } finally {
+            [Environment]::SetEnvironmentVariable('FASTBAND_SESSION', $null)
+        }
+        Restore-FastbandSession -Project $p -SessionId s1 -WhatIf | Should -BeNullOrEmpty
+        $null = Restore-FastbandSession -Project $p -SessionId ghost -ErrorAction SilentlyContinue -ErrorVariable missing
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.SessionNotFound,*'
     }
 }

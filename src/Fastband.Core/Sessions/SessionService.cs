@@ -14,7 +14,7 @@ public sealed class SessionService
     public const int MaxSessionIdLength = 128;
     public const int MaxTaskLength = 256;
 
-    /// <summary>Larger parts are refused: the store keeps each part in one row.</summary>
+    /// <summary>Larger parts are refused: the store keeps each part in the session's row.</summary>
     public const int MaxPartBytes = 256 * 1024 * 1024;
 
     private readonly IFastbandStore _store;
@@ -37,7 +37,7 @@ public sealed class SessionService
         if (input.ConversationHistory is null)
             throw new InvalidInputException("NoConversation",
                 "Give the conversation history (a JSON array of messages, e.g. --conversation FILE or --file FILE): nothing was saved.");
-        int messages = CheckJson(input.ConversationHistory, "conversation history", JsonTokenType.StartArray);
+        int messages = CheckJson(input.ConversationHistory, "conversation history", JsonTokenType.StartArray, out byte[] conversationUtf8);
         string? contexts = OptionalObject(input.AgentContexts, "agent contexts");
         string? progress = OptionalObject(input.TaskProgress, "task progress");
         string? task = string.IsNullOrWhiteSpace(input.CurrentTask) ? null : input.CurrentTask.Trim();
@@ -46,7 +46,7 @@ public sealed class SessionService
         var now = _clock.GetUtcNow();
         return _store.Sessions.SaveSession(new SessionState
         {
-            SessionId = id, Agent = _caller.IsDefaulted ? null : _caller.Agent, ConversationHistory = input.ConversationHistory,
+            SessionId = id, Agent = _caller.IsDefaulted ? null : _caller.Agent, ConversationHistory = input.ConversationHistory, ConversationUtf8 = conversationUtf8,
             AgentContexts = contexts, TaskProgress = progress, CurrentTask = task, MessageCount = messages, CreatedAt = now, UpdatedAt = now,
         });
     }
@@ -115,14 +115,17 @@ public sealed class SessionService
     }
 
     private static string? OptionalObject(string? json, string what) =>
-        string.IsNullOrWhiteSpace(json) || json.Trim() == "null" ? null : CheckJson(json, what, JsonTokenType.StartObject) >= 0 ? json : null;
+        string.IsNullOrWhiteSpace(json) || json.Trim() == "null" ? null : CheckJson(json, what, JsonTokenType.StartObject, out _) >= 0 ? json : null;
 
-    /// <summary>Checks that <paramref name="json"/> is one well-formed JSON value of the expected kind; returns its element count.</summary>
-    private static int CheckJson(string json, string what, JsonTokenType expected)
+    /// <summary>
+    /// Checks that <paramref name="json"/> is one well-formed JSON value of the expected kind; returns its element count,
+    /// and its UTF-8 bytes (what the store keeps, so it is encoded once).
+    /// </summary>
+    private static int CheckJson(string json, string what, JsonTokenType expected, out byte[] utf8)
     {
         if (string.IsNullOrWhiteSpace(json))
             throw new InvalidInputException("MalformedJson", $"The {what} is empty: give a JSON {Kind(expected)}; nothing was saved.");
-        byte[] utf8 = Encoding.UTF8.GetBytes(json);
+        utf8 = Encoding.UTF8.GetBytes(json);
         if (utf8.Length > MaxPartBytes)
             throw new InvalidInputException("SessionTooLarge", $"The {what} is {utf8.Length:N0} bytes, over the limit of {MaxPartBytes:N0}: nothing was saved.");
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 256 });

@@ -19,6 +19,13 @@ public sealed class SessionState
     [JsonConverter(typeof(RawJsonConverter))]
     public string ConversationHistory { get; init; } = "[]";
 
+    /// <summary>
+    /// The conversation's UTF-8 bytes when the caller has them already (a save encodes once to check the JSON): the
+    /// store keeps these bytes as they are. Null: the store encodes <see cref="ConversationHistory"/>.
+    /// </summary>
+    [JsonIgnore]
+    internal byte[]? ConversationUtf8 { get; init; }
+
     /// <summary>A JSON object (or null): each agent's working memory.</summary>
     [JsonConverter(typeof(RawJsonConverter))]
     public string? AgentContexts { get; init; }

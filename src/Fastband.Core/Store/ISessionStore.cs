@@ -9,10 +9,14 @@ namespace Fastband.Core.Store;
 /// </summary>
 public interface ISessionStore
 {
-    /// <summary>Creates or replaces the session's state; the creation time of an existing session is kept.</summary>
+    /// <summary>
+    /// Creates or replaces the session's whole state, the conversation included, in one write transaction; the creation
+    /// time of an existing session is kept. The conversation is stored as its UTF-8 bytes: use
+    /// <c>state.ConversationUtf8</c> when it is set (the validation already encoded it) rather than encoding again.
+    /// </summary>
     SessionSummary SaveSession(SessionState state);
 
-    /// <summary>The whole state, or null.</summary>
+    /// <summary>The whole state, or null; read in one transaction (or snapshot), so a concurrent save never mixes two states.</summary>
     SessionState? GetSession(string sessionId);
 
     /// <summary>Every session without its contents, most recently updated first.</summary>

@@ -228,13 +228,13 @@ internal static class SqliteMigrations
         INSERT INTO counters (name, value) VALUES ('issue', 0), ('fix', 0), ('claim', 0);
         """,
         // 7: session state (seed 004), and the store's records of git checkpoints and snapshots, each with the
-        //    session state that belongs to it (a SessionState as compact JSON). A session's conversation lives in
-        //    an immutable file under .fastband/sessions/ named by conversation_file (see SqliteStore.Sessions.cs).
+        //    session state that belongs to it (a SessionState as compact JSON). A session's conversation is kept in its
+        //    row as the UTF-8 bytes of its JSON (a BLOB: bound and read without re-encoding; see SqliteStore.Sessions.cs).
         """
         CREATE TABLE sessions (
             session_id            TEXT PRIMARY KEY,
             agent                 TEXT,
-            conversation_file     TEXT    NOT NULL,
+            conversation          BLOB    NOT NULL,
             agent_contexts        TEXT,
             task_progress         TEXT,
             current_task          TEXT,

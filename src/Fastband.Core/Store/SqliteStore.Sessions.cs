@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using Fastband.Core.Git;
 using Fastband.Core.Sessions;
@@ -12,141 +14,118 @@ public sealed partial class SqliteStore : ISessionStore
 
     // ---------------------------------------------------------------- sessions
 
-    /// <summary>Where conversations live: one immutable file per save, named in the session's row.</summary>
-    private string SessionsDirectory => Path.Combine(Path.GetDirectoryName(DatabasePath)!, "sessions");
-
     /// <summary>
-    /// The conversation (the large part, megabytes) goes to a new file of its own, fsynced, before the row that names it
-    /// is written; the row's commit makes the save. Written once into SQLite, 10 MB would go to the WAL and again into
-    /// the database at the checkpoint that follows, each with an fsync: the file is written once. A crash before the
-    /// commit leaves an unnamed file, which a later save removes; the file a row replaced is removed after the commit.
+    /// One upsert in one write transaction: the row holds the whole state, the conversation as the UTF-8 bytes of its
+    /// JSON (a BLOB, bound from the bytes the check produced: no second encoding, no text conversion in SQLite).
     /// </summary>
     public SessionSummary SaveSession(SessionState state)
     {
-        long size = SessionSize(state);
-        string dir = SessionsDirectory;
-        if (!Directory.Exists(dir))
+        byte[] conversation = state.ConversationUtf8 ?? Encoding.UTF8.GetBytes(state.ConversationHistory);
+        long size = conversation.LongLength + Utf8Length(state.AgentContexts) + Utf8Length(state.TaskProgress);
+        if (conversation.Length < CheckpointApartBytes) return Upsert(state, conversation, size);
+        lock (_gate)
         {
-            Directory.CreateDirectory(dir);
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        string file = $"{Guid.NewGuid():N}.json";
-        string path = Path.Combine(dir, file);
-        try
-        {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 0 };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            using (var stream = new FileStream(path, options))
+            // A large save fills the WAL past the automatic checkpoint's threshold, so its commit would copy the bytes
+            // into the database while this process still holds the writer gate. The same checkpoint runs here instead,
+            // right after the gate is released: the saver waits for it as before, other writers do not.
+            Execute("PRAGMA wal_autocheckpoint = 0;");
+            SessionSummary summary;
+            try
             {
-                stream.Write(System.Text.Encoding.UTF8.GetBytes(state.ConversationHistory));
-                stream.Flush(flushToDisk: true);
+                summary = Upsert(state, conversation, size);
             }
-            string? replaced = null;
-            var summary = InWriteTransaction(() =>
+            finally
             {
-                using (var old = Command("SELECT conversation_file FROM sessions WHERE session_id = $id;", ("$id", state.SessionId)))
-                    replaced = old.ExecuteScalar() as string;
-                using var upsert = Command(
-                    "INSERT INTO sessions (session_id, agent, conversation_file, agent_contexts, task_progress, current_task, message_count, size_bytes, created_us, updated_us) " +
-                    "VALUES ($id, $agent, $file, $ctx, $progress, $task, $count, $size, $now, $now) " +
-                    "ON CONFLICT (session_id) DO UPDATE SET agent = excluded.agent, conversation_file = excluded.conversation_file, " +
-                    "agent_contexts = excluded.agent_contexts, task_progress = excluded.task_progress, current_task = excluded.current_task, " +
-                    "message_count = excluded.message_count, size_bytes = excluded.size_bytes, updated_us = excluded.updated_us " +
-                    "RETURNING created_us, updated_us;",
-                    ("$id", state.SessionId), ("$agent", state.Agent), ("$file", file), ("$ctx", state.AgentContexts),
-                    ("$progress", state.TaskProgress), ("$task", state.CurrentTask), ("$count", state.MessageCount), ("$size", size),
-                    ("$now", ToMicros(state.UpdatedAt)));
-                using var r = upsert.ExecuteReader();
-                r.Read();
-                return new SessionSummary
-                {
-                    SessionId = state.SessionId, Agent = state.Agent, CurrentTask = state.CurrentTask, MessageCount = state.MessageCount,
-                    SizeBytes = size, CreatedAt = FromMicros(r.GetInt64(0)), UpdatedAt = FromMicros(r.GetInt64(1)),
-                };
-            });
-            if (replaced is not null) TryDeleteFile(Path.Combine(dir, replaced));
-            RemoveUnnamedConversations(dir);
+                Execute($"PRAGMA wal_autocheckpoint = {AutoCheckpointPages};");
+            }
+            Execute("PRAGMA wal_checkpoint(PASSIVE);");
             return summary;
         }
-        catch
+    }
+
+    /// <summary>Conversations from this size on are checkpointed after the writer gate is released (see SaveSession).</summary>
+    private const int CheckpointApartBytes = 1024 * 1024;
+
+    /// <summary>SQLite's default, which the store keeps.</summary>
+    private const int AutoCheckpointPages = 1000;
+
+    private SessionSummary Upsert(SessionState state, byte[] conversation, long size) =>
+        InWriteTransaction(() =>
         {
-            TryDeleteFile(path);
-            throw;
-        }
-    }
+            using var upsert = Command(
+                "INSERT INTO sessions (session_id, agent, conversation, agent_contexts, task_progress, current_task, message_count, size_bytes, created_us, updated_us) " +
+                "VALUES ($id, $agent, $conv, $ctx, $progress, $task, $count, $size, $now, $now) " +
+                "ON CONFLICT (session_id) DO UPDATE SET agent = excluded.agent, conversation = excluded.conversation, " +
+                "agent_contexts = excluded.agent_contexts, task_progress = excluded.task_progress, current_task = excluded.current_task, " +
+                "message_count = excluded.message_count, size_bytes = excluded.size_bytes, updated_us = excluded.updated_us " +
+                "RETURNING created_us, updated_us;",
+                ("$id", state.SessionId), ("$agent", state.Agent), ("$conv", conversation), ("$ctx", state.AgentContexts),
+                ("$progress", state.TaskProgress), ("$task", state.CurrentTask), ("$count", state.MessageCount), ("$size", size),
+                ("$now", ToMicros(state.UpdatedAt)));
+            using var r = upsert.ExecuteReader();
+            r.Read();
+            return new SessionSummary
+            {
+                SessionId = state.SessionId, Agent = state.Agent, CurrentTask = state.CurrentTask, MessageCount = state.MessageCount,
+                SizeBytes = size, CreatedAt = FromMicros(r.GetInt64(0)), UpdatedAt = FromMicros(r.GetInt64(1)),
+            };
+        });
 
-    /// <summary>Files no row names, left by a save that died before its commit; only old ones, so a save in progress is never touched.</summary>
-    private void RemoveUnnamedConversations(string dir)
-    {
-        var cutoff = DateTime.UtcNow - TimeSpan.FromHours(1);
-        var old = Directory.EnumerateFiles(dir, "*.json").Where(f => File.GetLastWriteTimeUtc(f) < cutoff).ToList();
-        if (old.Count == 0) return;
-        HashSet<string> named;
-        lock (_gate)
-        {
-            using var cmd = Command("SELECT conversation_file FROM sessions;");
-            using var r = cmd.ExecuteReader();
-            named = new HashSet<string>(StringComparer.Ordinal);
-            while (r.Read()) named.Add(r.GetString(0));
-        }
-        foreach (var f in old.Where(f => !named.Contains(Path.GetFileName(f)))) TryDeleteFile(f);
-    }
+    private static long Utf8Length(string? s) => s is null ? 0 : Encoding.UTF8.GetByteCount(s);
 
-    private static void TryDeleteFile(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private static long SessionSize(SessionState s) =>
-        System.Text.Encoding.UTF8.GetByteCount(s.ConversationHistory)
-        + (s.AgentContexts is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(s.AgentContexts))
-        + (s.TaskProgress is null ? 0 : System.Text.Encoding.UTF8.GetByteCount(s.TaskProgress));
-
+    /// <summary>
+    /// The row's small columns and the conversation's length first (length() of a BLOB does not read it), then the
+    /// conversation through incremental blob I/O straight into one pooled buffer, decoded once. Both inside one read
+    /// transaction, so a save that commits in between cannot mix two states.
+    /// </summary>
     public SessionState? GetSession(string sessionId)
     {
-        SessionState row;
-        string file;
         lock (_gate)
         {
-            using var cmd = Command(
-                "SELECT session_id, agent, conversation_file, agent_contexts, task_progress, current_task, message_count, created_us, updated_us " +
-                "FROM sessions WHERE session_id = $id;", ("$id", sessionId));
-            using var r = cmd.ExecuteReader();
-            if (!r.Read()) return null;
-            file = r.GetString(2);
-            row = new SessionState
+            bool own = SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) != 0; // not already inside a transaction
+            if (own) Execute("BEGIN;");
+            try
             {
-                SessionId = r.GetString(0), Agent = NullableString(r, 1), AgentContexts = NullableString(r, 3), TaskProgress = NullableString(r, 4),
-                CurrentTask = NullableString(r, 5), MessageCount = r.GetInt32(6), CreatedAt = FromMicros(r.GetInt64(7)), UpdatedAt = FromMicros(r.GetInt64(8)),
-            };
+                using var cmd = Command(
+                    "SELECT rowid, session_id, agent, agent_contexts, task_progress, current_task, message_count, created_us, updated_us, length(conversation) " +
+                    "FROM sessions WHERE session_id = $id;", ("$id", sessionId));
+                using var r = cmd.ExecuteReader();
+                if (!r.Read()) return null;
+                return new SessionState
+                {
+                    SessionId = r.GetString(1), Agent = NullableString(r, 2), ConversationHistory = ReadConversation(r.GetInt64(0), r.GetInt64(9)),
+                    AgentContexts = NullableString(r, 3), TaskProgress = NullableString(r, 4), CurrentTask = NullableString(r, 5),
+                    MessageCount = r.GetInt32(6), CreatedAt = FromMicros(r.GetInt64(7)), UpdatedAt = FromMicros(r.GetInt64(8)),
+                };
+            }
+            finally
+            {
+                if (own) Execute("COMMIT;");
+            }
         }
-        string path = Path.Combine(SessionsDirectory, file);
-        string conversation;
-        try
-        {
-            conversation = File.ReadAllText(path, System.Text.Encoding.UTF8);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            // A save that replaced it committed between our read of the row and of the file: read again.
-            var again = GetSessionRowFile(sessionId);
-            if (again is null || again == file)
-                throw new StoreException($"The conversation of session '{sessionId}' is missing ({path}): restore .fastband/sessions/ from a backup, or save the session again.", e);
-            return GetSession(sessionId);
-        }
-        return new SessionState
-        {
-            SessionId = row.SessionId, Agent = row.Agent, ConversationHistory = conversation, AgentContexts = row.AgentContexts, TaskProgress = row.TaskProgress,
-            CurrentTask = row.CurrentTask, MessageCount = row.MessageCount, CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
-        };
     }
 
-    private string? GetSessionRowFile(string sessionId)
+    private string ReadConversation(long rowid, long length)
     {
-        lock (_gate)
+        if (length > int.MaxValue) throw new StoreException($"A saved conversation of {length:N0} bytes is larger than this Fastband can read.");
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
         {
-            using var cmd = Command("SELECT conversation_file FROM sessions WHERE session_id = $id;", ("$id", sessionId));
-            return cmd.ExecuteScalar() as string;
+            using (var blob = new SqliteBlob(_connection, "sessions", "conversation", rowid, readOnly: true))
+            {
+                var span = buffer.AsSpan(0, (int)length);
+                while (span.Length > 0)
+                {
+                    int n = blob.Read(span);
+                    if (n == 0) throw new StoreException("A saved conversation ended before its recorded length: save the session again.");
+                    span = span[n..];
+                }
+            }
+            return Encoding.UTF8.GetString(buffer, 0, (int)length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -99,25 +99,59 @@ public sealed class SessionServiceTests : ProjectTest
     }
 
     [Fact]
-    public void Each_session_keeps_one_owner_only_conversation_file_and_a_lost_one_is_reported_clearly()
+    public void A_10_MB_conversation_is_kept_in_the_store_row_and_restored_byte_for_byte()
     {
-        var p = Open("alice", null);
-        p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[1]" });
-        p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[1,2]" });
-        p.Sessions.Save(new SessionInput { SessionId = "b", ConversationHistory = "[3]" });
-        string dir = Path.Combine(Dir.StateDir, "sessions");
-        var files = Directory.GetFiles(dir);
-        Assert.Equal(2, files.Length); // the file "a" replaced is gone
-        Assert.Contains(files, f => File.ReadAllText(f) == "[1,2]");
-        if (!OperatingSystem.IsWindows())
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(files[0]));
+        // Multi-byte UTF-8 (2, 3 and 4 bytes: é, 中, an emoji as a surrogate pair) and escapes, over 10 MiB.
+        var sb = new System.Text.StringBuilder(11 * 1024 * 1024).Append('[');
+        for (int i = 0; sb.Length < 10 * 1024 * 1024; i++)
+            sb.Append(i == 0 ? "" : ",").Append("{\"role\":\"user\",\"content\":\"m").Append(i).Append(" \u00e9\u4e2d\ud83d\ude00 \\\"q\\\" ").Append('x', i % 700).Append("\"}");
+        string conversation = sb.Append(']').ToString();
+        string replacement = conversation.Replace("user", "asst");
+        using (var p = FastbandProject.Open(new ProjectOptions { ProjectPath = Dir.Root, Agent = "alice", Clock = Clock, Environment = _ => null }))
+        {
+            var saved = p.Sessions.Save(new SessionInput { SessionId = "big", ConversationHistory = conversation, AgentContexts = "{\"a\":1}" });
+            Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(conversation) + 7, saved.SizeBytes);
+            p.Sessions.Save(new SessionInput { SessionId = "other", ConversationHistory = replacement });
+        }
 
-        // A refused save leaves no file behind.
-        Assert.Throws<InvalidInputException>(() => p.Sessions.Save(new SessionInput { SessionId = "a", ConversationHistory = "[" }));
-        Assert.Equal(2, Directory.GetFiles(dir).Length);
+        // Another process (a new open) reads it back whole and exact.
+        var again = Open("bob", null);
+        var state = again.Sessions.Get("big");
+        Assert.Equal(conversation, state.ConversationHistory); // ordinal, char for char
+        Assert.Equal(replacement, again.Sessions.Get("other").ConversationHistory);
 
-        foreach (var f in Directory.GetFiles(dir)) File.Delete(f);
-        var e = Assert.Throws<StoreException>(() => p.Sessions.Get("a"));
-        Assert.Contains("is missing", e.Message);
+        // It lives in the row, as its UTF-8 bytes, and nowhere else: no side files beside the database.
+        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Dir.StateDir, FastbandProject.DatabaseFileName)};Mode=ReadOnly;Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "SELECT typeof(conversation), conversation FROM sessions WHERE session_id = 'big';";
+            using var r = cmd.ExecuteReader();
+            Assert.True(r.Read());
+            Assert.Equal("blob", r.GetString(0));
+            Assert.True(System.Text.Encoding.UTF8.GetBytes(conversation).AsSpan().SequenceEqual(r.GetFieldValue<byte[]>(1)));
+        }
+        Assert.False(Directory.Exists(Path.Combine(Dir.StateDir, "sessions")));
+
+        // Replacing it (a smaller one, then the big one again) restores exactly what the last save wrote.
+        again.Sessions.Save(new SessionInput { SessionId = "big", ConversationHistory = "[\"\u00e9\"]" });
+        Assert.Equal("[\"\u00e9\"]", again.Sessions.Get("big").ConversationHistory);
+        again.Sessions.Save(new SessionInput { SessionId = "big", ConversationHistory = replacement });
+        Assert.Equal(replacement, again.Sessions.Get("big").ConversationHistory);
+
+        // A large save checkpoints apart from its commit and leaves the automatic checkpoint as the store has it.
+        Assert.Equal(1000, ((Fastband.Core.Store.SqliteStore)again.Store).Scalar<int>("PRAGMA wal_autocheckpoint;"));
+    }
+
+    [Fact]
+    public void A_restore_reads_inside_a_write_transaction_without_opening_a_second_one()
+    {
+        // Git checkpoints read the session while the store may be inside a write (the read must join it, not BEGIN again).
+        var p = Open("alice", "s1");
+        p.Sessions.Save(new SessionInput { ConversationHistory = "[1,2,3]" });
+        var store = (Fastband.Core.Store.SqliteStore)p.Store;
+        var inside = store.InWriteTransaction(() => store.GetSession("s1"));
+        Assert.Equal("[1,2,3]", inside!.ConversationHistory);
+        Assert.Null(store.GetSession("ghost"));
     }
 }
