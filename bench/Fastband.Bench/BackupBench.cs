@@ -30,7 +30,7 @@ public static class BackupBench
         Git(root, "-c", "user.email=b@b", "-c", "user.name=bench", "commit", "-qm", "tree");
         for (int i = 0; i < 5; i++)
         {
-            File.AppendAllText(Path.Combine(root, "src", "m0", "p0", "f0.txt"), $"edit {i}\n");
+            File.AppendAllText(Path.Combine(root, "src", "m0", "p0", "f0" + Extensions[0]), $"edit {i}\n");
             Git(root, "-c", "user.email=b@b", "-c", "user.name=bench", "commit", "-qam", $"edit {i}");
         }
         context.Log($"backup: generated {files:N0} files, {bytes / (1 << 20):N0} MiB, git history, in {gen.Elapsed.TotalSeconds:F1} s");
