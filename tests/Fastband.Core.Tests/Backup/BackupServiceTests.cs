@@ -199,7 +199,9 @@ public sealed class BackupServiceTests : IDisposable
             Write($"src/m{i % 23}/p{i % 7}/d{i % 3}/f{i}.txt", new string('x', i));
         Write("src/m1/node_modules/deep/skip.js", "excluded folder at depth");
         Write("src/m2/p3/trace.log", "excluded by suffix");
-        Directory.CreateSymbolicLink(Path.Combine(_dir.Root, "src/m3/outside"), Path.GetTempPath());
+        string outside = Directory.CreateTempSubdirectory("fb-walk-outside-").FullName; // a folder of its own: the listing below follows links
+        File.WriteAllText(Path.Combine(outside, "not-ours.txt"), "outside the project");
+        Directory.CreateSymbolicLink(Path.Combine(_dir.Root, "src/m3/outside"), outside);
         string[] excluded = { ".git", ".fastband", "node_modules", "data" };
         var expected = Directory.EnumerateFileSystemEntries(_dir.Root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Select(f => Path.GetRelativePath(_dir.Root, f).Replace('\\', '/'))
@@ -210,6 +212,7 @@ public sealed class BackupServiceTests : IDisposable
         var scan = ProjectScan.Run(_dir.Root, p.Backups.Config, new HashSet<string> { BackupComponent.Code }, new ScanCache());
         Assert.Equal(expected, scan.Code.Select(f => f.Path).ToList());
         Assert.Contains("src/m3/outside", expected); // the link is listed, not followed
+        Directory.Delete(outside, recursive: true);
     }
 
     [Fact]
