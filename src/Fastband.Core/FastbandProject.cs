@@ -63,9 +63,10 @@ public sealed class FastbandProject : IDisposable
         string state = Path.Combine(root, ProjectLocator.StateFolderName);
         var config = FastbandConfig.Load(state);
         var clock = options.Clock ?? TimeProvider.System;
-        var store = new SqliteStore(Path.Combine(state, DatabaseFileName), clock);
-        string? session = options.Session ?? (options.Environment ?? System.Environment.GetEnvironmentVariable)("FASTBAND_SESSION");
-        return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim()) { CreatedStore = store.Created };
+        var environment = options.Environment ?? System.Environment.GetEnvironmentVariable;
+        var store = StoreFactory.Open(state, config.Store, environment, clock);
+        string? session = options.Session ?? environment("FASTBAND_SESSION");
+        return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim()) { CreatedStore = StoreFactory.WasCreated(store) };
     }
 
     public string Root { get; }
@@ -78,8 +79,9 @@ public sealed class FastbandProject : IDisposable
     public bool CreatedStore { get; private init; }
 
     /// <summary>The warning front ends show when a read created the store.</summary>
-    public string NewStoreWarning =>
-        $"no Fastband store existed in or above this folder, so an empty one was created in {StateDirectory} and nothing in it blocks you; if your team's project is elsewhere, pass --project (-Project) or set FASTBAND_PROJECT.";
+    public string NewStoreWarning => Store is SqliteStore
+        ? $"no Fastband store existed in or above this folder, so an empty one was created in {StateDirectory} and nothing in it blocks you; if your team's project is elsewhere, pass --project (-Project) or set FASTBAND_PROJECT."
+        : $"the store {Store.Location} was empty, so its tables were just created and nothing in it blocks you; if your team uses another database or schema, fix the store: section of .fastband/config.yaml or {StoreSettings.Variable}.";
     public IFastbandStore Store { get; }
     public FastbandConfig Config { get; }
     public CallerIdentity Caller { get; }

@@ -20,6 +20,9 @@ public sealed class FastbandConfig
 
     public OpsLogSettings OpsLog { get; } = new();
 
+    /// <summary>Which backend holds the project's data (SQLite by default).</summary>
+    public Store.StoreSettings Store { get; } = new();
+
     /// <summary>
     /// The section readers, by top-level key. A feature with settings adds its section here, so that one
     /// file serves every feature and the error for an unknown section lists them all.
@@ -27,6 +30,7 @@ public sealed class FastbandConfig
     private IReadOnlyDictionary<string, Action<JsonElement, string>> Sections => new Dictionary<string, Action<JsonElement, string>>
     {
         ["opsLog"] = OpsLog.Read,
+        ["store"] = Store.Read,
     };
 
     public static FastbandConfig Load(string stateDirectory)
