@@ -21,6 +21,7 @@ public static class Program
         root.Subcommands.Add(MessagingCommands.Board());
         root.Subcommands.Add(MessagingCommands.Status());
         root.Subcommands.Add(MessagingCommands.Msg());
+        root.Subcommands.Add(StoreCommands.Build());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -34,7 +34,7 @@ public sealed class FastbandProject : IDisposable
 {
     public const string DatabaseFileName = "fastband.db";
 
-    private FastbandProject(string root, IFastbandStore store, FastbandConfig config, CallerIdentity caller, TimeProvider clock, string? session)
+    private FastbandProject(string root, IFastbandStore store, FastbandConfig config, CallerIdentity caller, TimeProvider clock, string? session, Func<string, string?> environment)
     {
         Root = root;
         Store = store;
@@ -51,6 +51,7 @@ public sealed class FastbandProject : IDisposable
         Backups = new BackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
+        StoreAdmin = new StoreAdmin(store, config.Store, StateDirectory, environment, clock);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
@@ -66,7 +67,7 @@ public sealed class FastbandProject : IDisposable
         var environment = options.Environment ?? System.Environment.GetEnvironmentVariable;
         var store = StoreFactory.Open(state, config.Store, environment, clock);
         string? session = options.Session ?? environment("FASTBAND_SESSION");
-        return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim()) { CreatedStore = StoreFactory.WasCreated(store) };
+        return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim(), environment) { CreatedStore = StoreFactory.WasCreated(store) };
     }
 
     public string Root { get; }
@@ -96,6 +97,7 @@ public sealed class FastbandProject : IDisposable
     public BackupService Backups { get; }
     public MessageService Messages { get; }
     public BoardService Board { get; }
+    public StoreAdmin StoreAdmin { get; }
 
     public void Dispose() => Store.Dispose();
 }

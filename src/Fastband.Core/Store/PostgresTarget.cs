@@ -5,6 +5,17 @@ using Npgsql;
 
 namespace Fastband.Core.Store;
 
+/// <summary>Where a connection string came from: it decides whether a password inside it is accepted.</summary>
+public enum ConnectionOrigin
+{
+    /// <summary>.fastband/config.yaml: a password is refused unless store.allowPlaintextPassword is true.</summary>
+    Config,
+    /// <summary>FASTBAND_STORE: accepted, like PGPASSWORD.</summary>
+    Environment,
+    /// <summary>--connection / -Connection: refused, since the process list shows it.</summary>
+    CommandLine,
+}
+
 /// <summary>
 /// Where a PostgreSQL store lives and how to reach it. The password is held apart from everything that is
 /// printed: <see cref="Location"/> and <see cref="ToString"/> never include it.
@@ -57,9 +68,14 @@ public sealed class PostgresTarget
     /// A password inside it is refused when it comes from the config file, unless the settings allow plain text;
     /// else the password comes from <see cref="StoreSettings.PasswordEnv"/>, or Npgsql finds it in a PGPASSFILE.
     /// </summary>
-    public static PostgresTarget Parse(string text, StoreSettings settings, bool fromConfig, Func<string, string?> environment, bool resolvePassword)
+    public static PostgresTarget Parse(string text, StoreSettings settings, ConnectionOrigin origin, Func<string, string?> environment, bool resolvePassword)
     {
-        string where = fromConfig ? $"store.connection in '{settings.ConfigPath}'" : $"{StoreSettings.Variable}";
+        string where = origin switch
+        {
+            ConnectionOrigin.Config => $"store.connection in '{settings.ConfigPath}'",
+            ConnectionOrigin.CommandLine => "--connection",
+            _ => StoreSettings.Variable,
+        };
         string? schema = settings.Schema;
         NpgsqlConnectionStringBuilder builder;
         if (text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
@@ -86,9 +102,12 @@ public sealed class PostgresTarget
             throw new InvalidInputException("InvalidStoreConnection", $"{where} names no host: add Host=... (or the host of the URL).");
         string? password = builder.Password;
         builder.Password = null;
-        if (password is not null && fromConfig && !settings.AllowPlaintextPassword)
+        if (password is not null && origin == ConnectionOrigin.Config && !settings.AllowPlaintextPassword)
             throw new InvalidInputException("PlaintextStorePassword",
                 $"{where} holds a password in plain text: remove it and name the variable that holds it with store.passwordEnv (or use a PGPASSFILE), or set store.allowPlaintextPassword: true to accept it.");
+        if (password is not null && origin == ConnectionOrigin.CommandLine)
+            throw new InvalidInputException("PasswordOnCommandLine",
+                $"{where} holds a password, which every user of this machine can read from the process list: remove it and pass --password-env NAME (the variable that holds it) or use a PGPASSFILE.");
         if (resolvePassword && settings.PasswordEnv is { } variable)
         {
             password = environment(variable) ?? throw new InvalidInputException("StorePasswordMissing",

@@ -30,6 +30,19 @@ public sealed class StoreSettings
     public string? Schema { get; set; }
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>What chose the store: FASTBAND_STORE, the config file, or nothing (the default SQLite file).</summary>
+    public string SelectedBy(Func<string, string?> environment) =>
+        !string.IsNullOrWhiteSpace(environment(Variable)) ? Variable
+        : Type == Postgres ? ConfigPath ?? "config"
+        : "default";
+
+    /// <summary>A copy of these settings with another password variable and schema (for --password-env, --schema).</summary>
+    internal StoreSettings With(string? passwordEnv, string? schema) => new()
+    {
+        Type = Type, Connection = Connection, PasswordEnv = passwordEnv ?? PasswordEnv, AllowPlaintextPassword = AllowPlaintextPassword,
+        Schema = schema ?? Schema, ConnectTimeout = ConnectTimeout, ConfigPath = ConfigPath,
+    };
+
     /// <summary>The config file the section came from (for messages), or null.</summary>
     public string? ConfigPath { get; private set; }
 
@@ -62,7 +75,7 @@ public sealed class StoreSettings
             throw new InvalidInputException("InvalidConfig", $"The config file '{path}' sets store.type to postgres but gives no store.connection: add one, e.g. \"Host=db1;Database=fastband;Username=fastband\".");
         if (Connection is not null && Type == Sqlite && !e.TryGetProperty("type", out _)) Type = Postgres;
         // Checked now, so that a config that would put a password in plain text fails on every command, not only on the first connect.
-        if (Connection is not null) PostgresTarget.Parse(Connection, this, fromConfig: true, environment: _ => null, resolvePassword: false);
+        if (Connection is not null) PostgresTarget.Parse(Connection, this, ConnectionOrigin.Config, environment: _ => null, resolvePassword: false);
     }
 
     private static string Text(JsonProperty p, string path, string expected) =>
@@ -79,9 +92,9 @@ public sealed class StoreSettings
         if (!string.IsNullOrEmpty(fromEnv))
         {
             if (fromEnv.Equals(Sqlite, StringComparison.OrdinalIgnoreCase)) return null;
-            return PostgresTarget.Parse(fromEnv, this, fromConfig: false, environment, resolvePassword: true);
+            return PostgresTarget.Parse(fromEnv, this, ConnectionOrigin.Environment, environment, resolvePassword: true);
         }
         if (Type != Postgres || Connection is null) return null;
-        return PostgresTarget.Parse(Connection, this, fromConfig: true, environment, resolvePassword: true);
+        return PostgresTarget.Parse(Connection, this, ConnectionOrigin.Config, environment, resolvePassword: true);
     }
 }

@@ -66,7 +66,7 @@ internal static class PgTestServer
     {
         _ = Password;
         var settings = new StoreSettings { PasswordEnv = PasswordVariable, Schema = schema };
-        return PostgresTarget.Parse(Connection, settings, fromConfig: false, Environment.GetEnvironmentVariable, resolvePassword: true);
+        return PostgresTarget.Parse(Connection, settings, ConnectionOrigin.Environment, Environment.GetEnvironmentVariable, resolvePassword: true);
     }
 
     public static void Admin(string sql)
