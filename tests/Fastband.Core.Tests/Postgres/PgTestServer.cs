@@ -87,15 +87,16 @@ internal static class PgTestServer
     /// Points a scratch project at a fresh schema: a 0600 passfile beside it and a store: section in its
     /// config.yaml, so that every process that opens the project (the CLI, workers) uses PostgreSQL.
     /// </summary>
-    public static string UsePostgres(TempProject project, string label = "p")
+    public static string UsePostgres(string projectRoot, string label = "p", string extraConfig = "")
     {
         string schema = NewSchema(label);
-        string passfile = Path.Combine(project.Root, ".pgpass");
+        string stateDir = Path.Combine(projectRoot, ".fastband");
+        string passfile = Path.Combine(projectRoot, ".pgpass");
         File.WriteAllText(passfile, $"{Host}:{Port}:{Database}:{User}:{Password}\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(passfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        Directory.CreateDirectory(project.StateDir);
-        File.WriteAllText(Path.Combine(project.StateDir, FastbandConfig.FileName),
-            $"store:\n  type: postgres\n  connection: \"{Connection};Passfile={passfile}\"\n  schema: {schema}\n");
+        Directory.CreateDirectory(stateDir);
+        File.WriteAllText(Path.Combine(stateDir, FastbandConfig.FileName),
+            $"store:\n  type: postgres\n  connection: \"{Connection};Passfile={passfile}\"\n  schema: {schema}\n" + extraConfig);
         return schema;
     }
 }
