@@ -121,8 +121,9 @@ public sealed class PostgresTarget
 
     private static string ValidSchema(string schema, string where) =>
         schema.Length is > 0 and <= 63 && schema.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') && !char.IsAsciiDigit(schema[0])
+        && !schema.StartsWith("pg_", StringComparison.OrdinalIgnoreCase)
             ? schema
-            : throw new InvalidInputException("InvalidStoreSchema", $"The store schema '{schema}' ({where}) is not a plain name: use letters, digits and '_' (at most 63), not starting with a digit.");
+            : throw new InvalidInputException("InvalidStoreSchema", $"The store schema '{schema}' ({where}) is not a plain name: use letters, digits and '_' (at most 63), not starting with a digit or pg_.");
 
     private static NpgsqlConnectionStringBuilder FromUrl(string text, string where, ref string? schema)
     {

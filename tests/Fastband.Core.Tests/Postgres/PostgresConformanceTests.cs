@@ -1,9 +1,12 @@
 using Fastband.Core.Store;
+using Fastband.Core.Tests.Concurrency;
 using Fastband.Core.Tests.Store;
+using Xunit;
 
 namespace Fastband.Core.Tests.Postgres;
 
 /// <summary>The store conformance suite, unchanged, against PostgreSQL: each test in fresh schemas.</summary>
+[Collection(MultiProcessRaces.Name)] // the backup tests fingerprint the server's WAL position: keep this traffic out of their way
 public sealed class PostgresStoreConformanceTests : StoreConformanceTests
 {
     private readonly Dictionary<string, string> _schemas = new();
@@ -22,6 +25,7 @@ public sealed class PostgresStoreConformanceTests : StoreConformanceTests
 }
 
 /// <summary>The lock store conformance suite against PostgreSQL.</summary>
+[Collection(MultiProcessRaces.Name)]
 public sealed class PostgresLockStoreConformanceTests : LockStoreConformanceTests
 {
     private readonly string _schema = PgTestServer.NewSchema("lockconf");
