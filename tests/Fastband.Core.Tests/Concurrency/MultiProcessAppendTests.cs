@@ -10,18 +10,27 @@ namespace Fastband.Core.Tests.Concurrency;
 /// checks that the writers really overlapped, and a negative control runs the same harness against
 /// a writer without the transaction to show that the checks catch a lost entry.
 /// </summary>
-[Collection(MultiProcessRaces.Name)]
-public sealed class MultiProcessAppendTests : IDisposable
+public abstract class AppendRaces : IDisposable
 {
     private const int Writers = 8;
     private const int PerWriter = 200;
 
     private readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
+    private readonly Action? _cleanup;
 
-    public MultiProcessAppendTests(ITestOutputHelper output) => _output = output;
+    /// <param name="useStore">Points the scratch project at the store under test; returns how to clean it up.</param>
+    protected AppendRaces(ITestOutputHelper output, Func<TempProject, Action?> useStore)
+    {
+        _output = output;
+        _cleanup = useStore(_dir);
+    }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _cleanup?.Invoke();
+    }
 
     private sealed record Run(IReadOnlyList<OpsLogEntry> Entries, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> Windows);
 
@@ -101,4 +110,11 @@ public sealed class MultiProcessAppendTests : IDisposable
         Assert.NotEmpty(problems);
         Assert.True(run.Entries.Count < Writers * PerWriter, "the unprotected writers lost nothing: the harness cannot tell safe from unsafe");
     }
+}
+
+/// <summary>The append races on the default SQLite store.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class MultiProcessAppendTests : AppendRaces
+{
+    public MultiProcessAppendTests(ITestOutputHelper output) : base(output, _ => null) { }
 }
