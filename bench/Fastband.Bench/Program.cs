@@ -21,6 +21,9 @@ public static class Program
           lock-inproc   in-process Acquire + Release pairs, uncontended (target: median pair <= 1 ms)
           lock-cli      one 'fastband lock acquire' + 'lock release' pair of processes against util-linux flock
           lock-contend  8 processes contending for one lock (and 1, 2, 4 first): grants/s, fairness, mutual exclusion
+          pg         the PostgreSQL store against SQLite in the same run: in-process appends and lock pairs, and
+                     8 processes appending at once (target: >= 1,000 appends/s on PostgreSQL, nothing lost).
+                     Not part of 'all': it needs a server (--pg, else tests/servers/start.sh's FASTBAND_TEST_PG_*)
           worker     (internal) one appending process of multiproc
           lockworker (internal) one contending process of lock-contend
 
@@ -49,6 +52,9 @@ public static class Program
           --lock-seconds S       lock-contend: how long each process loops (default 10)
           --lock-sweep 1,2,4     lock-contend: also run with these numbers of processes first (default 1,2,4; 0: none)
           --lock-sweep-seconds S lock-contend: how long each sweep process loops (default 5)
+          --pg CONNECTION        pg: "Host=..;Port=..;Database=..;Username=.." (no password; default from FASTBAND_TEST_PG_*)
+          --pg-password-env NAME pg: the variable holding the password (default FASTBAND_TEST_PG_PASSWORD)
+          --pg-appends N         pg: timed in-process appends per store (default 2000); --lock-pairs sets the pairs (default 1000 here)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
@@ -80,8 +86,9 @@ public static class Program
             ("lock-cli", LockBench.CliVsFlock),
             ("lock-contend", LockBench.Contention),
             ("backup", BackupBench.Run),
+            ("pg", PgBench.Run),
         };
-        var selected = benches.Where(b => command == "all" || b.Name == command
+        var selected = benches.Where(b => (command == "all" && b.Name != "pg") || b.Name == command
                                           || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();
         if (selected.Length == 0)
         {

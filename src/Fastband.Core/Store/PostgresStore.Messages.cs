@@ -16,28 +16,23 @@ public sealed partial class PostgresStore : IMessageStore, IStatusStore
 
     public Message Send(NewMessage message)
     {
-        return InWriteTransaction(() =>
+        // One round trip under the writer lock (see Append): seq is the recipient's highest plus one, and the time
+        // never goes back as seq goes up, both decided by the server inside the lock (see SqliteStore.Send).
+        var (id, seq, sentUs) = InOneTrip(
+            "INSERT INTO messages (recipient, seq, sender, kind, thread, body, sent_us) " +
+            "SELECT @r, COALESCE(MAX(seq), 0) + 1, @sender, @kind, @thread, @body, GREATEST(@sent, COALESCE(MAX(sent_us), 0)) " +
+            "FROM messages WHERE lower(recipient) = lower(@r) RETURNING id, seq, sent_us;",
+            new (string, object?)[]
+            {
+                ("r", message.Recipient), ("sender", message.Sender), ("kind", message.Kind),
+                ("thread", message.Thread), ("body", message.Body), ("sent", ToMicros(_clock.GetUtcNow())),
+            },
+            r => (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+        return new Message
         {
-            // Under the writer lock no other writer can take the same number (see SqliteStore.Send).
-            long lastSeq = 0, lastSentUs = 0;
-            using (var last = Command("SELECT seq, sent_us FROM messages WHERE lower(recipient) = lower(@r) ORDER BY seq DESC LIMIT 1;", ("r", message.Recipient)))
-            using (var r = last.ExecuteReader())
-            {
-                if (r.Read()) { lastSeq = r.GetInt64(0); lastSentUs = r.GetInt64(1); }
-            }
-            long sentUs = Math.Max(ToMicros(_clock.GetUtcNow()), lastSentUs);
-            long seq = lastSeq + 1;
-            long id = Scalar<long>(
-                "INSERT INTO messages (recipient, seq, sender, kind, thread, body, sent_us) " +
-                "VALUES (@r, @seq, @sender, @kind, @thread, @body, @sent) RETURNING id;",
-                ("r", message.Recipient), ("seq", seq), ("sender", message.Sender), ("kind", message.Kind),
-                ("thread", message.Thread), ("body", message.Body), ("sent", sentUs));
-            return new Message
-            {
-                Id = id, Seq = seq, Recipient = message.Recipient, Sender = message.Sender, Kind = message.Kind,
-                Thread = message.Thread, Body = message.Body, SentAt = FromMicros(sentUs),
-            };
-        });
+            Id = id, Seq = seq, Recipient = message.Recipient, Sender = message.Sender, Kind = message.Kind,
+            Thread = message.Thread, Body = message.Body, SentAt = FromMicros(sentUs),
+        };
     }
 
     private List<Message> Unread(string recipient, int limit)

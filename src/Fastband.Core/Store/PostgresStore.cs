@@ -125,7 +125,7 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
                 }
                 catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
                 {
-                    throw new StoreException($"The store {Location} stayed busy for {(int)LockTimeout.TotalSeconds} s: another writer is stuck; find it in pg_stat_activity (application_name fastband) and pg_locks (locktype advisory).", e);
+                    throw Busy(e);
                 }
                 T result = work();
                 _transaction.Commit();
@@ -144,11 +144,41 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="sql"/> (one or more statements) after taking the writer lock, all in one round trip:
+    /// PostgreSQL runs the batch as one implicit transaction, so it commits whole or not at all, and the lock is
+    /// held only while the server executes it. <paramref name="read"/> reads the first statement's first row.
+    /// For writes whose statements do not depend on answers the client must see first (appends, sends).
+    /// </summary>
+    internal T InOneTrip<T>(string sql, IReadOnlyList<(string, object?)> parameters, Func<NpgsqlDataReader, T> read)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command($"SELECT pg_advisory_xact_lock({WriterLockClass}, {Target.StoreKey});" + sql, parameters.ToArray());
+            try
+            {
+                using var r = cmd.ExecuteReader();
+                r.NextResult();
+                if (!r.Read()) throw new StoreException($"The store {Location} returned no row for a write: {sql.Split(' ')[0]} ...");
+                T result = read(r);
+                while (r.NextResult()) { } // the later statements' failures surface here, and roll the whole batch back
+                return result;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+            {
+                throw Busy(e);
+            }
+        }
+    }
+
+    private StoreException Busy(Exception e) =>
+        new($"The store {Location} stayed busy for {(int)LockTimeout.TotalSeconds} s: another writer is stuck; find it in pg_stat_activity (application_name fastband) and pg_locks (locktype advisory).", e);
+
     private static long ToMicros(DateTimeOffset t) => StoreRows.ToMicros(t);
     private static DateTimeOffset FromMicros(long us) => StoreRows.FromMicros(us);
 
     /// <summary>Notifies listeners of <paramref name="topic"/>; inside a write transaction, delivered at its commit.</summary>
-    internal void Notify(string topic, long id) => Execute("SELECT pg_notify(@channel, @payload);", ("channel", Channel(topic)), ("payload", id.ToString(CultureInfo.InvariantCulture)));
+    internal void Notify(string topic) => Execute("SELECT pg_notify(@channel, '');", ("channel", Channel(topic)));
 
     // ---------------------------------------------------------------- ops log
 
@@ -157,27 +187,29 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     public OpsLogEntry Append(NewOpsLogEntry entry, AgentTouch? touch)
     {
         string metadata = entry.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(entry.Metadata, FastbandJson.Compact);
-        return InWriteTransaction(() =>
+        // One round trip: the writer lock, the insert, the writer's presence and the wake-up go as one batch,
+        // which PostgreSQL runs as one implicit transaction. The lock is then held only while the server works,
+        // never across a client round trip, which is what keeps eight appending processes fast. Timestamps never
+        // go backwards as ids go up: the clock's reading is raised to the newest entry's time inside the lock.
+        string sql =
+            "INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
+            "VALUES (GREATEST(@ts, COALESCE((SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1), 0)), @agent, @type, @message, @ticket, @metadata, @host, @pid) RETURNING id, ts_us;" +
+            (touch is null ? "" : UpsertAgentSql(touch, registering: false, now: "(SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1)")) +
+            "SELECT pg_notify(@channel, '');";
+        var parameters = new List<(string, object?)>
         {
-            // Timestamps never go backwards as ids go up (see SqliteStore.NotBeforeNewest).
-            long newest = Scalar<long>("SELECT COALESCE((SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1), 0);");
-            var now = _clock.GetUtcNow();
-            if (ToMicros(now) < newest) now = FromMicros(newest);
-            long id = Scalar<long>(
-                "INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
-                "VALUES (@ts, @agent, @type, @message, @ticket, @metadata, @host, @pid) RETURNING id;",
-                ("ts", ToMicros(now)), ("agent", entry.Agent), ("type", entry.EventType),
-                ("message", entry.Message), ("ticket", entry.TicketId), ("metadata", metadata),
-                ("host", entry.Host), ("pid", entry.ProcessId));
-            if (touch is not null) UpsertAgent(touch, now, registering: false);
-            Notify(StoreTopics.OpsLog, id);
-            return new OpsLogEntry
-            {
-                Id = id, Timestamp = FromMicros(ToMicros(now)), Agent = entry.Agent, EventType = entry.EventType,
-                Message = entry.Message, TicketId = entry.TicketId, Metadata = entry.Metadata,
-                Host = entry.Host, ProcessId = entry.ProcessId,
-            };
-        });
+            ("ts", ToMicros(_clock.GetUtcNow())), ("agent", entry.Agent), ("type", entry.EventType),
+            ("message", entry.Message), ("ticket", entry.TicketId), ("metadata", metadata),
+            ("host", entry.Host), ("pid", entry.ProcessId), ("channel", Channel(StoreTopics.OpsLog)),
+        };
+        if (touch is not null) parameters.AddRange(AgentParameters(touch));
+        var (id, tsUs) = InOneTrip(sql, parameters, r => (r.GetInt64(0), r.GetInt64(1)));
+        return new OpsLogEntry
+        {
+            Id = id, Timestamp = FromMicros(tsUs), Agent = entry.Agent, EventType = entry.EventType,
+            Message = entry.Message, TicketId = entry.TicketId, Metadata = entry.Metadata,
+            Host = entry.Host, ProcessId = entry.ProcessId,
+        };
     }
 
     public IReadOnlyList<OpsLogEntry> Query(OpsLogQuery query)
@@ -238,26 +270,36 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
         return Get(touch.Agent)!;
     }
 
-    private void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering)
+    private void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) =>
+        Execute(UpsertAgentSql(touch, registering, "@now"), AgentParameters(touch).Append(("now", ToMicros(now))).ToArray());
+
+    /// <summary>
+    /// The agent upsert, with its time given as SQL (<paramref name="now"/>). Names are unique ignoring case (the
+    /// unique index is on lower(name)), as SQLite's COLLATE NOCASE makes them. A claim sets the ticket; a
+    /// completion clears it only if it is the ticket completed.
+    /// </summary>
+    private static string UpsertAgentSql(AgentTouch touch, bool registering, string now)
     {
-        // Names are unique ignoring case (the unique index is on lower(name)), as SQLite's COLLATE NOCASE makes them.
         string ticketUpdate = touch.Ticket switch
         {
             TicketChange.Set => "current_ticket = excluded.current_ticket",
             TicketChange.Clear when touch.TicketId is null => "current_ticket = NULL",
-            TicketChange.Clear => "current_ticket = CASE WHEN agents.current_ticket = @ticket THEN NULL ELSE agents.current_ticket END",
+            TicketChange.Clear => "current_ticket = CASE WHEN agents.current_ticket = @agentTicket THEN NULL ELSE agents.current_ticket END",
             _ => "current_ticket = agents.current_ticket",
         };
         string registered = registering ? "registered_us = excluded.registered_us," : "";
-        Execute(
-            "INSERT INTO agents (name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket) " +
-            "VALUES (@name, @host, @pid, @started, @now, @now, @initialTicket) " +
-            "ON CONFLICT ((lower(name))) DO UPDATE SET host = excluded.host, pid = excluded.pid, " +
-            $"process_started_us = excluded.process_started_us, {registered} last_seen_us = excluded.last_seen_us, {ticketUpdate};",
-            ("name", touch.Agent), ("host", touch.Host), ("pid", touch.ProcessId),
-            ("started", StoreRows.ToMicros(touch.ProcessStartedAt)), ("now", ToMicros(now)),
-            ("initialTicket", touch.Ticket == TicketChange.Set ? touch.TicketId : null), ("ticket", touch.TicketId));
+        return "INSERT INTO agents (name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket) " +
+               $"VALUES (@agentName, @agentHost, @agentPid, @agentStarted, {now}, {now}, @agentInitialTicket) " +
+               "ON CONFLICT ((lower(name))) DO UPDATE SET host = excluded.host, pid = excluded.pid, " +
+               $"process_started_us = excluded.process_started_us, {registered} last_seen_us = excluded.last_seen_us, {ticketUpdate};";
     }
+
+    private static IEnumerable<(string, object?)> AgentParameters(AgentTouch touch) => new (string, object?)[]
+    {
+        ("agentName", touch.Agent), ("agentHost", touch.Host), ("agentPid", touch.ProcessId),
+        ("agentStarted", StoreRows.ToMicros(touch.ProcessStartedAt)),
+        ("agentInitialTicket", touch.Ticket == TicketChange.Set ? touch.TicketId : null), ("agentTicket", touch.TicketId),
+    };
 
     public AgentSession? Get(string agent)
     {

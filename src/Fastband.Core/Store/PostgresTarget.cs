@@ -116,6 +116,8 @@ public sealed class PostgresTarget
         if (!text.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
             builder.Timeout = Math.Max(1, (int)Math.Ceiling(settings.ConnectTimeout.TotalSeconds));
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "fastband";
+        // The store sends the same few statements over and over: let Npgsql prepare them, sparing the server a parse and plan each time.
+        if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
         return new PostgresTarget(builder, password, ValidSchema(schema ?? "public", where));
     }
 

@@ -102,12 +102,25 @@ public sealed class PostgresStoreTests : IDisposable
         using var listener = store.Notifications.Listen(StoreTopics.OpsLog);
         Assert.Throws<InvalidOperationException>(() => store.Locks.Write<int>(_ =>
         {
-            store.Notify(StoreTopics.OpsLog, 1);
+            store.Notify(StoreTopics.OpsLog);
             throw new InvalidOperationException("rolled back");
         }));
         Assert.False(listener.WaitForChange(TimeSpan.FromMilliseconds(10), new CancellationTokenSource(TimeSpan.FromSeconds(1)).Token));
         store.OpsLog.Append(new NewOpsLogEntry("x", "general", "committed", null, new Dictionary<string, object?>(), "h", 1), null);
         Assert.True(listener.WaitForChange(TimeSpan.FromMilliseconds(10), new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token));
+    }
+
+    [Fact]
+    public void A_one_round_trip_write_that_fails_in_a_later_statement_leaves_nothing_behind()
+    {
+        // Appends and sends send the lock, the insert and the rest as one batch: PostgreSQL must run it as one transaction.
+        using var store = new PostgresStore(PgTestServer.Target(Schema()));
+        Assert.Throws<PostgresException>(() => store.InOneTrip(
+            "INSERT INTO ops_log (ts_us, agent, event_type, message, host, pid) VALUES (1, 'x', 'general', 'half', 'h', 1) RETURNING id; SELECT 1 / 0;",
+            Array.Empty<(string, object?)>(), r => r.GetInt64(0)));
+        Assert.Equal(0, store.OpsLog.Count());
+        store.OpsLog.Append(new NewOpsLogEntry("x", "general", "whole", null, new Dictionary<string, object?>(), "h", 1), null);
+        Assert.Equal(1, store.OpsLog.Count()); // and the connection is usable afterwards
     }
 
     // ---------------------------------------------------------------- copying between backends
