@@ -157,6 +157,72 @@ public sealed class StoreCliTests : IDisposable
         Assert.Contains("--password-env", onCommandLine.Stderr);
     }
 
+    /// <summary>
+    /// Two processes, each in a network namespace of its own (unshare -n: no interface but a loopback that is down),
+    /// claiming different hosts, share one store through the server's Unix socket: a lock and a hold taken from one
+    /// bind the other. The control: from inside such a namespace the server's TCP address is unreachable, so the
+    /// processes really share nothing but the store.
+    /// </summary>
+    [Fact]
+    public void Processes_in_separate_network_namespaces_share_locks_and_holds_through_the_store()
+    {
+        string? socketDir = Environment.GetEnvironmentVariable("FASTBAND_TEST_PG_SOCKET_DIR");
+        Assert.True(!string.IsNullOrEmpty(socketDir), "FASTBAND_TEST_PG_SOCKET_DIR is not set: run tests/servers/start.sh and source .build/servers/env (test.sh does both).");
+        using (var probe = Process.Start(new ProcessStartInfo("unshare", "-n true") { RedirectStandardError = true, UseShellExecute = false })!)
+        {
+            probe.WaitForExit();
+            Assert.True(probe.ExitCode == 0, $"unshare -n does not work here ({probe.StandardError.ReadToEnd().Trim()}): this test needs root and util-linux.");
+        }
+        string schema = PgTestServer.NewSchema("netns");
+        _schemas.Add(schema);
+        string store = $"Host={socketDir};Port={PgTestServer.Port};Database={PgTestServer.Database};Username={PgTestServer.User};Search Path={schema}";
+
+        Result InNamespace(string host, string agent, params string[] args)
+        {
+            var psi = _cli.StartInfo(new[] { "--agent", agent }.Concat(args));
+            psi.ArgumentList.Insert(0, psi.FileName);
+            psi.ArgumentList.Insert(0, "-n");
+            psi.FileName = "unshare";
+            psi.Environment["FASTBAND_STORE"] = store;
+            psi.Environment["FASTBAND_HOST"] = host;
+            using var p = Process.Start(psi)!;
+            p.StandardInput.Close();
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(60_000), "a namespaced fastband did not finish");
+            return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        }
+
+        var taken = InNamespace("ns-a", "alice", "lock", "acquire", "src/app.cs", "--ttl", "1h");
+        Assert.True(taken.ExitCode == 0, taken.ToString());
+        var refused = InNamespace("ns-b", "bob", "lock", "acquire", "src/app.cs");
+        Assert.Equal(3, refused.ExitCode);
+        Assert.Contains("alice", refused.Stdout + refused.Stderr);
+
+        Assert.Equal(0, InNamespace("ns-a", "alice", "ops", "hold", "release freeze").ExitCode);
+        Assert.Equal(3, InNamespace("ns-b", "bob", "ops", "check").ExitCode);
+        var agents = InNamespace("ns-b", "bob", "agents", "list", "--all", "--json");
+        Assert.Contains("ns-a", agents.Stdout);
+
+        // The control: TCP to the same server from such a namespace goes nowhere.
+        var psi = _cli.StartInfo(new[] { "store", "info" });
+        psi.ArgumentList.Insert(0, psi.FileName);
+        psi.ArgumentList.Insert(0, "-n");
+        psi.FileName = "unshare";
+        psi.Environment["FASTBAND_STORE"] = $"{PgTestServer.Connection};Search Path={schema}";
+        using var tcp = Process.Start(psi)!;
+        tcp.StandardInput.Close();
+        string error = tcp.StandardError.ReadToEnd();
+        tcp.WaitForExit();
+        Assert.Equal(1, tcp.ExitCode);
+        Assert.Contains("could not be reached", error);
+    }
+
+    private sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+    }
+
     [Fact]
     public async Task Follow_on_postgres_is_woken_by_the_write_itself_not_by_polling()
     {
