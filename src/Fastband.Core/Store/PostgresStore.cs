@@ -191,11 +191,12 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
         // which PostgreSQL runs as one implicit transaction. The lock is then held only while the server works,
         // never across a client round trip, which is what keeps eight appending processes fast. Timestamps never
         // go backwards as ids go up: the clock's reading is raised to the newest entry's time inside the lock.
+        // One statement: the insert, the presence upsert (data-modifying CTEs, which all run) and the NOTIFY.
         string sql =
-            "INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
-            "VALUES (GREATEST(@ts, COALESCE((SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1), 0)), @agent, @type, @message, @ticket, @metadata, @host, @pid) RETURNING id, ts_us;" +
-            (touch is null ? "" : UpsertAgentSql(touch, registering: false, now: "(SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1)")) +
-            "SELECT pg_notify(@channel, '');";
+            "WITH ins AS (INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
+            "VALUES (GREATEST(@ts, COALESCE((SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1), 0)), @agent, @type, @message, @ticket, @metadata, @host, @pid) RETURNING id, ts_us)" +
+            (touch is null ? "" : $", who AS ({UpsertAgentSql(touch, registering: false, now: "ins.ts_us", from: " FROM ins")})") +
+            " SELECT id, ts_us, pg_notify(@channel, '') FROM ins;";
         var parameters = new List<(string, object?)>
         {
             ("ts", ToMicros(_clock.GetUtcNow())), ("agent", entry.Agent), ("type", entry.EventType),
@@ -271,27 +272,29 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     }
 
     private void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) =>
-        Execute(UpsertAgentSql(touch, registering, "@now"), AgentParameters(touch).Append(("now", ToMicros(now))).ToArray());
+        Execute(UpsertAgentSql(touch, registering, "@now::bigint") + ";", AgentParameters(touch).Append(("now", ToMicros(now))).ToArray());
 
     /// <summary>
     /// The agent upsert, with its time given as SQL (<paramref name="now"/>). Names are unique ignoring case (the
     /// unique index is on lower(name)), as SQLite's COLLATE NOCASE makes them. A claim sets the ticket; a
     /// completion clears it only if it is the ticket completed.
     /// </summary>
-    private static string UpsertAgentSql(AgentTouch touch, bool registering, string now)
+    private static string UpsertAgentSql(AgentTouch touch, bool registering, string now, string from = "")
     {
         string ticketUpdate = touch.Ticket switch
         {
             TicketChange.Set => "current_ticket = excluded.current_ticket",
             TicketChange.Clear when touch.TicketId is null => "current_ticket = NULL",
-            TicketChange.Clear => "current_ticket = CASE WHEN agents.current_ticket = @agentTicket THEN NULL ELSE agents.current_ticket END",
+            TicketChange.Clear => "current_ticket = CASE WHEN agents.current_ticket = @agentTicket::text THEN NULL ELSE agents.current_ticket END",
             _ => "current_ticket = agents.current_ticket",
         };
         string registered = registering ? "registered_us = excluded.registered_us," : "";
+        // INSERT ... SELECT (not VALUES), so that the row can come from another statement's RETURNING: the casts
+        // type the parameters that may be null, which a SELECT list cannot infer from the columns.
         return "INSERT INTO agents (name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket) " +
-               $"VALUES (@agentName, @agentHost, @agentPid, @agentStarted, {now}, {now}, @agentInitialTicket) " +
+               $"SELECT @agentName::text, @agentHost::text, @agentPid::integer, @agentStarted::bigint, {now}, {now}, @agentInitialTicket::text{from} " +
                "ON CONFLICT ((lower(name))) DO UPDATE SET host = excluded.host, pid = excluded.pid, " +
-               $"process_started_us = excluded.process_started_us, {registered} last_seen_us = excluded.last_seen_us, {ticketUpdate};";
+               $"process_started_us = excluded.process_started_us, {registered} last_seen_us = excluded.last_seen_us, {ticketUpdate}";
     }
 
     private static IEnumerable<(string, object?)> AgentParameters(AgentTouch touch) => new (string, object?)[]
