@@ -25,8 +25,9 @@ if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 string projectDir = args[0], agent = args[1], mode = args[3], gate = args[4];
 int count = int.Parse(args[2]);
 
-// The message modes open the store before the gate, so that the race is between the sends themselves.
-var opened = mode is "message" or "reader" ? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent }) : null;
+// The store, message and reader modes open the store before the gate (a PostgreSQL connection takes a while),
+// so that the race is between the writes themselves.
+var opened = mode is "message" or "reader" or "store" ? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent }) : null;
 if (opened is not null) opened.Messages.Cursor();
 
 // The PostgreSQL negative control connects before the gate too, so that connecting does not keep the workers apart.

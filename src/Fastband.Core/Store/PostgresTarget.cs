@@ -113,7 +113,9 @@ public sealed class PostgresTarget
             password = environment(variable) ?? throw new InvalidInputException("StorePasswordMissing",
                 $"The store password variable {variable} (store.passwordEnv) is not set: export it in the environment that runs Fastband.");
         }
-        if (!text.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        // The connect timeout comes from store.connectTimeout unless the connection names one itself.
+        bool ownTimeout = text.Split(';', '?', '&').Select(p => p.Split('=')[0].Trim()).Any(k => k.Equals("Timeout", StringComparison.OrdinalIgnoreCase) || k.Equals("connect_timeout", StringComparison.OrdinalIgnoreCase));
+        if (!ownTimeout)
             builder.Timeout = Math.Max(1, (int)Math.Ceiling(settings.ConnectTimeout.TotalSeconds));
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "fastband";
         // The store sends the same few statements over and over: let Npgsql prepare them, sparing the server a parse and plan each time.

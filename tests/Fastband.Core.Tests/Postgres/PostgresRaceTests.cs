@@ -21,6 +21,8 @@ internal static class OnPostgres
 public sealed class PostgresAppendRaceTests : AppendRaces
 {
     public PostgresAppendRaceTests(ITestOutputHelper output) : base(output, OnPostgres.Store("append")) { }
+
+    protected override int PerWriter => 500; // a PostgreSQL append takes well under a millisecond: more of them keep the windows overlapping
 }
 
 /// <summary>Six senders and two racing readers, on PostgreSQL.</summary>
