@@ -123,6 +123,19 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.Equal(1, store.OpsLog.Count()); // and the connection is usable afterwards
     }
 
+    [Fact]
+    public void The_health_check_reports_the_store_and_a_read_and_unhealthy_once_the_connection_is_gone()
+    {
+        var store = new PostgresStore(PgTestServer.Target(Schema()));
+        var finding = Assert.Single(new StoreHealthCheck(store).Check(DateTimeOffset.UtcNow));
+        Assert.Equal(Fastband.Core.Health.HealthState.Healthy, finding.State);
+        Assert.Equal("postgres", finding.Details["backend"]);
+        Assert.Contains(store.Location, finding.Summary);
+        store.Dispose();
+        var gone = Assert.Single(new StoreHealthCheck(store).Check(DateTimeOffset.UtcNow));
+        Assert.Equal(Fastband.Core.Health.HealthState.Unhealthy, gone.State);
+    }
+
     // ---------------------------------------------------------------- copying between backends
 
     /// <summary>Every row of every table, as text, and the id high-water marks: equal dumps mean equal stores.</summary>
