@@ -187,11 +187,11 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     public OpsLogEntry Append(NewOpsLogEntry entry, AgentTouch? touch)
     {
         string metadata = entry.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(entry.Metadata, FastbandJson.Compact);
-        // One round trip: the writer lock, the insert, the writer's presence and the wake-up go as one batch,
-        // which PostgreSQL runs as one implicit transaction. The lock is then held only while the server works,
-        // never across a client round trip, which is what keeps eight appending processes fast. Timestamps never
-        // go backwards as ids go up: the clock's reading is raised to the newest entry's time inside the lock.
-        // One statement: the insert, the presence upsert (data-modifying CTEs, which all run) and the NOTIFY.
+        // One round trip (InOneTrip): the writer lock, then one statement that inserts, records the writer's
+        // presence (a data-modifying CTE, which always runs) and notifies followers; PostgreSQL runs the batch as
+        // one implicit transaction. The lock is held only while the server works, never across a client round
+        // trip, which is what keeps eight appending processes fast. Timestamps never go backwards as ids go up:
+        // the clock's reading is raised to the newest entry's time inside the lock.
         string sql =
             "WITH ins AS (INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
             "VALUES (GREATEST(@ts, COALESCE((SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1), 0)), @agent, @type, @message, @ticket, @metadata, @host, @pid) RETURNING id, ts_us)" +
