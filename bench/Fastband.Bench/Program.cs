@@ -25,6 +25,9 @@ public static class Program
                      seed's generate_snapshot.sh (jq), events appended by 8 processes against its log_event.sh
           issues     the ready list among 10k issues in process (target <= 30 ms, beads' published figure) and
                      claims/s with 1, 2, 4, 8, 16 processes racing for the same issue (about 1 minute)
+          pg         the PostgreSQL store against SQLite in the same run: in-process appends and lock pairs, and
+                     8 processes appending at once (target: >= 1,000 appends/s on PostgreSQL, nothing lost).
+                     Not part of 'all': it needs a server (--pg, else tests/servers/start.sh's FASTBAND_TEST_PG_*)
           worker     (internal) one appending process of multiproc
           eventworker (internal) one appending process of events
           lockworker (internal) one contending process of lock-contend
@@ -63,6 +66,9 @@ public static class Program
           --issue-runs N         issues: timed runs per ready-list variant (default 50)
           --issue-workers 1,2,4,8,16   issues: numbers of contending processes (0: skip the contention part)
           --issue-seconds S      issues: how long each contending process loops (default 5)
+          --pg CONNECTION        pg: "Host=..;Port=..;Database=..;Username=.." (no password; default from FASTBAND_TEST_PG_*)
+          --pg-password-env NAME pg: the variable holding the password (default FASTBAND_TEST_PG_PASSWORD)
+          --pg-appends N         pg: timed in-process appends per store (default 2000); --lock-pairs sets the pairs (default 1000 here)
           --quiet-wait S         before each measurement, wait up to S seconds for a 2 s window in which other
                                  processes use under --quiet-below percent (default 25) of the CPU; default 0: no wait
         """;
@@ -98,8 +104,9 @@ public static class Program
             ("backup", BackupBench.Run),
             ("events", EventBench.Run),
             ("issues", IssueBench.Run),
+            ("pg", PgBench.Run),
         };
-        var selected = benches.Where(b => command == "all" || b.Name == command
+        var selected = benches.Where(b => (command == "all" && b.Name != "pg") || b.Name == command
                                           || (command == "locks" && b.Name.StartsWith("lock-", StringComparison.Ordinal))).ToArray();
         if (selected.Length == 0)
         {

@@ -30,6 +30,7 @@ public static class Program
         root.Subcommands.Add(IssueCommands.Fix());
         root.Subcommands.Add(IssueCommands.Audit());
         root.Subcommands.Add(IssueCommands.Report());
+        root.Subcommands.Add(StoreCommands.Build());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
