@@ -35,17 +35,15 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
         _connection = new NpgsqlConnection(target.ConnectionString());
         try
         {
-            _connection.Open();
+            Connect();
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (StoreException)
         {
             _connection.Dispose();
-            throw target.Unreachable(e);
+            throw;
         }
         try
         {
-            // A writer stuck behind another for this long fails clearly rather than hanging the agent.
-            Execute($"SET lock_timeout = {(long)LockTimeout.TotalMilliseconds}; SET TIME ZONE 'UTC';");
             (SchemaVersion, Created) = PostgresMigrations.Apply(this);
         }
         catch (PostgresException e)
@@ -82,6 +80,35 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
 
     // ---------------------------------------------------------------- plumbing
 
+    /// <summary>Opens the connection and sets the session up: after the first open, also after a lost connection.</summary>
+    private void Connect()
+    {
+        try
+        {
+            _connection.Open();
+            // A writer stuck behind another for this long fails clearly rather than hanging the agent.
+            using var setup = new NpgsqlCommand($"SET lock_timeout = {(long)LockTimeout.TotalMilliseconds}; SET TIME ZONE 'UTC';", _connection);
+            setup.ExecuteNonQuery();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            if (_connection.State != ConnectionState.Closed) _connection.Close();
+            throw Target.Unreachable(e);
+        }
+    }
+
+    /// <summary>
+    /// A connection the server dropped (a restart, a network cut) is broken for good: open a fresh one before the
+    /// next command, outside any transaction. When the server is still away this fails with
+    /// <see cref="PostgresTarget.Unreachable"/>, which the event log takes as "queue offline".
+    /// </summary>
+    private void EnsureConnected()
+    {
+        if (_transaction is not null || _connection.State == ConnectionState.Open) return;
+        if (_connection.State != ConnectionState.Closed) _connection.Close();
+        Connect();
+    }
+
     internal void Execute(string sql, params (string Name, object? Value)[] parameters)
     {
         using var cmd = Command(sql, parameters);
@@ -98,6 +125,7 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     /// <summary>A command on the store's connection (in the open transaction, if any); parameters are named @name.</summary>
     internal NpgsqlCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
+        EnsureConnected();
         var cmd = new NpgsqlCommand(sql, _connection, _transaction);
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return cmd;
@@ -107,25 +135,31 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     /// Runs <paramref name="work"/> in one transaction that holds the store's writer lock from its first statement
     /// to its commit, rolling back on any failure: PostgreSQL's counterpart of SQLite's BEGIN IMMEDIATE.
     /// </summary>
-    internal T InWriteTransaction<T>(Func<T> work) => InTransaction(WriterLockClass, work);
+    internal T InWriteTransaction<T>(Func<T> work) => InTransaction(WriterLockClass, work, null);
+
+    /// <summary>As above, waiting at most <paramref name="lockWait"/> (default: the store's lock timeout) for the writer lock.</summary>
+    internal T InWriteTransaction<T>(Func<T> work, TimeSpan? lockWait) => InTransaction(WriterLockClass, work, lockWait);
 
     /// <summary>The same under the migration lock, which only stores opening at the same moment contend for.</summary>
-    internal T InMigrationTransaction<T>(Func<T> work) => InTransaction(MigrationLockClass, work);
+    internal T InMigrationTransaction<T>(Func<T> work) => InTransaction(MigrationLockClass, work, null);
 
-    private T InTransaction<T>(int lockClass, Func<T> work)
+    private T InTransaction<T>(int lockClass, Func<T> work, TimeSpan? lockWait)
     {
         lock (_gate)
         {
+            EnsureConnected();
             _transaction = _connection.BeginTransaction(IsolationLevel.ReadCommitted);
             try
             {
                 try
                 {
+                    // SET LOCAL ends with the transaction: the session's own lock_timeout applies again after it.
+                    if (lockWait is { } wait) Execute($"SET LOCAL lock_timeout = {Math.Max(1, (long)wait.TotalMilliseconds)};");
                     Execute("SELECT pg_advisory_xact_lock(@class, @key);", ("class", lockClass), ("key", Target.StoreKey));
                 }
                 catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
                 {
-                    throw Busy(e);
+                    throw Busy(e, lockWait);
                 }
                 T result = work();
                 _transaction.Commit();
@@ -166,13 +200,13 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
             {
-                throw Busy(e);
+                throw Busy(e, null);
             }
         }
     }
 
-    private StoreException Busy(Exception e) =>
-        new($"The store {Location} stayed busy for {(int)LockTimeout.TotalSeconds} s: another writer is stuck; find it in pg_stat_activity (application_name fastband) and pg_locks (locktype advisory).", e);
+    private StoreException Busy(Exception e, TimeSpan? wait) =>
+        new($"The store {Location} stayed busy for {(wait ?? LockTimeout).TotalSeconds:0.#} s: another writer is stuck; find it in pg_stat_activity (application_name fastband) and pg_locks (locktype advisory).", e);
 
     private static long ToMicros(DateTimeOffset t) => StoreRows.ToMicros(t);
     private static DateTimeOffset FromMicros(long us) => StoreRows.FromMicros(us);

@@ -35,6 +35,9 @@ public interface IChangeListener : IDisposable
 public static class StoreTopics
 {
     public const string OpsLog = "ops_log";
+
+    /// <summary>The interaction event log: notified by every append that stored an event (<c>events watch</c> wakes on it).</summary>
+    public const string Events = "events";
 }
 
 /// <summary>Listeners for a store that cannot push: each wait is the poll interval.</summary>

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Fastband.Core.Board;
+using Fastband.Core.Issues;
 using Fastband.Core.Locks;
 using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
@@ -22,6 +23,8 @@ internal static class StoreRows
     public static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
 
     private static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    /// <summary>An integer column as a long, whatever width the backend gives it (PostgreSQL INTEGER is 32-bit, SQLite's 64).</summary>
+    private static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
     private static DateTimeOffset? Time(DbDataReader r, int i) => r.IsDBNull(i) ? null : FromMicros(r.GetInt64(i));
 
     private static List<T> All<T>(DbCommand cmd, Func<DbDataReader, T> row)
@@ -135,4 +138,71 @@ internal static class StoreRows
         Note = Text(r, 4),
         UpdatedAt = FromMicros(r.GetInt64(5)),
     });
+
+    public const string IssueColumns =
+        "id, severity, title, description, files, blocked_by, open_blockers, status, created_by, created_us, updated_us, " +
+        "assigned_to, claimed_us, claim_token, resolved_by, resolved_us, resolved_by_fix";
+
+    public const string FixColumns =
+        "id, issue_id, title, approach, files, lines, tested, test_notes, status, proposed_by, proposed_us, verified_by, " +
+        "applied_by, applied_us, rejected_by, rejected_us, reject_reason";
+
+    public const string AuditColumns = "id, ts_us, agent, action, success, message, issue_id, fix_id";
+
+    /// <summary>Most lists are empty: skip the JSON parser for them (the ready list reads thousands of rows).</summary>
+    public static IReadOnlyList<string> StringList(string json) => json == "[]" ? Array.Empty<string>() : Strings(json);
+
+    public static List<Issue> Issues(DbCommand cmd) => All(cmd, r => new Issue
+    {
+        Id = r.GetString(0),
+        Severity = IssueSeverity.FromRank(Long(r, 1)),
+        Title = r.GetString(2),
+        Description = r.GetString(3),
+        Files = StringList(r.GetString(4)),
+        BlockedBy = StringList(r.GetString(5)),
+        OpenBlockers = (int)Long(r, 6),
+        Status = r.GetString(7),
+        CreatedBy = r.GetString(8),
+        CreatedAt = FromMicros(r.GetInt64(9)),
+        UpdatedAt = FromMicros(r.GetInt64(10)),
+        AssignedTo = r.IsDBNull(11) ? null : r.GetString(11),
+        ClaimedAt = r.IsDBNull(12) ? null : FromMicros(r.GetInt64(12)),
+        ClaimToken = r.IsDBNull(13) ? null : r.GetInt64(13),
+        ResolvedBy = r.IsDBNull(14) ? null : r.GetString(14),
+        ResolvedAt = r.IsDBNull(15) ? null : FromMicros(r.GetInt64(15)),
+        ResolvedByFix = r.IsDBNull(16) ? null : r.GetString(16),
+    });
+
+    public static List<Fix> Fixes(DbCommand cmd) => All(cmd, r => new Fix
+    {
+        Id = r.GetString(0),
+        IssueId = r.GetString(1),
+        Title = r.GetString(2),
+        Approach = r.GetString(3),
+        Files = StringList(r.GetString(4)),
+        Lines = r.IsDBNull(5) ? null : r.GetString(5),
+        Tested = Long(r, 6) != 0,
+        TestNotes = r.IsDBNull(7) ? null : r.GetString(7),
+        Status = r.GetString(8),
+        ProposedBy = r.GetString(9),
+        ProposedAt = FromMicros(r.GetInt64(10)),
+        VerifiedBy = StringList(r.GetString(11)),
+        AppliedBy = r.IsDBNull(12) ? null : r.GetString(12),
+        AppliedAt = r.IsDBNull(13) ? null : FromMicros(r.GetInt64(13)),
+        RejectedBy = r.IsDBNull(14) ? null : r.GetString(14),
+        RejectedAt = r.IsDBNull(15) ? null : FromMicros(r.GetInt64(15)),
+        RejectReason = r.IsDBNull(16) ? null : r.GetString(16),
+    });
+
+    public static AuditEntry Audit(DbDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Timestamp = FromMicros(r.GetInt64(1)),
+        Agent = r.GetString(2),
+        Action = r.GetString(3),
+        Success = Long(r, 4) != 0,
+        Message = r.GetString(5),
+        IssueId = r.IsDBNull(6) ? null : r.GetString(6),
+        FixId = r.IsDBNull(7) ? null : r.GetString(7),
+    };
 }

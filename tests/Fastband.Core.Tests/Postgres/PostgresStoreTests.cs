@@ -127,12 +127,12 @@ public sealed class PostgresStoreTests : IDisposable
     public void The_health_check_reports_the_store_and_a_read_and_unhealthy_once_the_connection_is_gone()
     {
         var store = new PostgresStore(PgTestServer.Target(Schema()));
-        var finding = Assert.Single(new StoreHealthCheck(store).Check(DateTimeOffset.UtcNow));
+        var finding = Assert.Single(new Fastband.Core.Health.StoreHealthCheck(store).Check(DateTimeOffset.UtcNow));
         Assert.Equal(Fastband.Core.Health.HealthState.Healthy, finding.State);
         Assert.Equal("postgres", finding.Details["backend"]);
         Assert.Contains(store.Location, finding.Summary);
         store.Dispose();
-        var gone = Assert.Single(new StoreHealthCheck(store).Check(DateTimeOffset.UtcNow));
+        var gone = Assert.Single(new Fastband.Core.Health.StoreHealthCheck(store).Check(DateTimeOffset.UtcNow));
         Assert.Equal(Fastband.Core.Health.HealthState.Unhealthy, gone.State);
     }
 
