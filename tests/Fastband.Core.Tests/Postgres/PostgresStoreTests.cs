@@ -81,7 +81,8 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.All(opened, o => Assert.Equal(PostgresMigrations.Latest, o.SchemaVersion));
         Assert.Single(opened, o => o.Created); // one of them created the tables; the others found them
         Assert.Equal(1, Count(schema, "SELECT COUNT(*) FROM schema_version"));
-        Assert.Equal(1, Count(schema, "SELECT COUNT(*) FROM counters")); // step 2's seed row went in once
+        Assert.Equal(1, Count(schema, "SELECT COUNT(*) FROM counters WHERE name = 'fencing'")); // step 2's seed row went in once
+        Assert.Equal(4, Count(schema, "SELECT COUNT(*) FROM counters")); // and step 6's three (issue, fix, claim)
     }
 
     [Fact]
@@ -178,6 +179,17 @@ public sealed class PostgresStoreTests : IDisposable
         p.Store.Messages.Send(new Fastband.Core.Messaging.NewMessage("bob", "alice", "info", null, "again"));
         p.Store.Messages.TakeUnread("bob", 1, clock.GetUtcNow());
         p.Store.Statuses.Set("alice", "in_progress", new[] { "src/a.cs" }, "1205", "note", clock.GetUtcNow());
+        // The features of steps 4-6: heartbeats and a leader term, events and a cursor, issues with a blocker, a fix and the audit.
+        p.Leader.Beat("agent");
+        p.Leader.Campaign();
+        p.Events.Log("message", "hello é ✓");
+        p.Events.Log("response", "in a new interaction", newInteraction: true);
+        p.Events.Ack(p.Events.Next().Last().Id);
+        var blocker = p.Issues.Create("the blocker", "high");
+        p.Issues.Create("blocked by it", blockedBy: new[] { blocker.Id });
+        p.Issues.Claim(blocker.Id);
+        var fix = p.Issues.Submit(new Fastband.Core.Issues.NewFix { IssueId = blocker.Id, Title = "a fix", Approach = "change it" });
+        p.Issues.Apply(fix.Id);
         p.OpsLog.Write(OpsEventType.Hold, "freeze", null, null);
     }
 
@@ -202,6 +214,7 @@ public sealed class PostgresStoreTests : IDisposable
         var home = StoreCopy.Copy(pg, sqlite, force: false);
         Assert.Equal(there.TotalRows, home.TotalRows);
         Assert.Equal(original, Dump(sqlite));
+        Assert.All(original, kv => Assert.NotEmpty(kv.Value)); // every table had rows to carry
 
         // The next id on either copy is above every id handed out before, archived or not.
         var next = pg.OpsLog.Append(new NewOpsLogEntry("x", "general", "after the copy", null, new Dictionary<string, object?>(), "h", 1), null);
@@ -212,6 +225,18 @@ public sealed class PostgresStoreTests : IDisposable
         var waiter = new LockWaiter { Agent = "v", Resources = new[] { "x" }, Mode = LockMode.Exclusive, Host = "h", ProcessId = 1, EnqueuedAt = clock.GetUtcNow(), SeenAt = clock.GetUtcNow() };
         Assert.Equal(lastTicket + 1, pg.Locks.Write(tx => tx.Enqueue(waiter)));
         Assert.Equal(lastTicket + 1, sqlite.Locks.Write(tx => tx.Enqueue(waiter)));
+        // Events, audit lines and generated issue ids go on from where the source was, on both copies.
+        long lastEvent = project.Store.Events.LatestId();
+        var e1 = pg.Events.Append(new[] { new Fastband.Core.Events.NewEvent(Fastband.Core.Events.InteractionChoice.Current, 0, "x", "message", "after") }, TimeSpan.FromSeconds(5));
+        var e2 = sqlite.Events.Append(new[] { new Fastband.Core.Events.NewEvent(Fastband.Core.Events.InteractionChoice.Current, 0, "x", "message", "after") }, TimeSpan.FromSeconds(5));
+        Assert.Equal(lastEvent + 1, e1[0]!.Id);
+        Assert.Equal(lastEvent + 1, e2[0]!.Id);
+        var actor = new Fastband.Core.Issues.IssueActor("x", "h", 1, null);
+        var i1 = pg.Issues.CreateIssue(new Fastband.Core.Issues.NewIssue { Title = "after", Severity = "low" }, actor, clock.GetUtcNow());
+        var i2 = sqlite.Issues.CreateIssue(new Fastband.Core.Issues.NewIssue { Title = "after", Severity = "low" }, actor, clock.GetUtcNow());
+        Assert.Equal("issue_003", i1.Id);
+        Assert.Equal(i1.Id, i2.Id);
+        Assert.Equal(sqlite.Issues.ListAudit(new Fastband.Core.Issues.AuditQuery()).Last().Id, pg.Issues.ListAudit(new Fastband.Core.Issues.AuditQuery()).Last().Id);
     }
 
     [Fact]
