@@ -1,6 +1,8 @@
+using System.Data.Common;
 using System.Diagnostics;
 using Fastband.Core;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 /// <summary>
 /// Issue claim modes of the race worker.
@@ -60,8 +62,15 @@ internal static class IssueWorker
         return 0;
     }
 
-    private static SqliteConnection OpenRaw(string projectDir)
+    /// <summary>A plain connection to the project's store, SQLite or PostgreSQL (the same SQL runs on both).</summary>
+    private static DbConnection OpenRaw(string projectDir)
     {
+        if (FastbandConfig.Load(Path.Combine(projectDir, ".fastband")).Store.SelectPostgres(Environment.GetEnvironmentVariable) is { } postgres)
+        {
+            var pg = new NpgsqlConnection(postgres.ConnectionString());
+            pg.Open();
+            return pg;
+        }
         string db = Path.Combine(projectDir, ".fastband", FastbandProject.DatabaseFileName);
         var connection = new SqliteConnection($"Data Source={db};Pooling=False;Default Timeout=60");
         connection.Open();
@@ -71,17 +80,25 @@ internal static class IssueWorker
         return connection;
     }
 
-    private static bool NaiveClaim(SqliteConnection c, string issue, string agent)
+    private static bool NaiveClaim(DbConnection c, string issue, string agent)
     {
         using var read = c.CreateCommand();
-        read.CommandText = "SELECT status FROM issues WHERE id = $id;";
-        read.Parameters.AddWithValue("$id", issue);
+        read.CommandText = "SELECT status FROM issues WHERE id = @id;";
+        Add(read, "id", issue);
         if ((string?)read.ExecuteScalar() != "new") return false;
         using var write = c.CreateCommand();
-        write.CommandText = "UPDATE issues SET status = 'in_progress', assigned_to = $agent WHERE id = $id;";
-        write.Parameters.AddWithValue("$agent", agent);
-        write.Parameters.AddWithValue("$id", issue);
+        write.CommandText = "UPDATE issues SET status = 'in_progress', assigned_to = @agent WHERE id = @id;";
+        Add(write, "agent", agent);
+        Add(write, "id", issue);
         write.ExecuteNonQuery();
         return true;
+    }
+
+    private static void Add(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = "@" + name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
     }
 }

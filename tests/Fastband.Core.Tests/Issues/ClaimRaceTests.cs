@@ -15,10 +15,9 @@ namespace Fastband.Core.Tests.Issues;
 /// <see cref="ProvingRounds"/> of them did (at most <see cref="MaxRounds"/>). Every round, proving or not, must have
 /// exactly one winner, and the store and the audit trail must agree with the workers. The negative control runs
 /// the same harness with a claim that reads and then writes outside a transaction, and must see two winners of one
-/// issue in a round where the workers overlapped.
+/// issue in a round where the workers overlapped. The same races run on every backend (PostgresClaimRaceTests).
 /// </summary>
-[Collection(MultiProcessRaces.Name)]
-public sealed class ClaimRaceTests : IDisposable
+public abstract class ClaimRaces : IDisposable
 {
     private const int Workers = 16;
     private const int ProvingRounds = 20;
@@ -29,10 +28,21 @@ public sealed class ClaimRaceTests : IDisposable
 
     private readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
+    private readonly Action? _cleanup;
 
-    public ClaimRaceTests(ITestOutputHelper output) => _output = output;
+    /// <param name="useStore">Points the scratch project at the store under test; returns how to clean it up.</param>
+    protected ClaimRaces(ITestOutputHelper output, Func<TempProject, Action?> useStore)
+    {
+        _output = output;
+        _cleanup = useStore(_dir);
+    }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _cleanup?.Invoke();
+        GC.SuppressFinalize(this);
+    }
 
     private sealed record Attempt(string Agent, int Round, DateTimeOffset Start, DateTimeOffset ClaimStart, DateTimeOffset End, bool Won, long? Token);
 
@@ -148,4 +158,11 @@ public sealed class ClaimRaceTests : IDisposable
         Assert.True(rounds.Any(r => r.Overlapped && r.Winners.Count > 1),
             "the unprotected claim never gave two winners in a round where the workers overlapped: the harness cannot tell safe from unsafe");
     }
+}
+
+/// <summary>The claim races on the default SQLite store.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class ClaimRaceTests : ClaimRaces
+{
+    public ClaimRaceTests(ITestOutputHelper output) : base(output, _ => null) { }
 }

@@ -79,8 +79,31 @@ internal static class PgTestServer
 
     public static void DropSchema(string schema)
     {
+        // Each schema's stores have a pool of their own (the search path differs): close its idle connections, or a
+        // run of many tests exhausts the server's connection slots.
+        NpgsqlConnection.ClearAllPools();
         try { Admin($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE;"); }
         catch (NpgsqlException) { /* the server went away first: nothing to clean */ }
+    }
+
+    /// <summary>
+    /// FASTBAND_STORE for a scratch project on a fresh schema (the password in a 0600 passfile beside the project),
+    /// as an environment function, and the schema to drop afterwards.
+    /// </summary>
+    public static (Func<string, string?> Environment, string Schema) StoreEnvironment(string projectRoot, string label)
+    {
+        string schema = NewSchema(label);
+        string passfile = WritePassfile(projectRoot);
+        string store = $"{Connection};Passfile={passfile};Search Path={schema}";
+        return (name => name == StoreSettings.Variable ? store : null, schema);
+    }
+
+    private static string WritePassfile(string projectRoot)
+    {
+        string passfile = Path.Combine(projectRoot, ".pgpass");
+        File.WriteAllText(passfile, $"{Host}:{Port}:{Database}:{User}:{Password}\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(passfile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return passfile;
     }
 
     /// <summary>

@@ -25,6 +25,13 @@ public sealed class PostgresAppendRaceTests : AppendRaces
     protected override int PerWriter => 500; // a PostgreSQL append takes well under a millisecond: more of them keep the windows overlapping
 }
 
+/// <summary>Sixteen processes claiming one issue at once, on PostgreSQL; the negative control is the same read-then-write claim.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class PostgresClaimRaceTests : Fastband.Core.Tests.Issues.ClaimRaces
+{
+    public PostgresClaimRaceTests(ITestOutputHelper output) : base(output, OnPostgres.Store("claim")) { }
+}
+
 /// <summary>Six senders and two racing readers, on PostgreSQL.</summary>
 [Collection(MultiProcessRaces.Name)]
 public sealed class PostgresMessageRaceTests : MessageRaces
