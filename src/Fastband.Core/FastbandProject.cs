@@ -29,6 +29,12 @@ public sealed record ProjectOptions
 
     public Func<string, string?>? Environment { get; init; }
     public TimeProvider? Clock { get; init; }
+
+    /// <summary>
+    /// Open even when the project's PostgreSQL server cannot be reached now; the first use of the store then fails
+    /// with the host, port and reason, unless the feature has an offline path (events log queues the event).
+    /// </summary>
+    public bool StoreMayBeOffline { get; init; }
 }
 
 /// <summary>
@@ -85,7 +91,7 @@ public sealed class FastbandProject : IDisposable
         config.Alerts.ReadEnvironment(options.Environment ?? System.Environment.GetEnvironmentVariable);
         var clock = options.Clock ?? TimeProvider.System;
         var environment = options.Environment ?? System.Environment.GetEnvironmentVariable;
-        var store = StoreFactory.Open(state, config.Store, environment, clock);
+        var store = StoreFactory.Open(state, config.Store, environment, clock, options.StoreMayBeOffline);
         string? session = options.Session ?? environment("FASTBAND_SESSION");
         return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim(), environment) { CreatedStore = StoreFactory.WasCreated(store) };
     }

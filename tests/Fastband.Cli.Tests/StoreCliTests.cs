@@ -95,6 +95,24 @@ public sealed class StoreCliTests : IDisposable
     }
 
     [Fact]
+    public void Events_log_queues_offline_when_the_store_cannot_be_reached_and_other_commands_say_why()
+    {
+        int closed = FreePort();
+        Directory.CreateDirectory(Path.GetDirectoryName(ConfigPath)!);
+        File.WriteAllText(ConfigPath, $"store:\n  connection: \"Host=127.0.0.1;Port={closed};Database=fastband;Username=fastband\"\n");
+        var logged = _cli.As("a1", "events", "log", "message", "written while the server is away", "--json");
+        Assert.True(logged.ExitCode == 0, logged.ToString());
+        Assert.True(logged.Json.GetProperty("queued").GetBoolean());
+        Assert.Contains("queued offline", logged.Stderr);
+        string queue = Path.Combine(Path.GetDirectoryName(ConfigPath)!, "events.offline.log");
+        Assert.Contains("written while the server is away", File.ReadAllText(queue));
+        var read = _cli.Run("events", "read");
+        Assert.Equal(1, read.ExitCode);
+        Assert.Contains($"127.0.0.1:{closed}", read.Stderr);
+        Assert.Contains("could not be reached", read.Stderr);
+    }
+
+    [Fact]
     public void A_store_that_never_answers_fails_at_the_connect_timeout()
     {
         // A listener on loopback that accepts and then says nothing, as a hung server or a black-holing firewall would.

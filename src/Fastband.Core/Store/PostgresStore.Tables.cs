@@ -129,6 +129,7 @@ public sealed partial class PostgresStore : IStoreTables
     {
         lock (_gate)
         {
+            EnsureConnected();
             _transaction = _connection.BeginTransaction(IsolationLevel.RepeatableRead);
             try
             {

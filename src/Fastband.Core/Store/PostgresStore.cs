@@ -27,7 +27,12 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     private NpgsqlTransaction? _transaction;
     private PostgresNotifications? _notifications;
 
-    public PostgresStore(PostgresTarget target, TimeProvider? clock = null, TimeSpan? lockTimeout = null)
+    /// <summary>
+    /// Connects and migrates. With <c>connectLazily</c>, when the server cannot be reached now, opens anyway: every use of the store tries to connect (and migrate)
+    /// first, failing with the same unreachable message until the server answers. For callers with an offline
+    /// path (the event log queues what it cannot write); anything else is better told at once.
+    /// </summary>
+    public PostgresStore(PostgresTarget target, TimeProvider? clock = null, TimeSpan? lockTimeout = null, bool connectLazily = false)
     {
         Target = target;
         _clock = clock ?? TimeProvider.System;
@@ -35,16 +40,11 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
         _connection = new NpgsqlConnection(target.ConnectionString());
         try
         {
-            Connect();
+            lock (_gate) EnsureConnected();
         }
-        catch (StoreException)
+        catch (StoreException e) when (connectLazily && e.InnerException is not PostgresException && _connection.State != ConnectionState.Open)
         {
-            _connection.Dispose();
-            throw;
-        }
-        try
-        {
-            (SchemaVersion, Created) = PostgresMigrations.Apply(this);
+            // Unreachable (not refused by the server, which would refuse the next try too): connect on first use.
         }
         catch (PostgresException e)
         {
@@ -60,12 +60,13 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
 
     public PostgresTarget Target { get; }
 
-    /// <summary>True when this open created the store's tables.</summary>
-    public bool Created { get; }
+    /// <summary>True when this open (or, for a store opened offline, its first connection) created the store's tables.</summary>
+    public bool Created { get; private set; }
 
     internal TimeSpan LockTimeout { get; }
     public string Location => Target.Location;
-    public int SchemaVersion { get; }
+    /// <summary>The schema version after migrations ran; 0 while a store opened offline has not connected yet.</summary>
+    public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog => this;
     public IAgentStore Agents => this;
     public IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);
@@ -104,10 +105,31 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     /// </summary>
     private void EnsureConnected()
     {
-        if (_transaction is not null || _connection.State == ConnectionState.Open) return;
-        if (_connection.State != ConnectionState.Closed) _connection.Close();
-        Connect();
+        if (_transaction is not null || (_connection.State == ConnectionState.Open && _migrated)) return;
+        if (_connection.State != ConnectionState.Open)
+        {
+            if (_connection.State != ConnectionState.Closed) _connection.Close();
+            Connect();
+        }
+        if (_migrated || _migrating) return;
+        _migrating = true;
+        try
+        {
+            (SchemaVersion, Created) = PostgresMigrations.Apply(this);
+            _migrated = true;
+        }
+        catch (PostgresException e)
+        {
+            throw new StoreException($"The PostgreSQL store {Location} could not be opened: {e.MessageText} ({e.SqlState}); check that the user may create tables in schema {Target.Schema}.", e);
+        }
+        finally
+        {
+            _migrating = false;
+        }
     }
+
+    /// <summary>Migrations ran on this store's connection (once, at the first connect); they are running now.</summary>
+    private bool _migrated, _migrating;
 
     internal void Execute(string sql, params (string Name, object? Value)[] parameters)
     {
