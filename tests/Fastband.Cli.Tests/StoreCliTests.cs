@@ -95,6 +95,22 @@ public sealed class StoreCliTests : IDisposable
     }
 
     [Fact]
+    public void Health_shows_the_store_once_with_its_backend_and_quick_check_on_both_backends()
+    {
+        foreach (var backend in new[] { "sqlite", "postgres" })
+        {
+            if (backend == "postgres") UsePostgres();
+            var health = _cli.Run("health", "--json");
+            var store = health.Json.GetProperty("findings").EnumerateArray().Where(f => f.GetProperty("check").GetString() == "store").ToList();
+            var finding = Assert.Single(store);
+            Assert.Equal("healthy", finding.GetProperty("state").GetString());
+            Assert.Equal(backend, finding.GetProperty("details").GetProperty("backend").GetString());
+            Assert.True(finding.GetProperty("details").GetProperty("schemaVersion").GetInt32() >= 6);
+            Assert.Contains("quick check ok", finding.GetProperty("summary").GetString());
+        }
+    }
+
+    [Fact]
     public void Events_log_queues_offline_when_the_store_cannot_be_reached_and_other_commands_say_why()
     {
         int closed = FreePort();

@@ -137,6 +137,24 @@ public sealed class PostgresStoreTests : IDisposable
         Assert.Equal(Fastband.Core.Health.HealthState.Unhealthy, gone.State);
     }
 
+    [Fact]
+    public void The_quick_check_finds_a_missing_table_and_an_invalid_index()
+    {
+        string schema = Schema();
+        using var store = new PostgresStore(PgTestServer.Target(schema));
+        Assert.Empty(store.QuickCheck());
+        PgTestServer.Admin($"DROP TABLE \"{schema}\".event_cursors;");
+        // A unique index built concurrently over duplicates fails and stays behind, invalid.
+        var twice = new Fastband.Core.Events.NewEvent(Fastband.Core.Events.InteractionChoice.Current, 0, "a", "message", "same");
+        store.Events.Append(new[] { twice, twice }, TimeSpan.FromSeconds(5));
+        Assert.Throws<PostgresException>(() => PgTestServer.Admin($"CREATE UNIQUE INDEX CONCURRENTLY ix_broken ON \"{schema}\".events (type);"));
+        var problems = store.QuickCheck();
+        Assert.Contains("table event_cursors is missing", problems);
+        Assert.Contains("index ix_broken is invalid", problems);
+        var finding = Assert.Single(new Fastband.Core.Health.StoreHealthCheck(store).Check(DateTimeOffset.UtcNow));
+        Assert.Equal(Fastband.Core.Health.HealthState.Unhealthy, finding.State);
+    }
+
     // ---------------------------------------------------------------- copying between backends
 
     /// <summary>Every row of every table, as text, and the id high-water marks: equal dumps mean equal stores.</summary>
