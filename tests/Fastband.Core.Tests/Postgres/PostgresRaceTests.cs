@@ -32,6 +32,13 @@ public sealed class PostgresClaimRaceTests : Fastband.Core.Tests.Issues.ClaimRac
     public PostgresClaimRaceTests(ITestOutputHelper output) : base(output, OnPostgres.Store("claim")) { }
 }
 
+/// <summary>Eight processes campaigning at once, on PostgreSQL; the negative control looks and elects in separate writes.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class PostgresLeaderRaceTests : Fastband.Core.Tests.Leader.LeaderRaces
+{
+    public PostgresLeaderRaceTests(ITestOutputHelper output) : base(output, OnPostgres.Store("leaderrace")) { }
+}
+
 /// <summary>Six senders and two racing readers, on PostgreSQL.</summary>
 [Collection(MultiProcessRaces.Name)]
 public sealed class PostgresMessageRaceTests : MessageRaces
