@@ -44,6 +44,9 @@ public abstract class ClaimRaces : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>The host worker <paramref name="worker"/> claims to be on (FASTBAND_HOST), or null for the machine's own.</summary>
+    protected virtual string? HostOf(int worker) => null;
+
     private sealed record Attempt(string Agent, int Round, DateTimeOffset Start, DateTimeOffset ClaimStart, DateTimeOffset End, bool Won, long? Token);
 
     private sealed record Round(int Number, IReadOnlyList<Attempt> Attempts)
@@ -67,6 +70,7 @@ public abstract class ClaimRaces : IDisposable
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { worker, mode, _dir.Root, $"w{i:00}", maxRounds.ToString(), sync }) psi.ArgumentList.Add(a);
+            if (HostOf(i) is { } host) psi.Environment[CallerIdentity.HostVariable] = host;
             return (Name: $"w{i:00}", Process: Process.Start(psi)!);
         }).ToList();
         var stderr = processes.Select(p => p.Process.StandardError.ReadToEndAsync()).ToList();
@@ -142,6 +146,9 @@ public abstract class ClaimRaces : IDisposable
         }
         Assert.Equal(tokens.Count, tokens.Distinct().Count());
         Assert.Equal(tokens.OrderBy(t => t), tokens); // rounds run one after the other, so tokens increase with them
+        var hosts = Enumerable.Range(0, Workers).Select(HostOf).OfType<string>().Distinct().Order().ToList();
+        if (hosts.Count > 0) // the workers really claimed those hosts: each claim recorded its caller's presence
+            Assert.Equal(hosts, project.Agents.List(includeInactive: true).Where(a => a.Name.StartsWith('w')).Select(a => a.Host).Distinct().Order().ToList());
 
         // The claims themselves raced: in the proving rounds, other workers began their claim before the winner's returned.
         var contenders = proving.Select(r => r.Attempts.Count(a => !a.Won && a.ClaimStart < r.Winners[0].End)).ToList();

@@ -35,6 +35,9 @@ public abstract class LeaderRaces : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>The host worker <paramref name="worker"/> claims to be on (FASTBAND_HOST), or null for the machine's own.</summary>
+    protected virtual string? HostOf(int worker) => null;
+
     private (List<(string Agent, long Term)> Wins, List<(long Start, long End)> Windows) Race(string mode, int workers, int attempts)
     {
         using (_dir.Open("setup")) { }
@@ -43,6 +46,7 @@ public abstract class LeaderRaces : IDisposable
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll"), mode, _dir.Root, $"w{i}", attempts.ToString(), gate }) psi.ArgumentList.Add(a);
+            if (HostOf(i) is { } host) psi.Environment[CallerIdentity.HostVariable] = host;
             var p = Process.Start(psi)!;
             _children.Add(p);
             return (Agent: $"w{i}", Process: p);

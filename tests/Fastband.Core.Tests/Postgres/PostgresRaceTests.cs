@@ -30,6 +30,8 @@ public sealed class PostgresAppendRaceTests : AppendRaces
 public sealed class PostgresClaimRaceTests : Fastband.Core.Tests.Issues.ClaimRaces
 {
     public PostgresClaimRaceTests(ITestOutputHelper output) : base(output, OnPostgres.Store("claim")) { }
+
+    protected override string? HostOf(int worker) => $"host-{worker % 4}"; // one store shared by processes on four claimed hosts
 }
 
 /// <summary>Eight processes campaigning at once, on PostgreSQL; the negative control looks and elects in separate writes.</summary>
@@ -37,6 +39,8 @@ public sealed class PostgresClaimRaceTests : Fastband.Core.Tests.Issues.ClaimRac
 public sealed class PostgresLeaderRaceTests : Fastband.Core.Tests.Leader.LeaderRaces
 {
     public PostgresLeaderRaceTests(ITestOutputHelper output) : base(output, OnPostgres.Store("leaderrace")) { }
+
+    protected override string? HostOf(int worker) => $"host-{worker % 4}"; // one store shared by processes on four claimed hosts
 }
 
 /// <summary>Six senders and two racing readers, on PostgreSQL.</summary>
