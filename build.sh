@@ -20,6 +20,10 @@ managed=(
   SQLitePCLRaw.batteries_v2.dll
   SQLitePCLRaw.provider.e_sqlite3.dll
   YamlDotNet.dll
+  # PostgreSQL store: Npgsql 9.0.3 and its net8.0 closure (10.x needs a newer runtime than pwsh 7.4 has).
+  Npgsql.dll
+  Microsoft.Extensions.Logging.Abstractions.dll
+  Microsoft.Extensions.DependencyInjection.Abstractions.dll
 )
 rids=(linux-x64 linux-arm64 linux-musl-x64 osx-x64 osx-arm64 win-x64 win-arm64)
 

@@ -41,7 +41,7 @@ if ! ./build.sh; then
 fi
 
 mkdir -p .build
-echo "== database servers for the backup tests (tests/servers/start.sh)"
+echo "== database servers for the backup tests and the PostgreSQL store tests (tests/servers/start.sh)"
 trap 'tests/servers/stop.sh >/dev/null 2>&1 || true' EXIT
 if tests/servers/start.sh && [ -f .build/servers/env ]; then
   . .build/servers/env

@@ -80,22 +80,24 @@ public static partial class MultiProcessBench
 
     private static string YesNo(bool b) => b ? "yes" : "**no**";
 
-    private static string Verdict(Outcome o) =>
+    internal static string Verdict(Outcome o) =>
         $"{(o.Corrupt is null ? "" : "file corrupt: ")}{Fmt.N(o.Found)} / {Fmt.N(o.Expected)}, {Fmt.N(o.Lost)} lost, {Fmt.N(o.Duplicates)} dup{(o.Errors > 0 ? $", {Fmt.N(o.Errors)} errors" : "")}; {(o.Overlapped ? "overlapped" : "NOT overlapped")}";
 
     private sealed record WorkerResult(int Worker, long StartTicks, long EndTicks, int Written, int Errors, string? FirstError);
 
-    private sealed record Outcome(
+    internal sealed record Outcome(
         string Kind, int PerWorker, int Expected, int Found, int Lost, int Duplicates, int Errors, bool IdsUnique,
         int IncompleteWorkers, bool Overlapped, double MaxStartMs, double MinEndMs, double WindowMs, double Rate,
         Samples WorkerMs, bool? TimestampsMonotonic, string? FirstError, string? Corrupt);
 
     // ---------------------------------------------------------------- parent
 
-    private static Outcome RunKind(BenchContext context, string kind, int workers, int perWorker)
+    /// <param name="prepare">Called on the shared project and every worker's scratch project before anything opens them (e.g. to point them at PostgreSQL).</param>
+    internal static Outcome RunKind(BenchContext context, string kind, int workers, int perWorker, Action<string>? prepare = null)
     {
         string shared = context.NewDirectory($"multiproc-{kind}");
-        if (kind == Ours)
+        prepare?.Invoke(shared);
+        if (IsOurs(kind))
         {
             using (FastbandProject.Open(new ProjectOptions { ProjectPath = shared, Agent = "bench-setup" })) { }
         }
@@ -114,7 +116,7 @@ public static partial class MultiProcessBench
                 foreach (string a in new[]
                          {
                              "worker", "--kind", kind, "--project", shared, "--worker", k.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                             "--count", perWorker.ToString(System.Globalization.CultureInfo.InvariantCulture), "--scratch", context.NewDirectory($"scratch-{kind}-{k}"),
+                             "--count", perWorker.ToString(System.Globalization.CultureInfo.InvariantCulture), "--scratch", Prepared(context.NewDirectory($"scratch-{kind}-{k}"), prepare),
                          })
                     psi.ArgumentList.Add(a);
                 psi.RedirectStandardInput = true;
@@ -157,6 +159,15 @@ public static partial class MultiProcessBench
         }
     }
 
+    private static string Prepared(string directory, Action<string>? prepare)
+    {
+        prepare?.Invoke(directory);
+        return directory;
+    }
+
+    /// <summary>Our store, whichever backend the project is configured for ("ours", "ours-pg").</summary>
+    private static bool IsOurs(string kind) => kind.StartsWith(Ours, StringComparison.Ordinal);
+
     private static string? ReadLine(Process p, TimeSpan timeout)
     {
         var read = p.StandardOutput.ReadLineAsync();
@@ -182,7 +193,7 @@ public static partial class MultiProcessBench
         var ids = new List<string>();
         bool? monotonic = null;
         string? corrupt = null;
-        if (kind == Ours)
+        if (IsOurs(kind))
         {
             using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = shared, Agent = "bench-verify" });
             var entries = project.OpsLog.Read(new OpsLogQuery { Limit = 0 });
@@ -254,7 +265,7 @@ public static partial class MultiProcessBench
 
         Action<int> write;
         IDisposable? open = null;
-        if (kind == Ours)
+        if (IsOurs(kind))
         {
             // Warm up (JIT, native SQLite load) in a private project so the shared window measures appends only.
             using (var warm = FastbandProject.Open(new ProjectOptions { ProjectPath = scratch, Agent = agent }))

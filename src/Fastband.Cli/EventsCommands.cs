@@ -37,7 +37,7 @@ internal static class EventsCommands
                 : $"Logged {e.Formatted}";
             if (e.Queued) Console.Error.WriteLine("fastband: warning: the store cannot be written; the event was queued offline.");
             return new Outcome(e, text);
-        }, writes: true));
+        }, writes: true, offline: true));
         return cmd;
     }
 

@@ -37,11 +37,12 @@ internal sealed record Outcome(object? Value, string Text, int ExitCode = ExitCo
 internal static class Run
 {
     /// <summary>Opens the project, runs <paramref name="body"/>, writes its outcome, maps failures to exit codes.</summary>
-    public static int With(ParseResult parse, Func<FastbandProject, Outcome> body, bool writes = false)
+    /// <remarks><c>offline</c>: the command has an offline path, so the project opens even when its PostgreSQL server is away.</remarks>
+    public static int With(ParseResult parse, Func<FastbandProject, Outcome> body, bool writes = false, bool offline = false)
     {
         try
         {
-            using var project = Open(parse, writes);
+            using var project = Open(parse, writes, offline);
             var outcome = body(project);
             Write(parse, outcome);
             return outcome.ExitCode;
@@ -65,13 +66,14 @@ internal static class Run
         return ExitCodes.Failed;
     }
 
-    public static FastbandProject Open(ParseResult parse, bool writes)
+    public static FastbandProject Open(ParseResult parse, bool writes, bool offline = false)
     {
         var project = FastbandProject.Open(new ProjectOptions
         {
             ProjectPath = parse.GetValue(GlobalOptions.Project),
             Agent = parse.GetValue(GlobalOptions.Agent),
             Session = parse.GetValue(GlobalOptions.Session),
+            StoreMayBeOffline = offline,
         });
         if (writes && project.Caller.IsDefaulted)
             Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");

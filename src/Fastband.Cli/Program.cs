@@ -32,6 +32,7 @@ public static class Program
         root.Subcommands.Add(IssueCommands.Report());
         root.Subcommands.Add(GitCommands.Build());
         root.Subcommands.Add(SessionCommands.Build());
+        root.Subcommands.Add(StoreCommands.Build());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -31,6 +31,12 @@ public sealed record ProjectOptions
 
     public Func<string, string?>? Environment { get; init; }
     public TimeProvider? Clock { get; init; }
+
+    /// <summary>
+    /// Open even when the project's PostgreSQL server cannot be reached now; the first use of the store then fails
+    /// with the host, port and reason, unless the feature has an offline path (events log queues the event).
+    /// </summary>
+    public bool StoreMayBeOffline { get; init; }
 }
 
 /// <summary>
@@ -41,7 +47,7 @@ public sealed class FastbandProject : IDisposable
 {
     public const string DatabaseFileName = "fastband.db";
 
-    private FastbandProject(string root, IFastbandStore store, FastbandConfig config, CallerIdentity caller, TimeProvider clock, string? session)
+    private FastbandProject(string root, IFastbandStore store, FastbandConfig config, CallerIdentity caller, TimeProvider clock, string? session, Func<string, string?> environment)
     {
         Root = root;
         Store = store;
@@ -63,6 +69,7 @@ public sealed class FastbandProject : IDisposable
         Session = session;
         Sessions = new SessionService(store, caller, clock, session);
         Git = new GitService(root, StateDirectory, store, caller, session, clock, Sessions);
+        StoreAdmin = new StoreAdmin(store, config.Store, StateDirectory, environment, clock);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
             $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
@@ -89,9 +96,10 @@ public sealed class FastbandProject : IDisposable
         var config = FastbandConfig.Load(state);
         config.Alerts.ReadEnvironment(options.Environment ?? System.Environment.GetEnvironmentVariable);
         var clock = options.Clock ?? TimeProvider.System;
-        var store = new SqliteStore(Path.Combine(state, DatabaseFileName), clock);
-        string? session = options.Session ?? (options.Environment ?? System.Environment.GetEnvironmentVariable)("FASTBAND_SESSION");
-        return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim()) { CreatedStore = store.Created };
+        var environment = options.Environment ?? System.Environment.GetEnvironmentVariable;
+        var store = StoreFactory.Open(state, config.Store, environment, clock, options.StoreMayBeOffline);
+        string? session = options.Session ?? environment("FASTBAND_SESSION");
+        return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim(), environment) { CreatedStore = StoreFactory.WasCreated(store) };
     }
 
     public string Root { get; }
@@ -104,8 +112,9 @@ public sealed class FastbandProject : IDisposable
     public bool CreatedStore { get; private init; }
 
     /// <summary>The warning front ends show when a read created the store.</summary>
-    public string NewStoreWarning =>
-        $"no Fastband store existed in or above this folder, so an empty one was created in {StateDirectory} and nothing in it blocks you; if your team's project is elsewhere, pass --project (-Project) or set FASTBAND_PROJECT.";
+    public string NewStoreWarning => Store is SqliteStore
+        ? $"no Fastband store existed in or above this folder, so an empty one was created in {StateDirectory} and nothing in it blocks you; if your team's project is elsewhere, pass --project (-Project) or set FASTBAND_PROJECT."
+        : $"the store {Store.Location} was empty, so its tables were just created and nothing in it blocks you; if your team uses another database or schema, fix the store: section of .fastband/config.yaml or {StoreSettings.Variable}.";
     public IFastbandStore Store { get; }
     public FastbandConfig Config { get; }
     public CallerIdentity Caller { get; }
@@ -121,6 +130,7 @@ public sealed class FastbandProject : IDisposable
     public MessageService Messages { get; }
     public BoardService Board { get; }
     public IssueService Issues { get; }
+    public StoreAdmin StoreAdmin { get; }
 
     /// <summary>The issues' contribution to <c>fastband health</c> (registered in <see cref="Health"/>): statistics, stale claims, report freshness.</summary>
     public IssueHealthCheck IssueHealth => new(Store, Config.Issues, Issues.ReportsDirectory());

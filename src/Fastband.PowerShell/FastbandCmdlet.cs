@@ -27,6 +27,9 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
     /// <summary>Cmdlets that write under the caller's name warn when no agent name was given.</summary>
     protected virtual bool WritesAsAgent => false;
 
+    /// <summary>True for cmdlets with an offline path (Write-FastbandEvent queues): the project opens even when its PostgreSQL server is away.</summary>
+    protected virtual bool StoreMayBeOffline => false;
+
     /// <summary>Cancelled when the user presses Ctrl+C (StopProcessing).</summary>
     protected CancellationToken StopToken => _stopping.Token;
 
@@ -35,7 +38,7 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
     {
         string cwd = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
         string? project = Project is null ? null : GetUnresolvedProviderPathFromPSPath(Project);
-        return new ProjectOptions { ProjectPath = project, Agent = CallerAgent, CurrentDirectory = cwd, Session = CallerSession };
+        return new ProjectOptions { ProjectPath = project, Agent = CallerAgent, CurrentDirectory = cwd, Session = CallerSession, StoreMayBeOffline = StoreMayBeOffline };
     }
 
     protected FastbandProject OpenProject()

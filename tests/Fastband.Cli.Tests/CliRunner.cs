@@ -37,7 +37,7 @@ public sealed class CliRunner : IDisposable
         };
         psi.ArgumentList.Add(CliDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var key in new[] { "FASTBAND_AGENT", "FASTBAND_PROJECT", "AGENT_ID", "DATABASE_URL" }) psi.Environment.Remove(key);
+        foreach (var key in new[] { "FASTBAND_AGENT", "FASTBAND_PROJECT", "AGENT_ID", "DATABASE_URL", "FASTBAND_STORE", "FASTBAND_HOST" }) psi.Environment.Remove(key);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;
         return psi;
     }

@@ -27,11 +27,28 @@ public sealed class TempProject : IDisposable
 
     public string StateDir => Path.Combine(Root, ".fastband");
 
+    /// <summary>The environment the project sees: none by default; <see cref="UsePostgres"/> adds FASTBAND_STORE.</summary>
+    public Func<string, string?> Environment { get; private set; } = _ => null;
+
+    private string? _schema;
+
     public FastbandProject Open(string agent, TimeProvider? clock = null) =>
-        FastbandProject.Open(new ProjectOptions { ProjectPath = Root, Agent = agent, Clock = clock, Environment = _ => null });
+        FastbandProject.Open(new ProjectOptions { ProjectPath = Root, Agent = agent, Clock = clock, Environment = Environment });
+
+    /// <summary>
+    /// Points every project this test opens through <see cref="Open"/> (or with <see cref="Environment"/>) at a fresh
+    /// PostgreSQL schema, dropped at the end, through FASTBAND_STORE: a config.yaml the test writes keeps its other sections.
+    /// </summary>
+    public void UsePostgres(string label)
+    {
+        var (environment, schema) = Postgres.PgTestServer.StoreEnvironment(Root, label);
+        Environment = environment;
+        _schema = schema;
+    }
 
     public void Dispose()
     {
+        if (_schema is not null) Postgres.PgTestServer.DropSchema(_schema);
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

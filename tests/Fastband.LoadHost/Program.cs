@@ -18,7 +18,7 @@ namespace Fastband.LoadHost;
 public static class Program
 {
     private const string Sma = "System.Management.Automation";
-    private static readonly string[] ProductPrefixes = { "Fastband.", "SQLitePCLRaw.", "Microsoft.Data.Sqlite" };
+    private static readonly string[] ProductPrefixes = { "Fastband.", "SQLitePCLRaw.", "Microsoft.Data.Sqlite", "Npgsql", "Microsoft.Extensions." };
 
     private static string _step = "start";
     private static string _moduleDir = "";
@@ -71,6 +71,7 @@ public static class Program
         Console.WriteLine($"LoadHost: loaded {core.GetName().Name} {core.GetName().Version} from {core.Location}");
 
         ExerciseStore(core, scratch);
+        ExercisePostgresStore(core, scratch);
 
         _step = "native SQLite";
         CheckNativeSqlite();
@@ -108,7 +109,7 @@ public static class Program
         foreach (string deps in depsFiles.Where(File.Exists))
         {
             string text = File.ReadAllText(deps);
-            foreach (string word in new[] { "Fastband.Core", "Fastband.PowerShell", "SQLitePCLRaw", "Microsoft.Data.Sqlite", "e_sqlite3" })
+            foreach (string word in new[] { "Fastband.Core", "Fastband.PowerShell", "SQLitePCLRaw", "Microsoft.Data.Sqlite", "e_sqlite3", "Npgsql" })
                 if (text.Contains(word, StringComparison.OrdinalIgnoreCase))
                     throw new InvalidOperationException($"the host's {deps} mentions {word}: the host must have no reference to Fastband or SQLite.");
         }
@@ -119,6 +120,28 @@ public static class Program
         if (local.Length > 0)
             throw new InvalidOperationException($"the host's own folder holds {string.Join(", ", local)}: it must get them from the module folder only.");
         Console.WriteLine($"LoadHost: host deps.json ({string.Join(", ", depsFiles.Select(Path.GetFileName))}) and folder know nothing of Fastband or SQLite");
+    }
+
+    /// <summary>
+    /// The same against the PostgreSQL store, when tests/servers/start.sh's server is there (FASTBAND_TEST_PG_*): proves
+    /// that Npgsql and its dependencies load from the module folder on .NET 8. Without the variables it says so and skips.
+    /// </summary>
+    private static void ExercisePostgresStore(Assembly core, string scratch)
+    {
+        _step = "PostgreSQL settings";
+        string? Env(string name) => Environment.GetEnvironmentVariable($"FASTBAND_TEST_PG_{name}");
+        if (Env("HOST") is not { } host || Env("PASSWORD") is null)
+        {
+            Console.WriteLine("LoadHost: PostgreSQL store not exercised: FASTBAND_TEST_PG_* are not set (run tests/servers/start.sh and source .build/servers/env)");
+            return;
+        }
+        string project = Path.Combine(scratch, "pg-project");
+        Directory.CreateDirectory(Path.Combine(project, ".fastband"));
+        string schema = "loadhost_" + Guid.NewGuid().ToString("N")[..12];
+        File.WriteAllText(Path.Combine(project, ".fastband", "config.yaml"),
+            $"store:\n  connection: \"Host={host};Port={Env("PORT")};Database={Env("DB")};Username={Env("USER")}\"\n  passwordEnv: FASTBAND_TEST_PG_PASSWORD\n  schema: {schema}\n");
+        Console.WriteLine($"LoadHost: PostgreSQL store in schema {schema} of {host}:{Env("PORT")}/{Env("DB")}");
+        ExerciseStore(core, project);
     }
 
     private static void ExerciseStore(Assembly core, string scratch)
@@ -134,7 +157,7 @@ public static class Program
         var project = open.Invoke(null, new[] { options }) ?? throw new InvalidOperationException("Open returned null.");
         try
         {
-            Console.WriteLine($"LoadHost: opened project {Get(project, "Root")} (store {Path.Combine((string)Get(project, "StateDirectory")!, "fastband.db")})");
+            Console.WriteLine($"LoadHost: opened project {Get(project, "Root")} (store {Get(Get(project, "Store")!, "Location")})");
 
             _step = "OpsLog.Write";
             var opsLog = Get(project, "OpsLog")!;

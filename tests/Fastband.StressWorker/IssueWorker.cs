@@ -1,6 +1,8 @@
+using System.Data.Common;
 using System.Diagnostics;
 using Fastband.Core;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 /// <summary>
 /// Issue claim modes of the race worker.
@@ -9,7 +11,7 @@ using Microsoft.Data.Sqlite;
 ///     path). Writes "r gateTicks claimTicks endTicks won|lost token" to SYNC/result.r.AGENT: when it saw the gate, when
 ///     it began the claim itself, when the claim returned.
 ///   naiveclaim ...: the negative control: the same, but the claim reads the issue's status and, if it is new, sets the
-///     claimant with a separate unconditional UPDATE, outside any transaction (the read-then-write double-claim bug).
+///     claimant with a separate unconditional UPDATE 10 ms later, outside any transaction (the read-then-write double-claim bug).
 /// </summary>
 internal static class IssueWorker
 {
@@ -23,6 +25,9 @@ internal static class IssueWorker
         for (int r = 0; r < rounds && !File.Exists(stop); r++)
         {
             string issue = $"race_{r:000}";
+            // The negative control's own connection is made before the gate (on PostgreSQL a connect takes milliseconds
+            // of authentication), so that connecting does not keep the unprotected reads and writes apart.
+            using var naive = mode == "naiveclaim" ? OpenRaw(projectDir) : null;
             File.WriteAllText(Path.Combine(sync, $"ready.{r}.{agent}"), "");
             string gate = Path.Combine(sync, $"go.{r}");
             var wait = Stopwatch.StartNew();
@@ -34,7 +39,6 @@ internal static class IssueWorker
             }
             long gateSeen = DateTimeOffset.UtcNow.UtcTicks;
             using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
-            using var naive = mode == "naiveclaim" ? OpenRaw(projectDir) : null;
             long start = DateTimeOffset.UtcNow.UtcTicks;
             string outcome;
             if (naive is null)
@@ -60,8 +64,15 @@ internal static class IssueWorker
         return 0;
     }
 
-    private static SqliteConnection OpenRaw(string projectDir)
+    /// <summary>A plain connection to the project's store, SQLite or PostgreSQL (the same SQL runs on both).</summary>
+    private static DbConnection OpenRaw(string projectDir)
     {
+        if (FastbandConfig.Load(Path.Combine(projectDir, ".fastband")).Store.SelectPostgres(Environment.GetEnvironmentVariable) is { } postgres)
+        {
+            var pg = new NpgsqlConnection(postgres.ConnectionString());
+            pg.Open();
+            return pg;
+        }
         string db = Path.Combine(projectDir, ".fastband", FastbandProject.DatabaseFileName);
         var connection = new SqliteConnection($"Data Source={db};Pooling=False;Default Timeout=60");
         connection.Open();
@@ -71,17 +82,28 @@ internal static class IssueWorker
         return connection;
     }
 
-    private static bool NaiveClaim(SqliteConnection c, string issue, string agent)
+    private static bool NaiveClaim(DbConnection c, string issue, string agent)
     {
         using var read = c.CreateCommand();
-        read.CommandText = "SELECT status FROM issues WHERE id = $id;";
-        read.Parameters.AddWithValue("$id", issue);
+        read.CommandText = "SELECT status FROM issues WHERE id = @id;";
+        Add(read, "id", issue);
         if ((string?)read.ExecuteScalar() != "new") return false;
+        // The window between the look and the write, as an agent doing work in between would leave (CampaignWorker has
+        // one too): on PostgreSQL the two statements are otherwise a millisecond apart, less than the processes' skew.
+        Thread.Sleep(10);
         using var write = c.CreateCommand();
-        write.CommandText = "UPDATE issues SET status = 'in_progress', assigned_to = $agent WHERE id = $id;";
-        write.Parameters.AddWithValue("$agent", agent);
-        write.Parameters.AddWithValue("$id", issue);
+        write.CommandText = "UPDATE issues SET status = 'in_progress', assigned_to = @agent WHERE id = @id;";
+        Add(write, "agent", agent);
+        Add(write, "id", issue);
         write.ExecuteNonQuery();
         return true;
+    }
+
+    private static void Add(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = "@" + name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
     }
 }

@@ -2,11 +2,13 @@ using System.Diagnostics;
 using Fastband.Core;
 using Fastband.Core.OpsLog;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 // A writer for the multi-process race tests. Waits for a start gate so that all writers begin
 // together, appends COUNT entries numbered 0..COUNT-1, and prints "startTicks endTicks" (UTC).
 //   store: the real path, OpsLogService.Write (BEGIN IMMEDIATE, id from AUTOINCREMENT).
-//   naive: the negative control, an app-side read-modify-write with no transaction around it.
+//   naive: the negative control, an app-side read-modify-write with no transaction around it (on the
+//          project's store: SQLite, or PostgreSQL when its config selects that).
 //   message RECIPIENT: sends COUNT messages "AGENT message i" to RECIPIENT (MessageService.Send).
 //   reader: as AGENT, reads and acknowledges its unread messages in a loop (a few at a time) until
 //           every message up to seq COUNT is acknowledged; prints the times, then "id seq body" per message taken.
@@ -35,9 +37,18 @@ if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 string projectDir = args[0], agent = args[1], mode = args[3], gate = args[4];
 int count = int.Parse(args[2]);
 
-// The message modes open the store before the gate, so that the race is between the sends themselves.
-var opened = mode is "message" or "reader" ? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent }) : null;
+// The store, message and reader modes open the store before the gate (a PostgreSQL connection takes a while),
+// so that the race is between the writes themselves.
+var opened = mode is "message" or "reader" or "store" ? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent }) : null;
 if (opened is not null) opened.Messages.Cursor();
+
+// The PostgreSQL negative control connects before the gate too, so that connecting does not keep the workers apart.
+NpgsqlConnection? naivePostgres = null;
+if (mode == "naive" && FastbandConfig.Load(Path.Combine(projectDir, ".fastband")).Store.SelectPostgres(Environment.GetEnvironmentVariable) is { } postgres)
+{
+    naivePostgres = new NpgsqlConnection(postgres.ConnectionString());
+    naivePostgres.Open();
+}
 
 var wait = Stopwatch.StartNew();
 while (!File.Exists(gate))
@@ -69,6 +80,24 @@ else if (mode == "store")
 {
     for (int i = 0; i < count; i++)
         project.OpsLog.Write(OpsEventType.General, $"{agent} entry {i}", null, new Dictionary<string, object?> { ["seq"] = i });
+}
+else if (naivePostgres is { } pg)
+{
+    // The same negative control on PostgreSQL: max + 1, then an upsert that replaces, each statement on its own.
+    for (int i = 0; i < count; i++)
+    {
+        using var read = new NpgsqlCommand("SELECT COALESCE(MAX(id), 0) + 1 FROM ops_log;", pg);
+        long id = (long)read.ExecuteScalar()!;
+        Thread.Sleep(1);
+        using var write = new NpgsqlCommand(
+            "INSERT INTO ops_log (id, ts_us, agent, event_type, message, metadata, host, pid) VALUES (@id, 0, @agent, 'general', @message, @meta, 'h', 0) " +
+            "ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, message = excluded.message, metadata = excluded.metadata;", pg);
+        write.Parameters.AddWithValue("id", id);
+        write.Parameters.AddWithValue("agent", agent);
+        write.Parameters.AddWithValue("message", $"{agent} entry {i}");
+        write.Parameters.AddWithValue("meta", $"{{\"seq\":{i}}}");
+        write.ExecuteNonQuery();
+    }
 }
 else
 {

@@ -22,7 +22,7 @@ function Import-FastbandTestModule {
 # returns what they were, for Restore-FastbandEnvironment.
 function Clear-FastbandEnvironment {
     $saved = @{}
-    foreach ($name in 'FASTBAND_PROJECT', 'FASTBAND_AGENT', 'AGENT_ID') {
+    foreach ($name in 'FASTBAND_PROJECT', 'FASTBAND_AGENT', 'AGENT_ID', 'FASTBAND_STORE', 'FASTBAND_HOST') {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
         [Environment]::SetEnvironmentVariable($name, $null)
     }

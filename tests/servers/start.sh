@@ -117,6 +117,7 @@ export FASTBAND_TEST_PG_PORT=$pg_port
 export FASTBAND_TEST_PG_USER=fastband
 export FASTBAND_TEST_PG_PASSWORD=$pg_password
 export FASTBAND_TEST_PG_DB=fastband_test
+export FASTBAND_TEST_PG_SOCKET_DIR=$pg_run
 export FASTBAND_TEST_MYSQL_HOST=127.0.0.1
 export FASTBAND_TEST_MYSQL_PORT=$my_port
 export FASTBAND_TEST_MYSQL_USER=fastband

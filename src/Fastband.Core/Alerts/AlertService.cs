@@ -233,7 +233,7 @@ public sealed class AlertService : IDisposable
             var parts = Path.GetFileName(claim).Split('.');
             if (parts.Length < 5 || !int.TryParse(parts[^3], out int pid) || !long.TryParse(parts[^2], out long mark)) continue;
             var started = mark == 0 ? (DateTimeOffset?)null : DateTimeOffset.FromUnixTimeMilliseconds(mark);
-            if (ProcessLiveness.IsAlive(Environment.MachineName, pid, started)) continue;
+            if (ProcessLiveness.IsAlive(Environment.MachineName, pid, started, Environment.MachineName)) continue;
             string original = Path.Combine(OutboxDirectory, string.Join('.', parts[..^3]));
             try { File.Move(claim, original); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* another flush took it back first */ }

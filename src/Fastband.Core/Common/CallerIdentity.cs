@@ -10,8 +10,12 @@ public sealed record CallerIdentity(string Agent, string Host, int ProcessId, Da
     /// <summary>True when no agent name was given anywhere and <see cref="UnknownAgent"/> stands in.</summary>
     public bool IsDefaulted { get; init; }
 
+    /// <summary>Overrides the host name (containers, CI runners, tests that play several hosts on one machine).</summary>
+    public const string HostVariable = "FASTBAND_HOST";
+
     /// <summary>
     /// The agent name comes from the explicit value, else FASTBAND_AGENT, else AGENT_ID, else <see cref="UnknownAgent"/>.
+    /// The host is FASTBAND_HOST, else the machine name.
     /// </summary>
     public static CallerIdentity Resolve(string? explicitAgent, Func<string, string?>? environment = null)
     {
@@ -20,10 +24,17 @@ public sealed record CallerIdentity(string Agent, string Host, int ProcessId, Da
         bool defaulted = name is null;
         name ??= UnknownAgent;
         AgentName.Validate(name);
-        return new CallerIdentity(name, Environment.MachineName, Environment.ProcessId, CurrentProcessStart())
+        return new CallerIdentity(name, ResolveHost(environment), Environment.ProcessId, CurrentProcessStart())
         {
             IsDefaulted = defaulted,
         };
+    }
+
+    /// <summary>FASTBAND_HOST when set, else the machine name: the host whose pids this process may judge.</summary>
+    public static string ResolveHost(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        return FirstNonEmpty(environment(HostVariable)) ?? Environment.MachineName;
     }
 
     private static string? FirstNonEmpty(params string?[] values)

@@ -27,6 +27,8 @@ public sealed class FastbandConfig
     public Fastband.Core.Alerts.AlertSettings Alerts { get; } = new();
     public EventsSettings Events { get; } = new();
     public Issues.IssueSettings Issues { get; } = new();
+    /// <summary>Which backend holds the project's data (SQLite by default).</summary>
+    public Store.StoreSettings Store { get; } = new();
 
     /// <summary>
     /// The section readers, by top-level key. A feature with settings adds its section here, so that one
@@ -40,6 +42,7 @@ public sealed class FastbandConfig
         [Fastband.Core.Alerts.AlertSettings.Section] = Alerts.Read,
         ["events"] = Events.Read,
         [Fastband.Core.Issues.IssueSettings.Section] = Issues.Read,
+        ["store"] = Store.Read,
     };
 
     public static FastbandConfig Load(string stateDirectory)

@@ -58,6 +58,9 @@ public sealed class EventService : IEventRecorder
 
     internal Random Jitter { get; set; } = Random.Shared;
 
+    /// <summary>Called after each wait of the default watch wake-up: true when a store notification ended it (tests tell push from poll).</summary>
+    internal Action<bool>? OnWakeup { get; set; }
+
     // ---------------------------------------------------------------- write
 
     /// <summary>
@@ -462,7 +465,9 @@ public sealed class EventService : IEventRecorder
     /// </summary>
     public IEnumerable<SnapshotResult> Watch(CancellationToken cancellation, IEventWakeup? wakeup = null)
     {
-        wakeup ??= new PollingWakeup(_store.Events, _settings.PollInterval);
+        // Listening starts before the first read, so that nothing committed between that read and the first wait is slept through.
+        using var own = wakeup is null ? StoreWakeup.Listen(_store, _settings.PollInterval, OnWakeup) : null;
+        wakeup ??= own!;
         long done = -1;
         bool first = true;
         while (!cancellation.IsCancellationRequested)
@@ -591,11 +596,50 @@ public interface IEventWakeup
     void Wait(long lastSeenId, CancellationToken cancellation);
 }
 
-internal sealed class PollingWakeup(IEventStore store, TimeSpan interval) : IEventWakeup
+/// <summary>
+/// The default wake-up: the store's notifications on <see cref="StoreTopics.Events"/>. On PostgreSQL an append
+/// NOTIFYs at commit and the watcher wakes at once (re-reading at least every half minute in case a notification
+/// was lost with its connection); on SQLite, which cannot push, each wait is the poll interval. Either way the
+/// watcher re-checks the latest id after every wake-up, so a spurious one costs a query, never an event.
+/// </summary>
+internal sealed class StoreWakeup : IEventWakeup, IDisposable
 {
+    private readonly IEventStore _events;
+    private readonly IChangeListener _listener;
+    private readonly TimeSpan _poll;
+    private readonly Action<bool>? _woke;
+
+    private StoreWakeup(IEventStore events, IChangeListener listener, TimeSpan poll, Action<bool>? woke)
+    {
+        _events = events;
+        _listener = listener;
+        _poll = poll;
+        _woke = woke;
+    }
+
+    /// <summary>Listens on the store's events topic; polls when the store cannot be listened to right now (a server that is away).</summary>
+    public static StoreWakeup Listen(IFastbandStore store, TimeSpan poll, Action<bool>? woke = null)
+    {
+        IChangeListener listener;
+        try
+        {
+            listener = store.Notifications.Listen(StoreTopics.Events);
+        }
+        catch (StoreException)
+        {
+            listener = PollingNotifications.Instance.Listen(StoreTopics.Events);
+        }
+        return new StoreWakeup(store.Events, listener, poll, woke);
+    }
+
     public void Wait(long lastSeenId, CancellationToken cancellation)
     {
-        while (!cancellation.IsCancellationRequested && store.LatestId() == lastSeenId)
-            cancellation.WaitHandle.WaitOne(interval);
+        while (!cancellation.IsCancellationRequested && _events.LatestId() == lastSeenId)
+        {
+            bool notified = _listener.WaitForChange(_poll, cancellation);
+            _woke?.Invoke(notified);
+        }
     }
+
+    public void Dispose() => _listener.Dispose();
 }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Fastband.Core.Events;
 
@@ -24,6 +25,17 @@ internal static class StoreFailures
         {
             switch (x)
             {
+                case PostgresException pg:
+                    return pg.SqlState switch
+                    {
+                        PostgresErrorCodes.LockNotAvailable => StoreFailureKind.Contention, // lock_timeout behind another writer
+                        PostgresErrorCodes.ReadOnlySqlTransaction or PostgresErrorCodes.DiskFull or PostgresErrorCodes.AdminShutdown
+                            or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow => StoreFailureKind.Unwritable,
+                        _ when pg.SqlState.StartsWith("08", StringComparison.Ordinal) => StoreFailureKind.Unwritable, // connection exceptions
+                        _ => StoreFailureKind.Other,
+                    };
+                case NpgsqlException:
+                    return StoreFailureKind.Unwritable; // no answer from the server: refused, reset, timed out, gone mid-statement
                 case TimeoutException:
                     return StoreFailureKind.Contention; // this machine's writer queue did not open in time
                 case SqliteException s:
@@ -48,7 +60,7 @@ internal static class StoreFailures
     public static string Reason(Exception e)
     {
         var x = e;
-        while (x.InnerException is not null && x is not SqliteException) x = x.InnerException;
+        while (x.InnerException is not null && x is not (SqliteException or NpgsqlException)) x = x.InnerException;
         return x.Message.TrimEnd('.').ReplaceLineEndings(" ");
     }
 }

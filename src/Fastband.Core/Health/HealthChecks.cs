@@ -128,9 +128,17 @@ public sealed class OfflineQueueHealthCheck : IHealthCheck
     }
 }
 
-/// <summary>The store: it opened, its schema version, and SQLite's quick_check.</summary>
+/// <summary>
+/// The store: which backend, where, at what schema version, the store's own integrity check (SQLite: PRAGMA
+/// quick_check; PostgreSQL: schema version, tables and indexes, see <see cref="PostgresStore.QuickCheck"/>) and
+/// how long that check took (a shared PostgreSQL store far away or overloaded shows here first). A store that
+/// could not be opened never gets this far: opening the project already failed with the host, port and reason.
+/// </summary>
 public sealed class StoreHealthCheck : IHealthCheck
 {
+    /// <summary>A check slower than this is worth a look.</summary>
+    public static readonly TimeSpan SlowRead = TimeSpan.FromSeconds(1);
+
     private readonly IFastbandStore _store;
 
     public StoreHealthCheck(IFastbandStore store) => _store = store;
@@ -139,13 +147,39 @@ public sealed class StoreHealthCheck : IHealthCheck
 
     public IEnumerable<HealthFinding> Check(DateTimeOffset now)
     {
-        var problems = _store.QuickCheck();
-        yield return new HealthFinding(Name, _store.Location, problems.Count == 0 ? HealthState.Healthy : HealthState.Unhealthy,
-            problems.Count == 0
-                ? $"The store opens, schema version {_store.SchemaVersion}, integrity quick check ok."
-                : $"The store's integrity check found {problems.Count} problem(s), first: {problems[0]}; restore it from a backup ('fastband backup restore').")
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        IReadOnlyList<string> problems;
+        HealthState state;
+        string summary;
+        try
         {
-            Details = new Dictionary<string, object?> { ["schemaVersion"] = _store.SchemaVersion, ["problems"] = problems },
+            problems = _store.QuickCheck();
+            clock.Stop();
+            bool slow = clock.Elapsed > SlowRead;
+            state = problems.Count > 0 ? HealthState.Unhealthy : slow ? HealthState.Warning : HealthState.Healthy;
+            summary = problems.Count == 0
+                ? $"The store {_store.Location} opens, schema version {_store.SchemaVersion}, integrity quick check ok in {clock.Elapsed.TotalMilliseconds:0.#} ms" +
+                  (slow ? $" (over {SlowRead.TotalSeconds:0} s: the store is slow to answer)." : ".")
+                : $"The store's integrity check found {problems.Count} problem(s), first: {problems[0]}; restore it from a backup ('fastband backup restore').";
+        }
+        catch (Exception e) when (e is FastbandException or InvalidOperationException or IOException or System.Data.Common.DbException)
+        {
+            clock.Stop();
+            problems = new[] { e.Message };
+            state = HealthState.Unhealthy;
+            summary = $"{_store.Location} did not answer: {e.Message}";
+        }
+        yield return new HealthFinding(Name, _store.Location, state, summary)
+        {
+            Details = new Dictionary<string, object?>
+            {
+                ["backend"] = _store is PostgresStore ? StoreSettings.Postgres : StoreSettings.Sqlite,
+                ["location"] = _store.Location,
+                ["schemaVersion"] = _store.SchemaVersion,
+                ["problems"] = problems,
+                ["readMs"] = Math.Round(clock.Elapsed.TotalMilliseconds, 1),
+                ["notifications"] = _store.Notifications.Pushes ? "listen-notify" : "polling",
+            },
         };
     }
 }

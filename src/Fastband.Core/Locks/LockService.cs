@@ -262,16 +262,16 @@ public sealed class LockService : Board.ILockBoardSource
         }
     }
 
-    /// <summary>Why a lease no longer holds anything, or null if it is live.</summary>
-    private static string? StaleReason(Lease lease, DateTimeOffset now)
+    /// <summary>Why a lease no longer holds anything, or null if it is live. A pid is judged only on the caller's own host.</summary>
+    private string? StaleReason(Lease lease, DateTimeOffset now)
     {
         if (now >= lease.ExpiresAt) return "expired";
-        if (lease.ProcessId is { } pid && !ProcessLiveness.IsAlive(lease.Host, pid, lease.ProcessStartedAt)) return "process-dead";
+        if (lease.ProcessId is { } pid && !ProcessLiveness.IsAlive(lease.Host, pid, lease.ProcessStartedAt, _caller.Host)) return "process-dead";
         return null;
     }
 
     /// <summary>Deletes the stale leases among <paramref name="leases"/> (recording each) and returns the live ones.</summary>
-    private static List<Lease> ReclaimStale(ILockTransaction tx, IReadOnlyList<Lease> leases, DateTimeOffset now, List<ReclaimedLease> reclaimed)
+    private List<Lease> ReclaimStale(ILockTransaction tx, IReadOnlyList<Lease> leases, DateTimeOffset now, List<ReclaimedLease> reclaimed)
     {
         var live = new List<Lease>(leases.Count);
         foreach (var lease in leases)
@@ -288,12 +288,12 @@ public sealed class LockService : Board.ILockBoardSource
         return live;
     }
 
-    private static void DropStaleWaiters(ILockTransaction tx, DateTimeOffset now, long? keep)
+    private void DropStaleWaiters(ILockTransaction tx, DateTimeOffset now, long? keep)
     {
         foreach (var w in tx.Waiters())
         {
             if (w.Ticket == keep) continue;
-            if (now - w.SeenAt >= WaiterStaleAfter || !ProcessLiveness.IsAlive(w.Host, w.ProcessId, w.ProcessStartedAt)) tx.DeleteWaiter(w.Ticket);
+            if (now - w.SeenAt >= WaiterStaleAfter || !ProcessLiveness.IsAlive(w.Host, w.ProcessId, w.ProcessStartedAt, _caller.Host)) tx.DeleteWaiter(w.Ticket);
         }
     }
 

@@ -25,10 +25,14 @@ public static class ProcessLiveness
         }
     }
 
-    /// <summary>False only when the process is certainly gone: same host, and no process with that pid and start time.</summary>
-    public static bool IsAlive(string host, int pid, DateTimeOffset? startedAt)
+    /// <summary>
+    /// False only when the process is certainly gone: recorded on <paramref name="localHost"/> (the caller's own
+    /// host identity, FASTBAND_HOST or the machine name), and no process with that pid and start time. A pid
+    /// recorded by another host is never judged here: on a shared store only the lease's TTL ends it.
+    /// </summary>
+    public static bool IsAlive(string host, int pid, DateTimeOffset? startedAt, string localHost)
     {
-        if (!string.Equals(host, Environment.MachineName, StringComparison.OrdinalIgnoreCase)) return true;
+        if (!string.Equals(host, localHost, StringComparison.OrdinalIgnoreCase)) return true;
         var actual = StartTimeOf(pid);
         if (actual is null) return false;
         return startedAt is null || (actual.Value - startedAt.Value).Duration() <= StartTimeTolerance;

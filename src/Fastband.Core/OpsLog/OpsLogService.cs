@@ -74,6 +74,9 @@ public sealed class OpsLogService
     public IEnumerable<OpsLogEntry> Follow(OpsLogQuery query, CancellationToken cancellation, TimeSpan? pollInterval = null)
     {
         var poll = pollInterval ?? _settings.PollInterval;
+        // Listening starts before the first read, so that nothing committed after it is slept through. On
+        // PostgreSQL a write wakes the follower (LISTEN/NOTIFY); on SQLite the listener sleeps the poll interval.
+        using var listener = _store.Notifications.Listen(StoreTopics.OpsLog);
         long cursor = 0;
         foreach (var e in _store.OpsLog.Query(query).Reverse())
         {
@@ -91,7 +94,7 @@ public sealed class OpsLogService
                 cursor = e.Id;
                 if (query.Until is null || e.Timestamp <= query.Until) yield return e;
             }
-            if (fresh.Count < tail.Limit && cancellation.WaitHandle.WaitOne(poll)) yield break;
+            if (fresh.Count < tail.Limit) listener.WaitForChange(poll, cancellation);
         }
     }
 

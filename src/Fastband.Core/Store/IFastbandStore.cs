@@ -9,7 +9,7 @@ namespace Fastband.Core.Store;
 /// </summary>
 public interface IFastbandStore : IDisposable
 {
-    /// <summary>Where the data lives, for messages: e.g. <c>sqlite:/repo/.fastband/fastband.db</c>.</summary>
+    /// <summary>Where the data lives, for messages: e.g. <c>sqlite:/repo/.fastband/fastband.db</c> or <c>postgres://user@host:5432/db</c> (never a password).</summary>
     string Location { get; }
 
     /// <summary>The schema version after migrations ran.</summary>
@@ -33,6 +33,8 @@ public interface IFastbandStore : IDisposable
 
     IIssueStore Issues { get; }
     ISessionStore Sessions { get; }
+    /// <summary>Wake-ups for follow modes: pushed by the server (PostgreSQL) or polled (SQLite).</summary>
+    IStoreNotifications Notifications { get; }
 }
 
 /// <summary>An agent's presence to record in the same transaction as an ops log entry.</summary>

@@ -8,15 +8,7 @@ public sealed partial class SqliteStore : IIssueStore
 {
     public IIssueStore Issues => this;
 
-    private const string IssueColumns =
-        "id, severity, title, description, files, blocked_by, open_blockers, status, created_by, created_us, updated_us, " +
-        "assigned_to, claimed_us, claim_token, resolved_by, resolved_us, resolved_by_fix";
-
-    private const string FixColumns =
-        "id, issue_id, title, approach, files, lines, tested, test_notes, status, proposed_by, proposed_us, verified_by, " +
-        "applied_by, applied_us, rejected_by, rejected_us, reject_reason";
-
-    private const string AuditColumns = "id, ts_us, agent, action, success, message, issue_id, fix_id";
+    private const string IssueColumns = StoreRows.IssueColumns, FixColumns = StoreRows.FixColumns, AuditColumns = StoreRows.AuditColumns;
 
     // ---------------------------------------------------------------- changes
 
@@ -372,7 +364,7 @@ public sealed partial class SqliteStore : IIssueStore
             using var cmd = Command(sql, parameters.ToArray());
             var result = new List<AuditEntry>();
             using var r = cmd.ExecuteReader();
-            while (r.Read()) result.Add(ReadAudit(r));
+            while (r.Read()) result.Add(StoreRows.Audit(r));
             return result;
         }
     }
@@ -455,7 +447,7 @@ public sealed partial class SqliteStore : IIssueStore
             ("$issue", issueId), ("$fix", fixId));
         using var r = cmd.ExecuteReader();
         r.Read();
-        return ReadAudit(r);
+        return StoreRows.Audit(r);
     }
 
     private Issue? IssueRow(string id)
@@ -482,78 +474,7 @@ public sealed partial class SqliteStore : IIssueStore
         return result;
     }
 
-    /// <summary>Most lists are empty: skip the JSON parser for them (the ready list reads thousands of rows).</summary>
-    private static IReadOnlyList<string> StringList(string json) => json == "[]" ? Array.Empty<string>() : Strings(json);
+    private static List<Issue> ReadIssues(SqliteCommand cmd) => StoreRows.Issues(cmd);
 
-    private static List<Issue> ReadIssues(SqliteCommand cmd)
-    {
-        var result = new List<Issue>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            result.Add(new Issue
-            {
-                Id = r.GetString(0),
-                Severity = IssueSeverity.FromRank(r.GetInt64(1)),
-                Title = r.GetString(2),
-                Description = r.GetString(3),
-                Files = StringList(r.GetString(4)),
-                BlockedBy = StringList(r.GetString(5)),
-                OpenBlockers = r.GetInt32(6),
-                Status = r.GetString(7),
-                CreatedBy = r.GetString(8),
-                CreatedAt = FromMicros(r.GetInt64(9)),
-                UpdatedAt = FromMicros(r.GetInt64(10)),
-                AssignedTo = r.IsDBNull(11) ? null : r.GetString(11),
-                ClaimedAt = r.IsDBNull(12) ? null : FromMicros(r.GetInt64(12)),
-                ClaimToken = r.IsDBNull(13) ? null : r.GetInt64(13),
-                ResolvedBy = r.IsDBNull(14) ? null : r.GetString(14),
-                ResolvedAt = r.IsDBNull(15) ? null : FromMicros(r.GetInt64(15)),
-                ResolvedByFix = r.IsDBNull(16) ? null : r.GetString(16),
-            });
-        }
-        return result;
-    }
-
-    private static List<Fix> ReadFixes(SqliteCommand cmd)
-    {
-        var result = new List<Fix>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            result.Add(new Fix
-            {
-                Id = r.GetString(0),
-                IssueId = r.GetString(1),
-                Title = r.GetString(2),
-                Approach = r.GetString(3),
-                Files = StringList(r.GetString(4)),
-                Lines = r.IsDBNull(5) ? null : r.GetString(5),
-                Tested = r.GetInt64(6) != 0,
-                TestNotes = r.IsDBNull(7) ? null : r.GetString(7),
-                Status = r.GetString(8),
-                ProposedBy = r.GetString(9),
-                ProposedAt = FromMicros(r.GetInt64(10)),
-                VerifiedBy = StringList(r.GetString(11)),
-                AppliedBy = r.IsDBNull(12) ? null : r.GetString(12),
-                AppliedAt = r.IsDBNull(13) ? null : FromMicros(r.GetInt64(13)),
-                RejectedBy = r.IsDBNull(14) ? null : r.GetString(14),
-                RejectedAt = r.IsDBNull(15) ? null : FromMicros(r.GetInt64(15)),
-                RejectReason = r.IsDBNull(16) ? null : r.GetString(16),
-            });
-        }
-        return result;
-    }
-
-    private static AuditEntry ReadAudit(SqliteDataReader r) => new()
-    {
-        Id = r.GetInt64(0),
-        Timestamp = FromMicros(r.GetInt64(1)),
-        Agent = r.GetString(2),
-        Action = r.GetString(3),
-        Success = r.GetInt64(4) != 0,
-        Message = r.GetString(5),
-        IssueId = r.IsDBNull(6) ? null : r.GetString(6),
-        FixId = r.IsDBNull(7) ? null : r.GetString(7),
-    };
+    private static List<Fix> ReadFixes(SqliteCommand cmd) => StoreRows.Fixes(cmd);
 }

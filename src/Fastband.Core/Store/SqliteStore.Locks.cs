@@ -44,82 +44,26 @@ public sealed partial class SqliteStore : ILockStore
     {
         lock (_gate)
         {
-            using var cmd = Command(
-                $"SELECT id, ts_us, action, lease_id, agent, resources, fencing_token, detail FROM lock_history{where} ORDER BY id DESC LIMIT {Math.Max(1, limit)};",
-                parameters.ToArray());
-            using var r = cmd.ExecuteReader();
-            var result = new List<LockEvent>();
-            while (r.Read())
-            {
-                result.Add(new LockEvent
-                {
-                    Id = r.GetInt64(0), At = FromMicros(r.GetInt64(1)), Action = r.GetString(2),
-                    LeaseId = r.IsDBNull(3) ? null : r.GetString(3), Agent = r.GetString(4),
-                    Resources = Strings(r.GetString(5)), FencingToken = r.IsDBNull(6) ? null : r.GetInt64(6),
-                    Detail = r.IsDBNull(7) ? null : r.GetString(7),
-                });
-            }
-            return result;
+            using var cmd = Command($"SELECT {StoreRows.HistoryColumns} FROM lock_history{where} ORDER BY id DESC LIMIT {Math.Max(1, limit)};", parameters.ToArray());
+            return StoreRows.History(cmd);
         }
     }
 
-    private static IReadOnlyList<string> Strings(string json) => JsonSerializer.Deserialize<string[]>(json) ?? Array.Empty<string>();
-
-    private static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
+    private static string Json(IReadOnlyList<string> values) => StoreRows.Json(values);
 
     private List<Lease> ReadLeases(string? onlyLeaseId = null)
     {
-        var resources = new Dictionary<string, List<string>>();
         string filter = onlyLeaseId is null ? "" : " WHERE lease_id = $id";
         var idParameter = onlyLeaseId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("$id", onlyLeaseId) };
-        using (var cmd = Command($"SELECT lease_id, resource FROM lease_resources{filter} ORDER BY lease_id, resource;", idParameter))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-            {
-                if (!resources.TryGetValue(r.GetString(0), out var list)) resources[r.GetString(0)] = list = new List<string>();
-                list.Add(r.GetString(1));
-            }
-        }
-        var leases = new List<Lease>();
-        using (var cmd = Command(
-                   "SELECT lease_id, agent, session, mode, fencing_token, host, pid, pid_started_us, reason, acquired_us, expires_us, renewed_us " +
-                   $"FROM leases{filter} ORDER BY acquired_us, lease_id;", idParameter))
-        using (var r = cmd.ExecuteReader())
-        {
-            while (r.Read())
-            {
-                leases.Add(new Lease
-                {
-                    LeaseId = r.GetString(0), Agent = r.GetString(1), Session = r.IsDBNull(2) ? null : r.GetString(2),
-                    Mode = r.GetString(3), FencingToken = r.GetInt64(4), Host = r.GetString(5),
-                    ProcessId = r.IsDBNull(6) ? null : r.GetInt32(6),
-                    ProcessStartedAt = r.IsDBNull(7) ? null : FromMicros(r.GetInt64(7)),
-                    Reason = r.IsDBNull(8) ? null : r.GetString(8),
-                    AcquiredAt = FromMicros(r.GetInt64(9)), ExpiresAt = FromMicros(r.GetInt64(10)), RenewedAt = FromMicros(r.GetInt64(11)),
-                    Resources = resources.TryGetValue(r.GetString(0), out var list) ? list : new List<string>(),
-                });
-            }
-        }
-        return leases;
+        using var resources = Command($"SELECT lease_id, resource FROM lease_resources{filter} ORDER BY lease_id, resource;", idParameter);
+        using var leases = Command($"SELECT {StoreRows.LeaseColumns} FROM leases{filter} ORDER BY acquired_us, lease_id;", idParameter);
+        return StoreRows.Leases(leases, resources);
     }
 
     private List<LockWaiter> ReadWaiters()
     {
-        using var cmd = Command("SELECT ticket, agent, session, resources, mode, host, pid, pid_started_us, enqueued_us, seen_us FROM lock_waiters ORDER BY ticket;");
-        using var r = cmd.ExecuteReader();
-        var result = new List<LockWaiter>();
-        while (r.Read())
-        {
-            result.Add(new LockWaiter
-            {
-                Ticket = r.GetInt64(0), Agent = r.GetString(1), Session = r.IsDBNull(2) ? null : r.GetString(2),
-                Resources = Strings(r.GetString(3)), Mode = r.GetString(4), Host = r.GetString(5), ProcessId = r.GetInt32(6),
-                ProcessStartedAt = r.IsDBNull(7) ? null : FromMicros(r.GetInt64(7)),
-                EnqueuedAt = FromMicros(r.GetInt64(8)), SeenAt = FromMicros(r.GetInt64(9)),
-            });
-        }
-        return result;
+        using var cmd = Command($"SELECT {StoreRows.WaiterColumns} FROM lock_waiters ORDER BY ticket;");
+        return StoreRows.Waiters(cmd);
     }
 
     private long? ReadResourceToken(string resource)

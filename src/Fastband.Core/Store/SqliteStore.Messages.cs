@@ -13,7 +13,7 @@ public sealed partial class SqliteStore : IMessageStore, IStatusStore
 
     // ---------------------------------------------------------------- messages
 
-    private const string MessageColumns = "id, recipient, seq, sender, kind, thread, body, sent_us, acked_us";
+    private const string MessageColumns = StoreRows.MessageColumns;
 
     public Message Send(NewMessage message)
     {
@@ -50,7 +50,7 @@ public sealed partial class SqliteStore : IMessageStore, IStatusStore
             using var cmd = Command(
                 $"SELECT {MessageColumns} FROM messages WHERE recipient = $r AND acked_us IS NULL ORDER BY seq LIMIT $n;",
                 ("$r", recipient), ("$n", limit > 0 ? limit : -1));
-            return ReadMessages(cmd);
+            return StoreRows.Messages(cmd);
         }
     }
 
@@ -63,7 +63,7 @@ public sealed partial class SqliteStore : IMessageStore, IStatusStore
                        $"SELECT {MessageColumns} FROM messages WHERE recipient = $r AND acked_us IS NULL ORDER BY seq LIMIT $n;",
                        ("$r", recipient), ("$n", limit > 0 ? limit : -1)))
             {
-                unread = ReadMessages(select);
+                unread = StoreRows.Messages(select);
             }
             if (unread.Count == 0) return (IReadOnlyList<Message>)unread;
             // Every unread message up to the last one taken was taken: the selection is the oldest ones.
@@ -72,7 +72,7 @@ public sealed partial class SqliteStore : IMessageStore, IStatusStore
                 "UPDATE messages SET acked_us = $now WHERE recipient = $r AND acked_us IS NULL AND seq <= $last;",
                 ("$now", us), ("$r", recipient), ("$last", unread[^1].Seq));
             update.ExecuteNonQuery();
-            return unread.Select(m => WithAck(m, FromMicros(us))).ToArray();
+            return unread.Select(m => StoreRows.WithAck(m, FromMicros(us))).ToArray();
         });
     }
 
@@ -83,7 +83,7 @@ public sealed partial class SqliteStore : IMessageStore, IStatusStore
             using var cmd = Command(
                 $"SELECT {MessageColumns} FROM (SELECT {MessageColumns} FROM messages WHERE recipient = $r ORDER BY seq DESC LIMIT $n) ORDER BY seq;",
                 ("$r", recipient), ("$n", limit > 0 ? limit : -1));
-            return ReadMessages(cmd);
+            return StoreRows.Messages(cmd);
         }
     }
 
@@ -132,37 +132,9 @@ public sealed partial class SqliteStore : IMessageStore, IStatusStore
         return (long)cmd.ExecuteScalar()!;
     }
 
-    private static Message WithAck(Message m, DateTimeOffset at) => new()
-    {
-        Id = m.Id, Seq = m.Seq, Recipient = m.Recipient, Sender = m.Sender, Kind = m.Kind, Thread = m.Thread,
-        Body = m.Body, SentAt = m.SentAt, AckedAt = at,
-    };
-
-    private static List<Message> ReadMessages(SqliteCommand cmd)
-    {
-        var result = new List<Message>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            result.Add(new Message
-            {
-                Id = r.GetInt64(0),
-                Recipient = r.GetString(1),
-                Seq = r.GetInt64(2),
-                Sender = r.GetString(3),
-                Kind = r.GetString(4),
-                Thread = r.IsDBNull(5) ? null : r.GetString(5),
-                Body = r.GetString(6),
-                SentAt = FromMicros(r.GetInt64(7)),
-                AckedAt = r.IsDBNull(8) ? null : FromMicros(r.GetInt64(8)),
-            });
-        }
-        return result;
-    }
-
     // ---------------------------------------------------------------- agent status
 
-    private const string StatusColumns = "agent, status, files, ticket_id, note, updated_us";
+    private const string StatusColumns = StoreRows.StatusColumns;
 
     public AgentWorkStatus Set(string agent, string status, IReadOnlyList<string> files, string? ticketId, string? note, DateTimeOffset now, AgentTouch? touch = null)
     {
@@ -177,7 +149,7 @@ public sealed partial class SqliteStore : IMessageStore, IStatusStore
             upsert.ExecuteNonQuery();
             if (touch is not null) UpsertAgent(touch, now, registering: false);
             using var read = Command($"SELECT {StatusColumns} FROM agent_status WHERE agent = $agent;", ("$agent", agent));
-            return ReadStatuses(read).Single();
+            return StoreRows.Statuses(read).Single();
         });
     }
 
@@ -186,26 +158,7 @@ public sealed partial class SqliteStore : IMessageStore, IStatusStore
         lock (_gate)
         {
             using var cmd = Command($"SELECT {StatusColumns} FROM agent_status ORDER BY updated_us DESC, agent;");
-            return ReadStatuses(cmd);
+            return StoreRows.Statuses(cmd);
         }
-    }
-
-    private static List<AgentWorkStatus> ReadStatuses(SqliteCommand cmd)
-    {
-        var result = new List<AgentWorkStatus>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            result.Add(new AgentWorkStatus
-            {
-                Name = r.GetString(0),
-                Status = r.GetString(1),
-                Files = JsonSerializer.Deserialize<string[]>(r.GetString(2)) ?? Array.Empty<string>(),
-                TicketId = r.IsDBNull(3) ? null : r.GetString(3),
-                Note = r.IsDBNull(4) ? null : r.GetString(4),
-                UpdatedAt = FromMicros(r.GetInt64(5)),
-            });
-        }
-        return result;
     }
 }

@@ -68,6 +68,9 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
     public IOpsLogStore OpsLog => this;
     public IAgentStore Agents => this;
 
+    /// <summary>SQLite cannot push: follow modes poll.</summary>
+    public IStoreNotifications Notifications => PollingNotifications.Instance;
+
     public void Dispose()
     {
         _connection.Dispose();
@@ -161,12 +164,12 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
         }
     }
 
-    internal static long ToMicros(DateTimeOffset t) => (t.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
-    internal static DateTimeOffset FromMicros(long us) => new(DateTime.UnixEpoch.Ticks + us * 10, TimeSpan.Zero);
+    internal static long ToMicros(DateTimeOffset t) => StoreRows.ToMicros(t);
+    internal static DateTimeOffset FromMicros(long us) => StoreRows.FromMicros(us);
 
     // ---------------------------------------------------------------- ops log
 
-    private const string EntryColumns = "id, ts_us, agent, event_type, message, ticket_id, metadata, host, pid";
+    private const string EntryColumns = StoreRows.EntryColumns;
 
     public OpsLogEntry Append(NewOpsLogEntry entry, AgentTouch? touch)
     {
@@ -207,7 +210,7 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
         lock (_gate)
         {
             using var cmd = Command(sql, parameters);
-            return ReadEntries(cmd);
+            return StoreRows.Entries(cmd);
         }
     }
 
@@ -251,28 +254,6 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
         return (sql, parameters.ToArray());
     }
 
-    private static List<OpsLogEntry> ReadEntries(SqliteCommand cmd)
-    {
-        var result = new List<OpsLogEntry>();
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-        {
-            result.Add(new OpsLogEntry
-            {
-                Id = reader.GetInt64(0),
-                Timestamp = FromMicros(reader.GetInt64(1)),
-                Agent = reader.GetString(2),
-                EventType = reader.GetString(3),
-                Message = reader.GetString(4),
-                TicketId = reader.IsDBNull(5) ? null : reader.GetString(5),
-                Metadata = FastbandJson.ParseObject(reader.IsDBNull(6) ? null : reader.GetString(6)),
-                Host = reader.GetString(7),
-                ProcessId = reader.GetInt32(8),
-            });
-        }
-        return result;
-    }
-
     public long LatestId()
     {
         lock (_gate) return Scalar<long>("SELECT COALESCE(MAX(id), 0) FROM ops_log;");
@@ -290,7 +271,7 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
             using var select = Command(
                 $"SELECT {EntryColumns} FROM ops_log WHERE ts_us < $cutoff ORDER BY id LIMIT $n;",
                 ("$cutoff", ToMicros(cutoff)), ("$n", batchSize));
-            var batch = ReadEntries(select);
+            var batch = StoreRows.Entries(select);
             if (batch.Count == 0) return 0;
             sink(batch);
             using var delete = Command("DELETE FROM ops_log WHERE id <= $last AND ts_us < $cutoff;",
@@ -334,7 +315,7 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
         lock (_gate)
         {
             using var cmd = Command($"SELECT {AgentColumns} FROM agents WHERE name = $name COLLATE NOCASE;", ("$name", agent));
-            return ReadAgents(cmd).FirstOrDefault();
+            return StoreRows.Agents(cmd).FirstOrDefault();
         }
     }
 
@@ -343,29 +324,9 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
         lock (_gate)
         {
             using var cmd = Command($"SELECT {AgentColumns} FROM agents ORDER BY last_seen_us DESC, name;");
-            return ReadAgents(cmd);
+            return StoreRows.Agents(cmd);
         }
     }
 
-    private const string AgentColumns = "name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket";
-
-    private static List<AgentSession> ReadAgents(SqliteCommand cmd)
-    {
-        var result = new List<AgentSession>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
-        {
-            result.Add(new AgentSession
-            {
-                Name = r.GetString(0),
-                Host = r.GetString(1),
-                ProcessId = r.GetInt32(2),
-                ProcessStartedAt = r.IsDBNull(3) ? null : FromMicros(r.GetInt64(3)),
-                RegisteredAt = FromMicros(r.GetInt64(4)),
-                LastSeenAt = FromMicros(r.GetInt64(5)),
-                CurrentTicket = r.IsDBNull(6) ? null : r.GetString(6),
-            });
-        }
-        return result;
-    }
+    private const string AgentColumns = StoreRows.AgentColumns;
 }

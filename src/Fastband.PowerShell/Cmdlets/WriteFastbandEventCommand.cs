@@ -29,6 +29,8 @@ public sealed class WriteFastbandEventCommand : FastbandAgentCmdlet
     [Parameter(ParameterSetName = "New", Mandatory = true)]
     public SwitchParameter NewInteraction { get; set; }
 
+    protected override bool StoreMayBeOffline => true;
+
     protected override void Process(FastbandProject project)
     {
         if (!ShouldProcess(Type, "Log event")) return;

@@ -88,20 +88,34 @@ public abstract class ServerBackupTests : IDisposable
         string passwordVariable = Target.Type == DatabaseTarget.Postgres ? "FASTBAND_TEST_PG_PASSWORD" : "FASTBAND_TEST_MYSQL_PASSWORD";
         File.WriteAllText(Path.Combine(project, ".fastband", "backup_config.yaml"),
             $"database:\n  type: {Target.Type}\n  host: {Target.Host}\n  port: {Target.EffectivePort}\n  name: {Target.Name}\n  user: {Target.User}\n  passwordEnv: {passwordVariable}\n");
+        // A new PostgreSQL database carries dead catalog tuples from its template; the first pg_dump's catalog reads would
+        // prune them (WAL PRUNE records) and move the WAL position between two backups of unchanged data. Vacuum them
+        // first, as autovacuum has in a database that has lived a while.
+        if (Target.Type == DatabaseTarget.Postgres) Sql("VACUUM");
         // InnoDB keeps writing redo (purge, flushing) for a moment after the seed's inserts: start from a quiet server,
         // as a scheduled backup normally does. (Until then a re-run backs up again: extra, never missed.)
-        Assert.True(SpinWait.SpinUntil(() =>
+        void WaitQuiet() => Assert.True(SpinWait.SpinUntil(() =>
         {
             var a = Backup.Fingerprint(Target, CancellationToken.None);
             Thread.Sleep(3000);
             return a == Backup.Fingerprint(Target, CancellationToken.None);
         }, TimeSpan.FromSeconds(90)), "the database never went quiet");
+        WaitQuiet();
         using var p = FastbandProject.Open(new ProjectOptions { ProjectPath = project, Agent = "db-test" });
         var first = p.Backups.Create(new Fastband.Core.Backup.BackupRequest());
         Assert.True(first.Created);
         Assert.Equal(Target.Type, first.Backup!.Manifest.DatabaseType);
         Assert.DoesNotContain(TestServers.Password(Target), File.ReadAllText(Path.Combine(first.Backup.Path, "manifest.json")));
         var again = p.Backups.Create(new Fastband.Core.Backup.BackupRequest());
+        // The fingerprint is the server's WAL position, which background work in other databases of the same server
+        // (autovacuum after the store tests' schema churn) also moves: then the re-run backs up again (extra, never
+        // missed). Each retry waits for quiet and backs up twice; an engine that never skips fails every time.
+        for (int retry = 0; retry < 4 && !again.Skipped; retry++)
+        {
+            WaitQuiet();
+            p.Backups.Create(new Fastband.Core.Backup.BackupRequest());
+            again = p.Backups.Create(new Fastband.Core.Backup.BackupRequest());
+        }
         Assert.True(again.Skipped, again.Reason);
         Sql("INSERT INTO notes(body) VALUES ('after the backup')");
         var after = p.Backups.Create(new Fastband.Core.Backup.BackupRequest());

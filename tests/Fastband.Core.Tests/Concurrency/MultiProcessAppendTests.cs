@@ -10,18 +10,29 @@ namespace Fastband.Core.Tests.Concurrency;
 /// checks that the writers really overlapped, and a negative control runs the same harness against
 /// a writer without the transaction to show that the checks catch a lost entry.
 /// </summary>
-[Collection(MultiProcessRaces.Name)]
-public sealed class MultiProcessAppendTests : IDisposable
+public abstract class AppendRaces : IDisposable
 {
     private const int Writers = 8;
-    private const int PerWriter = 200;
+
+    /// <summary>Entries per writer: enough that the writers' windows overlap on a store as fast as the backend's.</summary>
+    protected virtual int PerWriter => 200;
 
     private readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
+    private readonly Action? _cleanup;
 
-    public MultiProcessAppendTests(ITestOutputHelper output) => _output = output;
+    /// <param name="useStore">Points the scratch project at the store under test; returns how to clean it up.</param>
+    protected AppendRaces(ITestOutputHelper output, Func<TempProject, Action?> useStore)
+    {
+        _output = output;
+        _cleanup = useStore(_dir);
+    }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _cleanup?.Invoke();
+    }
 
     private sealed record Run(IReadOnlyList<OpsLogEntry> Entries, IReadOnlyList<(DateTimeOffset Start, DateTimeOffset End)> Windows);
 
@@ -65,7 +76,7 @@ public sealed class MultiProcessAppendTests : IDisposable
     }
 
     /// <summary>The problems a run has: missing or duplicated sequence numbers, duplicate ids, a wrong total.</summary>
-    private static List<string> Losses(IReadOnlyList<OpsLogEntry> entries)
+    private List<string> Losses(IReadOnlyList<OpsLogEntry> entries)
     {
         var problems = new List<string>();
         if (entries.Count != Writers * PerWriter) problems.Add($"{entries.Count} entries instead of {Writers * PerWriter}");
@@ -101,4 +112,11 @@ public sealed class MultiProcessAppendTests : IDisposable
         Assert.NotEmpty(problems);
         Assert.True(run.Entries.Count < Writers * PerWriter, "the unprotected writers lost nothing: the harness cannot tell safe from unsafe");
     }
+}
+
+/// <summary>The append races on the default SQLite store.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class MultiProcessAppendTests : AppendRaces
+{
+    public MultiProcessAppendTests(ITestOutputHelper output) : base(output, _ => null) { }
 }

@@ -11,8 +11,7 @@ namespace Fastband.Core.Tests.Concurrency;
 /// the recipient's sequence numbers must be exactly 1..1200, and no message may be taken by both readers
 /// or by neither. The harness checks that the senders (and the readers with them) really overlapped.
 /// </summary>
-[Collection(MultiProcessRaces.Name)]
-public sealed class MultiProcessMessageTests : IDisposable
+public abstract class MessageRaces : IDisposable
 {
     private const int Senders = 6;
     private const int PerSender = 200;
@@ -22,10 +21,20 @@ public sealed class MultiProcessMessageTests : IDisposable
 
     private readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
+    private readonly Action? _cleanup;
 
-    public MultiProcessMessageTests(ITestOutputHelper output) => _output = output;
+    /// <param name="useStore">Points the scratch project at the store under test; returns how to clean it up.</param>
+    protected MessageRaces(ITestOutputHelper output, Func<TempProject, Action?> useStore)
+    {
+        _output = output;
+        _cleanup = useStore(_dir);
+    }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _cleanup?.Invoke();
+    }
 
     private sealed record Worker(string Name, Process Process);
 
@@ -99,6 +108,13 @@ public sealed class MultiProcessMessageTests : IDisposable
         Assert.Empty(project.Store.Messages.ReadUnread(Inbox, 0));
         _output.WriteLine($"{Total} messages; senders overlapped by {(earliestEnd - latestStart).TotalMilliseconds:F0} ms; readers took {string.Join(" + ", read.Select(r => r.Taken.Count))}");
     }
+}
+
+/// <summary>The message races on the default SQLite store.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class MultiProcessMessageTests : MessageRaces
+{
+    public MultiProcessMessageTests(ITestOutputHelper output) : base(output, _ => null) { }
 }
 
 /// <summary>

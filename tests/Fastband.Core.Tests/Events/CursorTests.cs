@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Fastband.Core.Tests.Events;
 
-public sealed class CursorTests : ProjectTest
+public class CursorTests : ProjectTest
 {
     private string Checkpoint(string agent) => Path.Combine(Dir.Root, $"agent-{agent}.checkpoint");
 

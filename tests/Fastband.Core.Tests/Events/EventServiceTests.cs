@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Fastband.Core.Tests.Events;
 
-public sealed class EventServiceTests : ProjectTest
+public class EventServiceTests : ProjectTest
 {
     [Fact]
     public void Log_joins_the_current_interaction_starts_a_new_one_or_uses_the_number_given()

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Fastband.Core.Tests.Events;
 
-public sealed class ImportExportTests : ProjectTest
+public class ImportExportTests : ProjectTest
 {
     /// <summary>Lines as `jq -c` writes the seed's event object (the seed's log_event.sh with its $timestamp passed in).</summary>
     private const string SeedLines =

@@ -15,10 +15,9 @@ namespace Fastband.Core.Tests.Issues;
 /// <see cref="ProvingRounds"/> of them did (at most <see cref="MaxRounds"/>). Every round, proving or not, must have
 /// exactly one winner, and the store and the audit trail must agree with the workers. The negative control runs
 /// the same harness with a claim that reads and then writes outside a transaction, and must see two winners of one
-/// issue in a round where the workers overlapped.
+/// issue in a round where the workers overlapped. The same races run on every backend (PostgresClaimRaceTests).
 /// </summary>
-[Collection(MultiProcessRaces.Name)]
-public sealed class ClaimRaceTests : IDisposable
+public abstract class ClaimRaces : IDisposable
 {
     private const int Workers = 16;
     private const int ProvingRounds = 20;
@@ -29,10 +28,24 @@ public sealed class ClaimRaceTests : IDisposable
 
     private readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
+    private readonly Action? _cleanup;
 
-    public ClaimRaceTests(ITestOutputHelper output) => _output = output;
+    /// <param name="useStore">Points the scratch project at the store under test; returns how to clean it up.</param>
+    protected ClaimRaces(ITestOutputHelper output, Func<TempProject, Action?> useStore)
+    {
+        _output = output;
+        _cleanup = useStore(_dir);
+    }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        _dir.Dispose();
+        _cleanup?.Invoke();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The host worker <paramref name="worker"/> claims to be on (FASTBAND_HOST), or null for the machine's own.</summary>
+    protected virtual string? HostOf(int worker) => null;
 
     private sealed record Attempt(string Agent, int Round, DateTimeOffset Start, DateTimeOffset ClaimStart, DateTimeOffset End, bool Won, long? Token);
 
@@ -57,6 +70,7 @@ public sealed class ClaimRaceTests : IDisposable
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { worker, mode, _dir.Root, $"w{i:00}", maxRounds.ToString(), sync }) psi.ArgumentList.Add(a);
+            if (HostOf(i) is { } host) psi.Environment[CallerIdentity.HostVariable] = host;
             return (Name: $"w{i:00}", Process: Process.Start(psi)!);
         }).ToList();
         var stderr = processes.Select(p => p.Process.StandardError.ReadToEndAsync()).ToList();
@@ -132,6 +146,9 @@ public sealed class ClaimRaceTests : IDisposable
         }
         Assert.Equal(tokens.Count, tokens.Distinct().Count());
         Assert.Equal(tokens.OrderBy(t => t), tokens); // rounds run one after the other, so tokens increase with them
+        var hosts = Enumerable.Range(0, Workers).Select(HostOf).OfType<string>().Distinct().Order().ToList();
+        if (hosts.Count > 0) // the workers really claimed those hosts: each claim recorded its caller's presence
+            Assert.Equal(hosts, project.Agents.List(includeInactive: true).Where(a => a.Name.StartsWith('w')).Select(a => a.Host).Distinct().Order().ToList());
 
         // The claims themselves raced: in the proving rounds, other workers began their claim before the winner's returned.
         var contenders = proving.Select(r => r.Attempts.Count(a => !a.Won && a.ClaimStart < r.Winners[0].End)).ToList();
@@ -148,4 +165,11 @@ public sealed class ClaimRaceTests : IDisposable
         Assert.True(rounds.Any(r => r.Overlapped && r.Winners.Count > 1),
             "the unprotected claim never gave two winners in a round where the workers overlapped: the harness cannot tell safe from unsafe");
     }
+}
+
+/// <summary>The claim races on the default SQLite store.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class ClaimRaceTests : ClaimRaces
+{
+    public ClaimRaceTests(ITestOutputHelper output) : base(output, _ => null) { }
 }

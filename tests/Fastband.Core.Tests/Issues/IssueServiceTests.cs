@@ -5,7 +5,7 @@ using Xunit;
 namespace Fastband.Core.Tests.Issues;
 
 /// <summary>The issue and fix workflow against a real store: the whole cycle, the ready list, and every refusal.</summary>
-public sealed class IssueServiceTests : ProjectTest
+public class IssueServiceTests : ProjectTest
 {
     private static NewFix FixFor(string issueId, string? id = null) => new()
     {

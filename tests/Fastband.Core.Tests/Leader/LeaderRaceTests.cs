@@ -5,15 +5,23 @@ using Xunit.Abstractions;
 
 namespace Fastband.Core.Tests.Leader;
 
-/// <summary>Campaigns racing in separate processes: exactly one leader, and the look-then-elect control shows why it takes one transaction.</summary>
-[Collection(MultiProcessRaces.Name)]
-public sealed class LeaderRaceTests : IDisposable
+/// <summary>
+/// Campaigns racing in separate processes: exactly one leader, and the look-then-elect control shows why it takes
+/// one transaction. The same races run on every backend (PostgresLeaderRaceTests).
+/// </summary>
+public abstract class LeaderRaces : IDisposable
 {
     private readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
     private readonly List<Process> _children = new();
+    private readonly Action? _cleanup;
 
-    public LeaderRaceTests(ITestOutputHelper output) => _output = output;
+    /// <param name="useStore">Points the scratch project at the store under test; returns how to clean it up.</param>
+    protected LeaderRaces(ITestOutputHelper output, Func<TempProject, Action?> useStore)
+    {
+        _output = output;
+        _cleanup = useStore(_dir);
+    }
 
     public void Dispose()
     {
@@ -23,7 +31,12 @@ public sealed class LeaderRaceTests : IDisposable
             p.Dispose();
         }
         _dir.Dispose();
+        _cleanup?.Invoke();
+        GC.SuppressFinalize(this);
     }
+
+    /// <summary>The host worker <paramref name="worker"/> claims to be on (FASTBAND_HOST), or null for the machine's own.</summary>
+    protected virtual string? HostOf(int worker) => null;
 
     private (List<(string Agent, long Term)> Wins, List<(long Start, long End)> Windows) Race(string mode, int workers, int attempts)
     {
@@ -33,6 +46,7 @@ public sealed class LeaderRaceTests : IDisposable
         {
             var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll"), mode, _dir.Root, $"w{i}", attempts.ToString(), gate }) psi.ArgumentList.Add(a);
+            if (HostOf(i) is { } host) psi.Environment[CallerIdentity.HostVariable] = host;
             var p = Process.Start(psi)!;
             _children.Add(p);
             return (Agent: $"w{i}", Process: p);
@@ -77,4 +91,11 @@ public sealed class LeaderRaceTests : IDisposable
         Assert.True(windows.Max(w => w.Start) < windows.Min(w => w.End), "the workers did not campaign at the same time");
         Assert.True(wins.Select(w => w.Agent).Distinct().Count() > 1, $"only {wins.Count} win(s): the race was not reproduced");
     }
+}
+
+/// <summary>The campaign races on the default SQLite store.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class LeaderRaceTests : LeaderRaces
+{
+    public LeaderRaceTests(ITestOutputHelper output) : base(output, _ => null) { }
 }

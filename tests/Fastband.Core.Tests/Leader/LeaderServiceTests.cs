@@ -5,7 +5,7 @@ using Xunit;
 namespace Fastband.Core.Tests.Leader;
 
 /// <summary>Heartbeats and leader election on one store, with the clock moved by hand (T is 30 s by default).</summary>
-public sealed class LeaderServiceTests : ProjectTest
+public class LeaderServiceTests : ProjectTest
 {
     private readonly Dictionary<string, MemoryEventRecorder> _recorders = new(StringComparer.OrdinalIgnoreCase);
 
@@ -176,7 +176,7 @@ public sealed class LeaderServiceTests : ProjectTest
     [Fact]
     public void A_campaign_without_an_agent_name_is_refused()
     {
-        using var p = FastbandProject.Open(new ProjectOptions { ProjectPath = Dir.Root, Clock = Clock, Environment = _ => null });
+        using var p = FastbandProject.Open(new ProjectOptions { ProjectPath = Dir.Root, Clock = Clock, Environment = Dir.Environment });
         var e = Assert.Throws<InvalidInputException>(() => p.Leader.Campaign());
         Assert.Equal("AgentNameRequired", e.ErrorId);
     }

@@ -7,17 +7,27 @@ using Xunit.Abstractions;
 
 namespace Fastband.Core.Tests.Locks;
 
-/// <summary>Locks between real processes: mutual exclusion, crashes, TTLs, queue order.</summary>
-[Collection(MultiProcessRaces.Name)]
-public sealed class LockRaceTests : IDisposable
+/// <summary>
+/// Locks between real processes: mutual exclusion, crashes, TTLs, queue order. Runs once per store backend:
+/// a subclass points the scratch project at its store (and says how to clean it up) in the constructor.
+/// </summary>
+public abstract class LockRaces : IDisposable
 {
-    private readonly TempProject _dir = new();
+    protected readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
     private readonly List<Process> _children = new();
 
-    public LockRaceTests(ITestOutputHelper output) => _output = output;
+    protected ITestOutputHelper Output => _output;
 
-    public void Dispose()
+    private readonly Action? _cleanup;
+
+    protected LockRaces(ITestOutputHelper output, Func<TempProject, Action?> useStore)
+    {
+        _output = output;
+        _cleanup = useStore(_dir);
+    }
+
+    public virtual void Dispose()
     {
         foreach (var p in _children)
         {
@@ -25,13 +35,18 @@ public sealed class LockRaceTests : IDisposable
             p.Dispose();
         }
         _dir.Dispose();
+        _cleanup?.Invoke();
     }
 
     private static string Worker => Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll");
 
-    private Process Start(params string[] args)
+    protected Process Start(params string[] args) => StartOn(null, args);
+
+    protected Process StartOn(string? host, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.Environment.Remove(CallerIdentity.HostVariable);
+        if (host is not null) psi.Environment[CallerIdentity.HostVariable] = host;
         psi.ArgumentList.Add(Worker);
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
@@ -39,11 +54,12 @@ public sealed class LockRaceTests : IDisposable
         return p;
     }
 
-    private (List<string> Marks, List<(long Start, long End)> Windows) Race(string mode, int workers, int each)
+    /// <param name="hostOf">The host each worker claims (FASTBAND_HOST), by worker number; null: the machine's own name.</param>
+    protected (List<string> Marks, List<(long Start, long End)> Windows) Race(string mode, int workers, int each, Func<int, string?>? hostOf = null)
     {
         using (_dir.Open("setup")) { }
         string gate = Path.Combine(_dir.Root, "go"), marks = Path.Combine(_dir.Root, "marks.txt");
-        var procs = Enumerable.Range(0, workers).Select(i => Start(mode, _dir.Root, $"w{i}", each.ToString(), gate, marks)).ToList();
+        var procs = Enumerable.Range(0, workers).Select(i => StartOn(hostOf?.Invoke(i), mode, _dir.Root, $"w{i}", each.ToString(), gate, marks)).ToList();
         Thread.Sleep(1500);
         File.WriteAllText(gate, "go");
         var windows = new List<(long, long)>();
@@ -59,7 +75,7 @@ public sealed class LockRaceTests : IDisposable
     }
 
     /// <summary>Every "enter" is followed by the same agent's "exit" before anyone else enters.</summary>
-    private static List<string> Violations(List<string> marks)
+    protected static List<string> Violations(List<string> marks)
     {
         var problems = new List<string>();
         for (int i = 0; i + 1 < marks.Count; i += 2)
@@ -84,20 +100,10 @@ public sealed class LockRaceTests : IDisposable
         Assert.All(entersPerAgent, n => Assert.Equal(15, n));
     }
 
-    [Fact]
-    public void Negative_control_without_the_lock_the_harness_sees_two_enters_in_a_row()
-    {
-        var (marks, windows) = Race("nolock", 8, 15);
-        Assert.True(windows.Max(w => w.Start) < windows.Min(w => w.End), "the workers did not run at once");
-        var problems = Violations(marks);
-        _output.WriteLine(string.Join("\n", problems));
-        Assert.NotEmpty(problems);
-    }
-
-    private (Process Holder, string LeaseId, long Token) Hold(string agent, int ttlSeconds, bool tied, string resource = "shared.txt")
+    protected (Process Holder, string LeaseId, long Token) Hold(string agent, int ttlSeconds, bool tied, string resource = "shared.txt", string? host = null)
     {
         using (_dir.Open("setup")) { }
-        var holder = Start("hold", _dir.Root, agent, ttlSeconds.ToString(), tied ? "tied" : "untied", resource);
+        var holder = StartOn(host, "hold", _dir.Root, agent, ttlSeconds.ToString(), tied ? "tied" : "untied", resource);
         var line = holder.StandardOutput.ReadLine();
         if (line is null || !line.StartsWith("held "))
             Assert.Fail($"holder did not take the lock: {line} {holder.StandardError.ReadToEnd()}"); // it has exited, so stderr is complete
@@ -182,5 +188,23 @@ public sealed class LockRaceTests : IDisposable
         // Either the patient waiter already has it, or it is still queued ahead: the newcomer loses both ways.
         Assert.False(jump.Granted);
         Assert.True((await waiting.WaitAsync(TimeSpan.FromSeconds(60))).Granted);
+    }
+}
+
+/// <summary>The lock races on the default SQLite store.</summary>
+[Collection(MultiProcessRaces.Name)]
+public sealed class LockRaceTests : LockRaces
+{
+    public LockRaceTests(ITestOutputHelper output) : base(output, _ => null) { }
+
+    // The negative control runs without any store, so it runs once, here, not once per backend.
+    [Fact]
+    public void Negative_control_without_the_lock_the_harness_sees_two_enters_in_a_row()
+    {
+        var (marks, windows) = Race("nolock", 8, 15);
+        Assert.True(windows.Max(w => w.Start) < windows.Min(w => w.End), "the workers did not run at once");
+        var problems = Violations(marks);
+        Output.WriteLine(string.Join("\n", problems));
+        Assert.NotEmpty(problems);
     }
 }

@@ -5,7 +5,7 @@ using Xunit;
 namespace Fastband.Core.Tests.Sessions;
 
 /// <summary>Session state in the real SQLite store: saved and restored whole, malformed input refused with nothing saved.</summary>
-public sealed class SessionServiceTests : ProjectTest
+public class SessionServiceTests : ProjectTest
 {
     private FastbandProject Open(string agent, string? session) =>
         Track(FastbandProject.Open(new ProjectOptions { ProjectPath = Dir.Root, Agent = agent, Session = session, Clock = Clock, Environment = _ => null }));
@@ -121,15 +121,18 @@ public sealed class SessionServiceTests : ProjectTest
         Assert.Equal(replacement, again.Sessions.Get("other").ConversationHistory);
 
         // It lives in the row, as its UTF-8 bytes, and nowhere else: no side files beside the database.
-        using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Dir.StateDir, FastbandProject.DatabaseFileName)};Mode=ReadOnly;Pooling=False"))
+        if (again.Store is Fastband.Core.Store.SqliteStore)
         {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT typeof(conversation), conversation FROM sessions WHERE session_id = 'big';";
-            using var r = cmd.ExecuteReader();
-            Assert.True(r.Read());
-            Assert.Equal("blob", r.GetString(0));
-            Assert.True(System.Text.Encoding.UTF8.GetBytes(conversation).AsSpan().SequenceEqual(r.GetFieldValue<byte[]>(1)));
+            using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Dir.StateDir, FastbandProject.DatabaseFileName)};Mode=ReadOnly;Pooling=False"))
+            {
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = "SELECT typeof(conversation), conversation FROM sessions WHERE session_id = 'big';";
+                using var r = cmd.ExecuteReader();
+                Assert.True(r.Read());
+                Assert.Equal("blob", r.GetString(0));
+                Assert.True(System.Text.Encoding.UTF8.GetBytes(conversation).AsSpan().SequenceEqual(r.GetFieldValue<byte[]>(1)));
+            }
         }
         Assert.False(Directory.Exists(Path.Combine(Dir.StateDir, "sessions")));
 
@@ -140,7 +143,7 @@ public sealed class SessionServiceTests : ProjectTest
         Assert.Equal(replacement, again.Sessions.Get("big").ConversationHistory);
 
         // A large save checkpoints apart from its commit and leaves the automatic checkpoint as the store has it.
-        Assert.Equal(1000, ((Fastband.Core.Store.SqliteStore)again.Store).Scalar<int>("PRAGMA wal_autocheckpoint;"));
+        if (again.Store is Fastband.Core.Store.SqliteStore sqlite) Assert.Equal(1000, sqlite.Scalar<int>("PRAGMA wal_autocheckpoint;"));
     }
 
     [Fact]
@@ -149,9 +152,13 @@ public sealed class SessionServiceTests : ProjectTest
         // Git checkpoints read the session while the store may be inside a write (the read must join it, not BEGIN again).
         var p = Open("alice", "s1");
         p.Sessions.Save(new SessionInput { ConversationHistory = "[1,2,3]" });
-        var store = (Fastband.Core.Store.SqliteStore)p.Store;
-        var inside = store.InWriteTransaction(() => store.GetSession("s1"));
+        var inside = p.Store switch
+        {
+            Fastband.Core.Store.SqliteStore s => s.InWriteTransaction(() => s.GetSession("s1")),
+            Fastband.Core.Store.PostgresStore s => s.InWriteTransaction(() => s.GetSession("s1")),
+            _ => throw new InvalidOperationException($"no write transaction for {p.Store.GetType().Name}"),
+        };
         Assert.Equal("[1,2,3]", inside!.ConversationHistory);
-        Assert.Null(store.GetSession("ghost"));
+        Assert.Null(p.Store.Sessions.GetSession("ghost"));
     }
 }

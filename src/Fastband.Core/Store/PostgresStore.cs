@@ -1,0 +1,380 @@
+using System.Data;
+using System.Globalization;
+using System.Text.Json;
+using Fastband.Core.OpsLog;
+using Npgsql;
+
+namespace Fastband.Core.Store;
+
+/// <summary>
+/// The shared store: the same tables as <see cref="SqliteStore"/> in one schema of a PostgreSQL database, for
+/// agents on several machines. Every write transaction first takes one transaction-scoped advisory lock for
+/// the store (pg_advisory_xact_lock), so writers queue exactly as BEGIN IMMEDIATE makes them queue on SQLite:
+/// one at a time, each seeing everything committed before it. That is what keeps ids in commit order (a
+/// follower's cursor never skips an id that commits late), sequence numbers gapless and timestamps taken
+/// inside the lock monotonic. Reads run outside the lock on committed data.
+/// The PostgreSQL SQL for each feature sits in that feature's file (PostgresStore.Locks.cs, ...), beside the
+/// SQLite SQL's file of the same name; rows are read by the shared <see cref="StoreRows"/>.
+/// </summary>
+public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgentStore
+{
+    /// <summary>First half of the advisory lock keys; the second is the store's <see cref="PostgresTarget.StoreKey"/>.</summary>
+    private const int WriterLockClass = 0x46420001, MigrationLockClass = 0x46420002;
+
+    private readonly NpgsqlConnection _connection;
+    private readonly TimeProvider _clock;
+    private readonly object _gate = new();
+    private NpgsqlTransaction? _transaction;
+    private PostgresNotifications? _notifications;
+
+    /// <summary>
+    /// Connects and migrates. With <c>connectLazily</c>, when the server cannot be reached now, opens anyway: every use of the store tries to connect (and migrate)
+    /// first, failing with the same unreachable message until the server answers. For callers with an offline
+    /// path (the event log queues what it cannot write); anything else is better told at once.
+    /// </summary>
+    public PostgresStore(PostgresTarget target, TimeProvider? clock = null, TimeSpan? lockTimeout = null, bool connectLazily = false)
+    {
+        Target = target;
+        _clock = clock ?? TimeProvider.System;
+        LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
+        _connection = new NpgsqlConnection(target.ConnectionString());
+        try
+        {
+            lock (_gate) EnsureConnected();
+        }
+        catch (StoreException e) when (connectLazily && e.InnerException is not PostgresException && _connection.State != ConnectionState.Open)
+        {
+            // Unreachable (not refused by the server, which would refuse the next try too): connect on first use.
+        }
+        catch (PostgresException e)
+        {
+            Dispose();
+            throw new StoreException($"The PostgreSQL store {Location} could not be opened: {e.MessageText} ({e.SqlState}); check that the user may create tables in schema {target.Schema}.", e);
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public PostgresTarget Target { get; }
+
+    /// <summary>True when this open (or, for a store opened offline, its first connection) created the store's tables.</summary>
+    public bool Created { get; private set; }
+
+    internal TimeSpan LockTimeout { get; }
+    public string Location => Target.Location;
+    /// <summary>The schema version after migrations ran; 0 while a store opened offline has not connected yet.</summary>
+    public int SchemaVersion { get; private set; }
+    public IOpsLogStore OpsLog => this;
+    public IAgentStore Agents => this;
+    public IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);
+
+    /// <summary>The NOTIFY channel of a topic in this store (stores in other schemas of the database have their own).</summary>
+    internal string Channel(string topic) => PostgresNotifications.Channel(Target, topic);
+
+    public void Dispose()
+    {
+        _connection.Dispose();
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    /// <summary>Opens the connection and sets the session up: after the first open, also after a lost connection.</summary>
+    private void Connect()
+    {
+        try
+        {
+            _connection.Open();
+            // A writer stuck behind another for this long fails clearly rather than hanging the agent.
+            using var setup = new NpgsqlCommand($"SET lock_timeout = {(long)LockTimeout.TotalMilliseconds}; SET TIME ZONE 'UTC';", _connection);
+            setup.ExecuteNonQuery();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            if (_connection.State != ConnectionState.Closed) _connection.Close();
+            throw Target.Unreachable(e);
+        }
+    }
+
+    /// <summary>
+    /// A connection the server dropped (a restart, a network cut) is broken for good: open a fresh one before the
+    /// next command, outside any transaction. When the server is still away this fails with
+    /// <see cref="PostgresTarget.Unreachable"/>, which the event log takes as "queue offline".
+    /// </summary>
+    private void EnsureConnected()
+    {
+        if (_transaction is not null || (_connection.State == ConnectionState.Open && _migrated)) return;
+        if (_connection.State != ConnectionState.Open)
+        {
+            if (_connection.State != ConnectionState.Closed) _connection.Close();
+            Connect();
+        }
+        if (_migrated || _migrating) return;
+        _migrating = true;
+        try
+        {
+            (SchemaVersion, Created) = PostgresMigrations.Apply(this);
+            _migrated = true;
+        }
+        catch (PostgresException e)
+        {
+            throw new StoreException($"The PostgreSQL store {Location} could not be opened: {e.MessageText} ({e.SqlState}); check that the user may create tables in schema {Target.Schema}.", e);
+        }
+        finally
+        {
+            _migrating = false;
+        }
+    }
+
+    /// <summary>Migrations ran on this store's connection (once, at the first connect); they are running now.</summary>
+    private bool _migrated, _migrating;
+
+    internal void Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        cmd.ExecuteNonQuery();
+    }
+
+    internal T? Scalar<T>(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        object? v = cmd.ExecuteScalar();
+        return v is null or DBNull ? default : (T)Convert.ChangeType(v, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A command on the store's connection (in the open transaction, if any); parameters are named @name.</summary>
+    internal NpgsqlCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    {
+        EnsureConnected();
+        var cmd = new NpgsqlCommand(sql, _connection, _transaction);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return cmd;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction that holds the store's writer lock from its first statement
+    /// to its commit, rolling back on any failure: PostgreSQL's counterpart of SQLite's BEGIN IMMEDIATE.
+    /// </summary>
+    internal T InWriteTransaction<T>(Func<T> work) => InTransaction(WriterLockClass, work, null);
+
+    /// <summary>As above, waiting at most <paramref name="lockWait"/> (default: the store's lock timeout) for the writer lock.</summary>
+    internal T InWriteTransaction<T>(Func<T> work, TimeSpan? lockWait) => InTransaction(WriterLockClass, work, lockWait);
+
+    /// <summary>The same under the migration lock, which only stores opening at the same moment contend for.</summary>
+    internal T InMigrationTransaction<T>(Func<T> work) => InTransaction(MigrationLockClass, work, null);
+
+    private T InTransaction<T>(int lockClass, Func<T> work, TimeSpan? lockWait)
+    {
+        lock (_gate)
+        {
+            EnsureConnected();
+            _transaction = _connection.BeginTransaction(IsolationLevel.ReadCommitted);
+            try
+            {
+                try
+                {
+                    // SET LOCAL ends with the transaction: the session's own lock_timeout applies again after it.
+                    if (lockWait is { } wait) Execute($"SET LOCAL lock_timeout = {Math.Max(1, (long)wait.TotalMilliseconds)};");
+                    Execute("SELECT pg_advisory_xact_lock(@class, @key);", ("class", lockClass), ("key", Target.StoreKey));
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+                {
+                    throw Busy(e, lockWait);
+                }
+                T result = work();
+                _transaction.Commit();
+                return result;
+            }
+            catch
+            {
+                try { _transaction.Rollback(); } catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { /* the original failure matters more */ }
+                throw;
+            }
+            finally
+            {
+                _transaction.Dispose();
+                _transaction = null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="sql"/> (one or more statements) after taking the writer lock, all in one round trip:
+    /// PostgreSQL runs the batch as one implicit transaction, so it commits whole or not at all, and the lock is
+    /// held only while the server executes it. <paramref name="read"/> reads the first statement's first row.
+    /// For writes whose statements do not depend on answers the client must see first (appends, sends).
+    /// </summary>
+    internal T InOneTrip<T>(string sql, IReadOnlyList<(string, object?)> parameters, Func<NpgsqlDataReader, T> read)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command($"SELECT pg_advisory_xact_lock({WriterLockClass}, {Target.StoreKey});" + sql, parameters.ToArray());
+            try
+            {
+                using var r = cmd.ExecuteReader();
+                r.NextResult();
+                if (!r.Read()) throw new StoreException($"The store {Location} returned no row for a write: {sql.Split(' ')[0]} ...");
+                T result = read(r);
+                while (r.NextResult()) { } // the later statements' failures surface here, and roll the whole batch back
+                return result;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+            {
+                throw Busy(e, null);
+            }
+        }
+    }
+
+    private StoreException Busy(Exception e, TimeSpan? wait) =>
+        new($"The store {Location} stayed busy for {(wait ?? LockTimeout).TotalSeconds:0.#} s: another writer is stuck; find it in pg_stat_activity (application_name fastband) and pg_locks (locktype advisory).", e);
+
+    private static long ToMicros(DateTimeOffset t) => StoreRows.ToMicros(t);
+    private static DateTimeOffset FromMicros(long us) => StoreRows.FromMicros(us);
+
+    /// <summary>Notifies listeners of <paramref name="topic"/>; inside a write transaction, delivered at its commit.</summary>
+    internal void Notify(string topic) => Execute("SELECT pg_notify(@channel, '');", ("channel", Channel(topic)));
+
+    // ---------------------------------------------------------------- ops log
+
+    private const string EntryColumns = StoreRows.EntryColumns;
+
+    public OpsLogEntry Append(NewOpsLogEntry entry, AgentTouch? touch)
+    {
+        string metadata = entry.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(entry.Metadata, FastbandJson.Compact);
+        // One round trip (InOneTrip): the writer lock, then one statement that inserts, records the writer's
+        // presence (a data-modifying CTE, which always runs) and notifies followers; PostgreSQL runs the batch as
+        // one implicit transaction. The lock is held only while the server works, never across a client round
+        // trip, which is what keeps eight appending processes fast. Timestamps never go backwards as ids go up:
+        // the clock's reading is raised to the newest entry's time inside the lock.
+        string sql =
+            "WITH ins AS (INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
+            "VALUES (GREATEST(@ts, COALESCE((SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1), 0)), @agent, @type, @message, @ticket, @metadata, @host, @pid) RETURNING id, ts_us)" +
+            (touch is null ? "" : $", who AS ({UpsertAgentSql(touch, registering: false, now: "ins.ts_us", from: " FROM ins")})") +
+            " SELECT id, ts_us, pg_notify(@channel, '') FROM ins;";
+        var parameters = new List<(string, object?)>
+        {
+            ("ts", ToMicros(_clock.GetUtcNow())), ("agent", entry.Agent), ("type", entry.EventType),
+            ("message", entry.Message), ("ticket", entry.TicketId), ("metadata", metadata),
+            ("host", entry.Host), ("pid", entry.ProcessId), ("channel", Channel(StoreTopics.OpsLog)),
+        };
+        if (touch is not null) parameters.AddRange(AgentParameters(touch));
+        var (id, tsUs) = InOneTrip(sql, parameters, r => (r.GetInt64(0), r.GetInt64(1)));
+        return new OpsLogEntry
+        {
+            Id = id, Timestamp = FromMicros(tsUs), Agent = entry.Agent, EventType = entry.EventType,
+            Message = entry.Message, TicketId = entry.TicketId, Metadata = entry.Metadata,
+            Host = entry.Host, ProcessId = entry.ProcessId,
+        };
+    }
+
+    public IReadOnlyList<OpsLogEntry> Query(OpsLogQuery query)
+    {
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (query.Since is { } since) { where.Add("ts_us >= @since"); parameters.Add(("since", ToMicros(since))); }
+        if (query.Until is { } until) { where.Add("ts_us <= @until"); parameters.Add(("until", ToMicros(until))); }
+        if (query.Agent is { } agent) { where.Add("lower(agent) = lower(@agent)"); parameters.Add(("agent", agent)); }
+        if (query.TicketId is { } ticket) { where.Add("ticket_id = @ticket"); parameters.Add(("ticket", ticket)); }
+        if (query.AfterId is { } after) { where.Add("id > @after"); parameters.Add(("after", after)); }
+        if (query.EventTypes is { Count: > 0 } types) { where.Add("event_type = ANY(@types)"); parameters.Add(("types", types.ToArray())); }
+        string direction = query.OldestFirst ? "" : " DESC";
+        string order = query.AfterId is not null ? $" ORDER BY id{direction}" : $" ORDER BY ts_us{direction}, id{direction}";
+        string sql = $"SELECT {EntryColumns} FROM ops_log"
+                     + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+                     + order
+                     + (query.Limit > 0 ? $" LIMIT {query.Limit}" : "");
+        lock (_gate)
+        {
+            using var cmd = Command(sql, parameters.ToArray());
+            return StoreRows.Entries(cmd);
+        }
+    }
+
+    public long LatestId()
+    {
+        lock (_gate) return Scalar<long>("SELECT COALESCE(MAX(id), 0) FROM ops_log;");
+    }
+
+    public long Count()
+    {
+        lock (_gate) return Scalar<long>("SELECT COUNT(*) FROM ops_log;");
+    }
+
+    public int MoveOlderThan(DateTimeOffset cutoff, int batchSize, Action<IReadOnlyList<OpsLogEntry>> sink)
+    {
+        return InWriteTransaction(() =>
+        {
+            List<OpsLogEntry> batch;
+            using (var select = Command($"SELECT {EntryColumns} FROM ops_log WHERE ts_us < @cutoff ORDER BY id LIMIT @n;",
+                       ("cutoff", ToMicros(cutoff)), ("n", batchSize)))
+            {
+                batch = StoreRows.Entries(select);
+            }
+            if (batch.Count == 0) return 0;
+            sink(batch);
+            using var delete = Command("DELETE FROM ops_log WHERE id <= @last AND ts_us < @cutoff;", ("last", batch[^1].Id), ("cutoff", ToMicros(cutoff)));
+            return delete.ExecuteNonQuery();
+        });
+    }
+
+    // ---------------------------------------------------------------- agents
+
+    public AgentSession Register(AgentTouch touch, DateTimeOffset now)
+    {
+        InWriteTransaction(() => { UpsertAgent(touch, now, registering: true); return 0; });
+        return Get(touch.Agent)!;
+    }
+
+    private void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) =>
+        Execute(UpsertAgentSql(touch, registering, "@now::bigint") + ";", AgentParameters(touch).Append(("now", ToMicros(now))).ToArray());
+
+    /// <summary>
+    /// The agent upsert, with its time given as SQL (<paramref name="now"/>). Names are unique ignoring case (the
+    /// unique index is on lower(name)), as SQLite's COLLATE NOCASE makes them. A claim sets the ticket; a
+    /// completion clears it only if it is the ticket completed.
+    /// </summary>
+    private static string UpsertAgentSql(AgentTouch touch, bool registering, string now, string from = "")
+    {
+        string ticketUpdate = touch.Ticket switch
+        {
+            TicketChange.Set => "current_ticket = excluded.current_ticket",
+            TicketChange.Clear when touch.TicketId is null => "current_ticket = NULL",
+            TicketChange.Clear => "current_ticket = CASE WHEN agents.current_ticket = @agentTicket::text THEN NULL ELSE agents.current_ticket END",
+            _ => "current_ticket = agents.current_ticket",
+        };
+        string registered = registering ? "registered_us = excluded.registered_us," : "";
+        // INSERT ... SELECT (not VALUES), so that the row can come from another statement's RETURNING: the casts
+        // type the parameters that may be null, which a SELECT list cannot infer from the columns.
+        return "INSERT INTO agents (name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket) " +
+               $"SELECT @agentName::text, @agentHost::text, @agentPid::integer, @agentStarted::bigint, {now}, {now}, @agentInitialTicket::text{from} " +
+               "ON CONFLICT ((lower(name))) DO UPDATE SET host = excluded.host, pid = excluded.pid, " +
+               $"process_started_us = excluded.process_started_us, {registered} last_seen_us = excluded.last_seen_us, {ticketUpdate}";
+    }
+
+    private static IEnumerable<(string, object?)> AgentParameters(AgentTouch touch) => new (string, object?)[]
+    {
+        ("agentName", touch.Agent), ("agentHost", touch.Host), ("agentPid", touch.ProcessId),
+        ("agentStarted", StoreRows.ToMicros(touch.ProcessStartedAt)),
+        ("agentInitialTicket", touch.Ticket == TicketChange.Set ? touch.TicketId : null), ("agentTicket", touch.TicketId),
+    };
+
+    public AgentSession? Get(string agent)
+    {
+        lock (_gate)
+        {
+            using var cmd = Command($"SELECT {StoreRows.AgentColumns} FROM agents WHERE lower(name) = lower(@name);", ("name", agent));
+            return StoreRows.Agents(cmd).FirstOrDefault();
+        }
+    }
+
+    public IReadOnlyList<AgentSession> List()
+    {
+        lock (_gate)
+        {
+            using var cmd = Command($"SELECT {StoreRows.AgentColumns} FROM agents ORDER BY last_seen_us DESC, lower(name) COLLATE \"C\";");
+            return StoreRows.Agents(cmd);
+        }
+    }
+}
