@@ -22,6 +22,7 @@ public sealed class ExcludeRules
     // asks once per file of the tree.
     private readonly HashSet<string> _names = new(OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
     private readonly List<string> _suffixes = new();
+    private string[] _nameList = Array.Empty<string>();
 
     public ExcludeRules(IEnumerable<string> patterns)
     {
@@ -37,17 +38,21 @@ public sealed class ExcludeRules
             var options = RegexOptions.CultureInvariant | (OperatingSystem.IsWindows() ? RegexOptions.IgnoreCase : RegexOptions.None);
             _rules.Add((new Regex("^" + body + "$", options), anchored));
         }
+        _nameList = _names.ToArray();
     }
 
     /// <summary>Is this project-relative path (forward slashes) excluded?</summary>
     public bool IsExcluded(string relativePath)
     {
-        string name = relativePath[(relativePath.LastIndexOf('/') + 1)..];
-        if (_names.Contains(name)) return true;
+        // The name is looked at as a span: a scan asks once per file, and most answers need no string of their own.
+        var name = relativePath.AsSpan(relativePath.LastIndexOf('/') + 1);
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        foreach (string excluded in _nameList)
+            if (name.Equals(excluded, comparison)) return true;
         foreach (string suffix in _suffixes)
-            if (name.EndsWith(suffix, OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal)) return true;
+            if (name.EndsWith(suffix, comparison)) return true;
         foreach (var (regex, anchored) in _rules)
-            if (regex.IsMatch(anchored ? relativePath : name)) return true;
+            if (anchored ? regex.IsMatch(relativePath) : regex.IsMatch(name)) return true;
         return false;
     }
 }
