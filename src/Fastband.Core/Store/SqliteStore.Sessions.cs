@@ -133,34 +133,20 @@ public sealed partial class SqliteStore : ISessionStore
     {
         lock (_gate)
         {
-            using var cmd = Command(
-                "SELECT session_id, agent, current_task, message_count, size_bytes, created_us, updated_us FROM sessions ORDER BY updated_us DESC, session_id;");
-            using var r = cmd.ExecuteReader();
-            var list = new List<SessionSummary>();
-            while (r.Read())
-            {
-                list.Add(new SessionSummary
-                {
-                    SessionId = r.GetString(0), Agent = NullableString(r, 1), CurrentTask = NullableString(r, 2), MessageCount = r.GetInt32(3),
-                    SizeBytes = r.GetInt64(4), CreatedAt = FromMicros(r.GetInt64(5)), UpdatedAt = FromMicros(r.GetInt64(6)),
-                });
-            }
-            return list;
+            using var cmd = Command($"SELECT {StoreRows.SessionSummaryColumns} FROM sessions ORDER BY updated_us DESC, session_id;");
+            return StoreRows.SessionSummaries(cmd);
         }
     }
 
     private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
-    private static string? StateJson(SessionState? state) => state is null ? null : JsonSerializer.Serialize(state, FastbandJson.Compact);
 
-    private static SessionState? StateFrom(SqliteDataReader r, int i) =>
-        r.IsDBNull(i) ? null : JsonSerializer.Deserialize<SessionState>(r.GetString(i), FastbandJson.Compact);
 
     // ---------------------------------------------------------------- checkpoints and snapshots
 
     public void SaveCheckpoint(CheckpointRecord record)
     {
-        string? state = StateJson(record.SessionState);
+        string? state = StoreRows.StateJson(record.SessionState);
         InWriteTransaction(() =>
         {
             using var cmd = Command(
@@ -178,9 +164,8 @@ public sealed partial class SqliteStore : ISessionStore
     {
         lock (_gate)
         {
-            using var cmd = Command("SELECT name, commit_id, description, agent, session_id, created_us, session_state FROM git_checkpoints WHERE name = $name;", ("$name", name));
-            using var r = cmd.ExecuteReader();
-            return r.Read() ? ReadCheckpoint(r, StateFrom(r, 6)) : null;
+            using var cmd = Command($"SELECT {StoreRows.CheckpointColumns}, session_state FROM git_checkpoints WHERE name = $name;", ("$name", name));
+            return StoreRows.Checkpoint(cmd);
         }
     }
 
@@ -188,20 +173,15 @@ public sealed partial class SqliteStore : ISessionStore
     {
         lock (_gate)
         {
-            using var cmd = Command("SELECT name, commit_id, description, agent, session_id, created_us, session_state IS NOT NULL FROM git_checkpoints ORDER BY created_us DESC;");
-            using var r = cmd.ExecuteReader();
-            var list = new List<(CheckpointRecord, bool)>();
-            while (r.Read()) list.Add((ReadCheckpoint(r, null), r.GetBoolean(6)));
-            return list;
+            using var cmd = Command($"SELECT {StoreRows.CheckpointColumns}, session_state IS NOT NULL FROM git_checkpoints ORDER BY created_us DESC;");
+            return StoreRows.Checkpoints(cmd);
         }
     }
 
-    private static CheckpointRecord ReadCheckpoint(SqliteDataReader r, SessionState? state) =>
-        new(r.GetString(0), r.GetString(1), NullableString(r, 2), r.GetString(3), NullableString(r, 4), state, FromMicros(r.GetInt64(5)));
 
     public void SaveSnapshot(SnapshotRecord record)
     {
-        string? state = StateJson(record.SessionState);
+        string? state = StoreRows.StateJson(record.SessionState);
         InWriteTransaction(() =>
         {
             using var cmd = Command(
@@ -217,9 +197,8 @@ public sealed partial class SqliteStore : ISessionStore
     {
         lock (_gate)
         {
-            using var cmd = Command("SELECT snapshot_id, commit_id, reason, agent, session_id, created_us, session_state FROM git_snapshots WHERE snapshot_id = $id;", ("$id", snapshotId));
-            using var r = cmd.ExecuteReader();
-            return r.Read() ? ReadSnapshot(r, StateFrom(r, 6)) : null;
+            using var cmd = Command($"SELECT {StoreRows.SnapshotColumns}, session_state FROM git_snapshots WHERE snapshot_id = $id;", ("$id", snapshotId));
+            return StoreRows.Snapshot(cmd);
         }
     }
 
@@ -227,14 +206,9 @@ public sealed partial class SqliteStore : ISessionStore
     {
         lock (_gate)
         {
-            using var cmd = Command("SELECT snapshot_id, commit_id, reason, agent, session_id, created_us, session_state IS NOT NULL FROM git_snapshots ORDER BY created_us DESC;");
-            using var r = cmd.ExecuteReader();
-            var list = new List<(SnapshotRecord, bool)>();
-            while (r.Read()) list.Add((ReadSnapshot(r, null), r.GetBoolean(6)));
-            return list;
+            using var cmd = Command($"SELECT {StoreRows.SnapshotColumns}, session_state IS NOT NULL FROM git_snapshots ORDER BY created_us DESC;");
+            return StoreRows.Snapshots(cmd);
         }
     }
 
-    private static SnapshotRecord ReadSnapshot(SqliteDataReader r, SessionState? state) =>
-        new(r.GetString(0), r.GetString(1), NullableString(r, 2), r.GetString(3), NullableString(r, 4), state, FromMicros(r.GetInt64(5)));
 }

@@ -1,10 +1,12 @@
 using System.Data.Common;
 using System.Text.Json;
 using Fastband.Core.Board;
+using Fastband.Core.Git;
 using Fastband.Core.Issues;
 using Fastband.Core.Locks;
 using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
+using Fastband.Core.Sessions;
 
 namespace Fastband.Core.Store;
 
@@ -205,4 +207,37 @@ internal static class StoreRows
         IssueId = r.IsDBNull(6) ? null : r.GetString(6),
         FixId = r.IsDBNull(7) ? null : r.GetString(7),
     };
+
+    public const string SessionSummaryColumns = "session_id, agent, current_task, message_count, size_bytes, created_us, updated_us";
+
+    public static List<SessionSummary> SessionSummaries(DbCommand cmd) => All(cmd, r => new SessionSummary
+    {
+        SessionId = r.GetString(0), Agent = Text(r, 1), CurrentTask = Text(r, 2), MessageCount = (int)Long(r, 3),
+        SizeBytes = r.GetInt64(4), CreatedAt = FromMicros(r.GetInt64(5)), UpdatedAt = FromMicros(r.GetInt64(6)),
+    });
+
+    /// <summary>A checkpoint's or snapshot's session state as stored: compact JSON, or null.</summary>
+    public static string? StateJson(SessionState? state) => state is null ? null : JsonSerializer.Serialize(state, FastbandJson.Compact);
+
+    // Checkpoints and snapshots: the five record columns and created_us, then either session_state (one record,
+    // whole) or "session_state IS NOT NULL" (a list, without the state).
+    public const string CheckpointColumns = "name, commit_id, description, agent, session_id, created_us";
+    public const string SnapshotColumns = "snapshot_id, commit_id, reason, agent, session_id, created_us";
+
+    public static CheckpointRecord? Checkpoint(DbCommand cmd) => All(cmd, r => Checkpoint(r, StateFrom(r, 6))).FirstOrDefault();
+
+    public static List<(CheckpointRecord Record, bool HasState)> Checkpoints(DbCommand cmd) => All(cmd, r => (Checkpoint(r, null), Long(r, 6) != 0));
+
+    public static SnapshotRecord? Snapshot(DbCommand cmd) => All(cmd, r => Snapshot(r, StateFrom(r, 6))).FirstOrDefault();
+
+    public static List<(SnapshotRecord Record, bool HasState)> Snapshots(DbCommand cmd) => All(cmd, r => (Snapshot(r, null), Long(r, 6) != 0));
+
+    private static CheckpointRecord Checkpoint(DbDataReader r, SessionState? state) =>
+        new(r.GetString(0), r.GetString(1), Text(r, 2), r.GetString(3), Text(r, 4), state, FromMicros(r.GetInt64(5)));
+
+    private static SnapshotRecord Snapshot(DbDataReader r, SessionState? state) =>
+        new(r.GetString(0), r.GetString(1), Text(r, 2), r.GetString(3), Text(r, 4), state, FromMicros(r.GetInt64(5)));
+
+    private static SessionState? StateFrom(DbDataReader r, int i) =>
+        r.IsDBNull(i) ? null : JsonSerializer.Deserialize<SessionState>(r.GetString(i), FastbandJson.Compact);
 }
