@@ -53,7 +53,7 @@ public sealed class BackupService
     public BackupConfig Config => _config.Value;
     public string BackupsDirectory => Path.Combine(_state, "backups");
     private string StagingDirectory => Path.Combine(BackupsDirectory, ".staging");
-    private string CachePath => Path.Combine(BackupsDirectory, ".state", "scan.json");
+    private string CachePath => ScanCache.PathIn(Path.Combine(BackupsDirectory, ".state"));
 
     // ------------------------------------------------------------------ create
 

@@ -42,10 +42,12 @@ public sealed class ExcludeRules
     }
 
     /// <summary>Is this project-relative path (forward slashes) excluded?</summary>
-    public bool IsExcluded(string relativePath)
+    public bool IsExcluded(string relativePath) => IsExcluded(relativePath.AsSpan());
+
+    /// <summary>The same, for a path held as a span: a scan asks once per file, and most answers need no string.</summary>
+    public bool IsExcluded(ReadOnlySpan<char> relativePath)
     {
-        // The name is looked at as a span: a scan asks once per file, and most answers need no string of their own.
-        var name = relativePath.AsSpan(relativePath.LastIndexOf('/') + 1);
+        var name = relativePath[(relativePath.LastIndexOf('/') + 1)..];
         var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
         foreach (string excluded in _nameList)
             if (name.Equals(excluded, comparison)) return true;

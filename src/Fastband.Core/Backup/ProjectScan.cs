@@ -22,9 +22,16 @@ public sealed class ProjectScan
     /// </summary>
     internal static readonly TimeSpan RacyWindow = TimeSpan.FromSeconds(2);
 
-    public IReadOnlyList<ScannedFile> Code { get; init; } = Array.Empty<ScannedFile>();
-    public IReadOnlyList<ScannedFile> Config { get; init; } = Array.Empty<ScannedFile>();
-    public IReadOnlyList<ScannedFile> Data { get; init; } = Array.Empty<ScannedFile>();
+    /// <summary>How a link's target is recorded in place of a content hash.</summary>
+    internal const string LinkPrefix = "link:";
+
+    // Set directly by a full scan; for a scan the cache vouched for, made from the cache only when asked for.
+    private IReadOnlyList<ScannedFile>? _code, _config, _data;
+    private ScanIndex? _fromCache;
+
+    public IReadOnlyList<ScannedFile> Code { get => _code ??= Cached(ScanIndex.Code); init => _code = value; }
+    public IReadOnlyList<ScannedFile> Config { get => _config ??= Cached(ScanIndex.Config); init => _config = value; }
+    public IReadOnlyList<ScannedFile> Data { get => _data ??= Cached(ScanIndex.Data); init => _data = value; }
     public string? GitHead { get; init; }
     public string GitFingerprint { get; init; } = "";
 
@@ -39,63 +46,182 @@ public sealed class ProjectScan
     public string Signature { get; init; } = "";
     public int FilesHashed { get; init; }
 
+    /// <summary>True when every file matched the cache, so nothing was re-read and no file list was built.</summary>
+    public bool FromCache => _fromCache is not null;
+
     public IEnumerable<ScannedFile> AllFiles => Code.Concat(Config).Concat(Data);
+
+    private IReadOnlyList<ScannedFile> Cached(int component) => _fromCache?.List(component) ?? (IReadOnlyList<ScannedFile>)Array.Empty<ScannedFile>();
 
     public static ProjectScan Run(string root, BackupConfig config, IReadOnlySet<string> components, ScanCache cache)
     {
-        var excludes = new ExcludeRules(ExcludeRules.Defaults.Concat(config.ExcludePatterns).Append(config.DataDirectory));
+        var scope = new Scope(root, config, components);
+        return FromCacheIfUnchanged(scope, cache) ?? Full(scope, cache);
+    }
+
+    /// <summary>What a scan covers: the components, the exclusions, and the SQLite database's own files (never plain files).</summary>
+    private sealed class Scope
+    {
+        public Scope(string root, BackupConfig config, IReadOnlySet<string> components)
+        {
+            Root = root;
+            Settings = config;
+            Components = components;
+            CodeExcludes = new ExcludeRules(ExcludeRules.Defaults.Concat(config.ExcludePatterns).Append(config.DataDirectory));
+            DataExcludes = new ExcludeRules(config.ExcludePatterns);
+            DataDirectory = components.Contains(BackupComponent.Data) && Directory.Exists(Path.Combine(root, config.DataDirectory)) ? config.DataDirectory : null;
+            ConfigFiles = components.Contains(BackupComponent.Config)
+                ? config.ConfigFiles.Select(f => f.Replace('\\', '/').Trim('/')).Distinct().ToList()
+                : new List<string>();
+            if (config.Database.Type == DatabaseTarget.Sqlite && config.Database.Path is { } dbPath)
+                DatabaseFile = Path.GetRelativePath(root, dbPath).Replace('\\', '/');
+        }
+
+        public string Root { get; }
+        public BackupConfig Settings { get; }
+        public IReadOnlySet<string> Components { get; }
+        public ExcludeRules CodeExcludes { get; }
+        public ExcludeRules DataExcludes { get; }
+        public string? DataDirectory { get; }
+        public List<string> ConfigFiles { get; }
+        private string? DatabaseFile { get; }
+
+        public bool Has(string component) => Components.Contains(component);
+
+        /// <summary>The SQLite database and its sidecars (-wal, -shm, -journal): the database component copies them consistently.</summary>
+        public bool IsDatabaseFile(ReadOnlySpan<char> rel) =>
+            DatabaseFile is { } db && rel.StartsWith(db, StringComparison.Ordinal) && (rel.Length == db.Length || rel[db.Length] == '-');
+
+        /// <summary>The config files that exist inside the project, with what a stat says of them.</summary>
+        public IEnumerable<(string Rel, FileInfo Info)> ExistingConfigFiles() => ConfigFiles
+            .Select(f => (Rel: f, Info: new FileInfo(Path.Combine(Root, f))))
+            .Where(x => x.Info.Exists && TarArchives.IsInside(Root, x.Info.FullName));
+
+        public string SignatureFor(int code, int config, int data) =>
+            string.Join('|', Components.Order(StringComparer.Ordinal)) + "|" + SettingsPrint(Settings)
+            + string.Create(CultureInfo.InvariantCulture, $"|code={code}|config={config}|data={data}");
+    }
+
+    /// <summary>
+    /// The unchanged re-run: every file is stat-ed and compared with the cache by path span, size, mtime and kind,
+    /// with no string or record per file. Null at the first difference (a file added, changed, gone, or racily
+    /// clean), and the full scan decides.
+    /// </summary>
+    private static ProjectScan? FromCacheIfUnchanged(Scope scope, ScanCache cache)
+    {
+        var index = cache.Index;
+        if (index.Entries.Length == 0 || cache.FilesHash is not { Length: > 0 } || cache.Signature is null) return null;
+        long racyFrom = cache.WrittenAtTicks - RacyWindow.Ticks;
+        const int Stride = 16; // counters of different workers on different cache lines
+        var counts = new int[TreeWalk.Workers * Stride];
+        bool Same(int component, ReadOnlySpan<char> rel, long size, long mtime, bool link)
+        {
+            int i = index.Find(component, rel);
+            if (i < 0) return false;
+            ref readonly var e = ref index.Entries[i];
+            return e.Size == size && e.Mtime == mtime && mtime < racyFrom && ((e.Flags & ScanIndex.LinkFlag) != 0) == link;
+        }
+        TreeWalk.FileVisitor Visitor(int component) => (int worker, ReadOnlySpan<char> rel, in FileFacts f) =>
+        {
+            if (scope.IsDatabaseFile(rel)) return true;
+            if (!Same(component, rel, f.Size, f.MtimeTicks, f.Link)) return false;
+            counts[worker * Stride + component]++;
+            return true;
+        };
+        if (scope.Has(BackupComponent.Code) && !TreeWalk.Run(scope.Root, "", scope.CodeExcludes, Visitor(ScanIndex.Code))) return null;
+        if (scope.DataDirectory is { } dataDir && !TreeWalk.Run(scope.Root, dataDir, scope.DataExcludes, Visitor(ScanIndex.Data))) return null;
+        int configCount = 0;
+        foreach (var (rel, info) in scope.ExistingConfigFiles())
+        {
+            if (!Same(ScanIndex.Config, rel, info.Length, info.LastWriteTimeUtc.Ticks, info.LinkTarget is not null)) return null;
+            configCount++;
+        }
+        int Total(int component) => Enumerable.Range(0, TreeWalk.Workers).Sum(w => counts[w * Stride + component]);
+        int code = Total(ScanIndex.Code), data = Total(ScanIndex.Data);
+        string signature = scope.SignatureFor(code, configCount, data);
+        if (signature != cache.Signature || code != index.Count(ScanIndex.Code) || configCount != index.Count(ScanIndex.Config) || data != index.Count(ScanIndex.Data))
+            return null;
+        return Fingerprinted(scope, cache.FilesHash, signature, hashed: 0, fromCache: index);
+    }
+
+    /// <summary>Every file listed; those the cache cannot vouch for are hashed.</summary>
+    private static ProjectScan Full(Scope scope, ScanCache cache)
+    {
+        string root = scope.Root;
         int hashed = 0;
         long racyFrom = cache.WrittenAtTicks - RacyWindow.Ticks;
-        ScannedFile Stat(string rel, long size, long mtime, bool link)
+        // Null for a file deleted since its folder was listed: the backup is of the tree as it is now.
+        ScannedFile? Stat(string rel, long size, long mtime, bool link)
         {
-            if (cache.Files.TryGetValue(rel, out var known) && known.Size == size && known.MtimeTicks == mtime && mtime < racyFrom)
+            if (cache.Files.TryGetValue(rel, out var known) && known.Size == size && known.MtimeTicks == mtime && mtime < racyFrom
+                && known.Sha256.StartsWith(LinkPrefix, StringComparison.Ordinal) == link) // a file turned link (or back) is a change, as git sees it by mode
                 return known;
             Interlocked.Increment(ref hashed);
             string full = Path.Combine(root, rel);
             string sha;
-            if (link) sha = "link:" + new FileInfo(full).LinkTarget;
-            else
+            try
             {
-                using var s = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
-                sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(s)).ToLowerInvariant();
+                if (link) sha = LinkPrefix + (new FileInfo(full).LinkTarget ?? throw new FileNotFoundException(null, full));
+                else
+                {
+                    using var s = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+                    sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(s)).ToLowerInvariant();
+                }
+            }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+            {
+                // A name that is not UTF-8 comes back from the listing with U+FFFD in it, and cannot be opened by that name.
+                if (rel.Contains('\uFFFD'))
+                    throw new InvalidInputException("UnreadableFileName",
+                        $"'{rel}' cannot be backed up: its name is not valid UTF-8. Rename it, or exclude it with exclude_patterns in .fastband/backup_config.yaml.");
+                return null;
             }
             return new ScannedFile(rel, size, mtime, sha);
         }
-
-        var code = components.Contains(BackupComponent.Code) ? Walk(root, "", excludes, Stat) : new List<ScannedFile>();
-        var configFiles = components.Contains(BackupComponent.Config)
-            ? config.ConfigFiles.Select(f => f.Replace('\\', '/').Trim('/')).Distinct()
-                .Select(f => (Rel: f, Info: new FileInfo(Path.Combine(root, f))))
-                .Where(x => x.Info.Exists && TarArchives.IsInside(root, x.Info.FullName))
-                .Select(x => Stat(x.Rel, x.Info.Length, x.Info.LastWriteTimeUtc.Ticks, x.Info.LinkTarget is not null))
-                .OrderBy(f => f.Path, StringComparer.Ordinal).ToList()
-            : new List<ScannedFile>();
-        var userExcludes = new ExcludeRules(config.ExcludePatterns);
-        var data = components.Contains(BackupComponent.Data) && Directory.Exists(Path.Combine(root, config.DataDirectory))
-            ? Walk(root, config.DataDirectory, userExcludes, Stat) : new List<ScannedFile>();
-        // The SQLite database is its own component (copied consistently), never a plain file of data/.
-        if (config.Database.Type == DatabaseTarget.Sqlite && config.Database.Path is { } dbPath)
+        List<ScannedFile> Walk(string start, ExcludeRules excludes)
         {
-            string dbRel = Path.GetRelativePath(root, dbPath).Replace('\\', '/');
-            data.RemoveAll(f => f.Path == dbRel || f.Path == dbRel + "-wal" || f.Path == dbRel + "-shm" || f.Path == dbRel + "-journal");
-            code.RemoveAll(f => f.Path == dbRel || f.Path.StartsWith(dbRel + "-", StringComparison.Ordinal));
+            _ = cache.Files; // built once, before the workers look things up in it
+            var found = new List<ScannedFile>[TreeWalk.Workers];
+            TreeWalk.Run(root, start, excludes, (int worker, ReadOnlySpan<char> rel, in FileFacts f) =>
+            {
+                if (!scope.IsDatabaseFile(rel) && Stat(rel.ToString(), f.Size, f.MtimeTicks, f.Link) is { } file)
+                    (found[worker] ??= new List<ScannedFile>()).Add(file);
+                return true;
+            });
+            var all = found.Where(f => f is not null).SelectMany(f => f).ToList();
+            all.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+            return all;
         }
 
-        string signature = string.Join('|', components.Order(StringComparer.Ordinal)) + "|" + SettingsPrint(config)
-            + string.Create(CultureInfo.InvariantCulture, $"|code={code.Count}|config={configFiles.Count}|data={data.Count}");
+        var code = scope.Has(BackupComponent.Code) ? Walk("", scope.CodeExcludes) : new List<ScannedFile>();
+        var configFiles = scope.ExistingConfigFiles()
+            .Select(x => Stat(x.Rel, x.Info.Length, x.Info.LastWriteTimeUtc.Ticks, x.Info.LinkTarget is not null))
+            .OfType<ScannedFile>()
+            .OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        var data = scope.DataDirectory is { } dataDir ? Walk(dataDir, scope.DataExcludes) : new List<ScannedFile>();
+
+        string signature = scope.SignatureFor(code.Count, configFiles.Count, data.Count);
         // Nothing re-read and the same files per component as the cached scan: every file is one the cache
         // vouches for, so the files hash is the cache's, and 20k paths need not be hashed again to say so.
         string filesHash = hashed == 0 && signature == cache.Signature && cache.FilesHash is { Length: > 0 } known
             && code.Count + configFiles.Count + data.Count >= cache.Files.Count
             ? known
             : HashFiles(code, configFiles, data);
+        return Fingerprinted(scope, filesHash, signature, hashed, fromCache: null, code, configFiles, data);
+    }
 
-        var (head, gitPrint) = components.Contains(BackupComponent.Git) ? GitFingerprintOf(root) : (null, "");
-        string? dbPrint = components.Contains(BackupComponent.Database) ? DatabaseFingerprintOf(config.Database) : "excluded";
-        string content = $"files:{filesHash}\ngit:{gitPrint}\ndb:{dbPrint ?? Guid.NewGuid().ToString()}\ncomponents:{string.Join(',', components.Order(StringComparer.Ordinal))}";
+    /// <summary>The scan's result with the git and database fingerprints, which are part of "changed" too.</summary>
+    private static ProjectScan Fingerprinted(Scope scope, string filesHash, string signature, int hashed, ScanIndex? fromCache,
+        List<ScannedFile>? code = null, List<ScannedFile>? config = null, List<ScannedFile>? data = null)
+    {
+        var (head, gitPrint) = scope.Has(BackupComponent.Git) ? GitFingerprintOf(scope.Root) : (null, "");
+        string? dbPrint = scope.Has(BackupComponent.Database) ? DatabaseFingerprintOf(scope.Settings.Database) : "excluded";
+        string components = string.Join(',', scope.Components.Order(StringComparer.Ordinal));
+        string content = $"files:{filesHash}\ngit:{gitPrint}\ndb:{dbPrint ?? Guid.NewGuid().ToString()}\ncomponents:{components}";
         return new ProjectScan
         {
-            Code = code, Config = configFiles, Data = data, GitHead = head, GitFingerprint = gitPrint, DatabaseFingerprint = dbPrint,
+            _code = code, _config = config, _data = data, _fromCache = fromCache,
+            GitHead = head, GitFingerprint = gitPrint, DatabaseFingerprint = dbPrint,
             FilesHash = filesHash, Signature = signature, FilesHashed = hashed,
             ContentHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(content))).ToLowerInvariant(),
         };
@@ -135,72 +261,6 @@ public sealed class ProjectScan
             hash.AppendData(_block, 0, _used);
             _used = 0;
         }
-    }
-
-    /// <summary>
-    /// The files under <paramref name="start"/> (project-relative), sorted by path. Folders go through a shared
-    /// queue that one worker per core drains, each listing one folder at a time: the stat calls, which are
-    /// most of a warm scan, run in parallel however the tree is shaped. Linked folders are listed, never followed.
-    /// </summary>
-    private static List<ScannedFile> Walk(string root, string start, ExcludeRules excludes, Func<string, long, long, bool, ScannedFile> stat)
-    {
-        string rootFull = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar);
-        string startDir = start.Length == 0 ? rootFull : Path.Combine(rootFull, start);
-        if (!Directory.Exists(startDir)) return new List<ScannedFile>();
-        var options = new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true, ReturnSpecialDirectories = false };
-        var queue = new System.Collections.Concurrent.ConcurrentQueue<(string Full, string Rel)>();
-        queue.Enqueue((startDir, start.Length == 0 ? "" : start.Replace('\\', '/').Trim('/') + "/"));
-        int pending = 1;
-        var results = new List<ScannedFile>[Math.Clamp(Environment.ProcessorCount, 1, 4)];
-        Exception? failure = null;
-        void Work(int slot)
-        {
-            var found = results[slot] = new List<ScannedFile>();
-            var spin = new SpinWait();
-            while (Volatile.Read(ref pending) > 0 && failure is null)
-            {
-                if (!queue.TryDequeue(out var dir)) { spin.SpinOnce(); continue; }
-                try
-                {
-                    string prefix = dir.Rel;
-                    var entries = new System.IO.Enumeration.FileSystemEnumerable<(string Rel, bool Folder, long Size, long Mtime, bool Link)>(dir.Full,
-                        (ref System.IO.Enumeration.FileSystemEntry e) =>
-                        {
-                            bool link = (e.Attributes & FileAttributes.ReparsePoint) != 0;
-                            bool folder = e.IsDirectory && !link;
-                            string rel = string.Concat(prefix.AsSpan(), e.FileName);
-                            return folder ? (rel, true, 0, 0, false) : (rel, false, e.Length, e.LastWriteTimeUtc.UtcTicks, link);
-                        }, options);
-                    foreach (var (rel, folder, size, mtime, link) in entries)
-                    {
-                        if (excludes.IsExcluded(rel)) continue;
-                        if (folder)
-                        {
-                            Interlocked.Increment(ref pending);
-                            queue.Enqueue((Path.Combine(rootFull, rel), rel + "/"));
-                        }
-                        else found.Add(stat(rel, size, mtime, link));
-                    }
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    Interlocked.CompareExchange(ref failure, e, null);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref pending);
-                }
-                spin.Reset();
-            }
-        }
-        var helpers = Enumerable.Range(1, results.Length - 1).Select(slot => Task.Factory.StartNew(() => Work(slot), TaskCreationOptions.LongRunning)).ToArray();
-        Work(0);
-        Task.WaitAll(helpers);
-        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-        var all = new List<ScannedFile>(results.Sum(r => r.Count));
-        foreach (var r in results) all.AddRange(r);
-        all.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-        return all;
     }
 
     /// <summary>HEAD's commit (read from .git without running git) and a fingerprint of refs and index.</summary>

@@ -1,18 +1,21 @@
 using System.Globalization;
 using System.Text;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Fastband.Core.Backup;
 
 /// <summary>
-/// The scan cache and the last backup's snapshot, in .fastband/backups/.state/scan.json. Written after a
+/// The scan cache and the last backup's snapshot, in .fastband/backups/.state/scan.cache. Written after a
 /// scan that re-read something (so the next one re-reads only what changed) and when a backup completes.
+/// The file is a small JSON header and a <see cref="ScanIndex"/> stored as raw arrays: loading 20k entries
+/// is a copy, and an unchanged re-run compares against it without making a string per file.
 /// </summary>
 public sealed class ScanCache
 {
-    public Dictionary<string, ScannedFile> Files { get; set; } = new(StringComparer.Ordinal);
-
-    /// <summary>The files hash and signature of the scan <see cref="Files"/> came from.</summary>
+    /// <summary>The files hash and signature of the scan the cache holds.</summary>
     public string? FilesHash { get; set; }
     public string? Signature { get; set; }
 
@@ -22,100 +25,94 @@ public sealed class ScanCache
     public string? LastBackupDatabase { get; set; }
 
     /// <summary>When the cache file was written (its mtime, from the same clock as the files'); 0 when new.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public long WrittenAtTicks { get; private set; }
 
-    // path -> sha256 as of the last completed backup, for the added/modified/deleted counts. Most of it is
-    // usually what Files holds, so the file stores only the differences and the whole is built when asked for.
+    // The cached scan: as loaded (an index), or as a later scan left it (lists per component).
+    private ScanIndex _index = ScanIndex.Empty;
+    private IReadOnlyList<ScannedFile>[]? _lists;
+    private Dictionary<string, ScannedFile>? _files;
     private Dictionary<string, string>? _lastBackupFiles;
-    private HashSet<string>? _backedUpAsCached;
-    private Dictionary<string, string>? _backedUpOther;
 
-    [System.Text.Json.Serialization.JsonIgnore]
+    /// <summary>The cached files by path (a path in two components appears once).</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, ScannedFile> Files => _files ??= BuildFiles();
+
+    /// <summary>path -> sha256 as of the last completed backup, for the added/modified/deleted counts.</summary>
+    [JsonIgnore]
     public IReadOnlyDictionary<string, string> LastBackupFiles => _lastBackupFiles ??= BuildLastBackupFiles();
 
-    private const string Header = "fastband-scan-cache 2";
-    private const string OldHeader = "fastband-scan-cache 1";
+    /// <summary>The loaded scan, for the string-free comparison; empty once a later scan replaced it.</summary>
+    internal ScanIndex Index => _lists is null ? _index : ScanIndex.Empty;
+
+    /// <summary>The cache file next to the legacy one it replaces (scan.json, read once when this one is missing).</summary>
+    public static string PathIn(string stateDirectory) => Path.Combine(stateDirectory, "scan.cache");
+
+    private static ReadOnlySpan<byte> Magic => "fastband-scan-cache 3\n"u8;
+    private const int ByteOrderMark = 0x01020304;
+    private const string LegacyHeader = "fastband-scan-cache 2", OldestHeader = "fastband-scan-cache 1";
 
     /// <summary>True when the cache file must be rewritten after this scan (something was re-read, or the set changed).</summary>
     public bool IsStaleFor(ProjectScan scan) => scan.FilesHashed > 0 || scan.Signature != Signature || scan.FilesHash != FilesHash;
 
-    /// <summary>
-    /// A header, one JSON line of what the last backup was, then one tab-separated line per file ("F", path, size,
-    /// mtime, sha256, and 1 when the last backup holds that same content) and one per file the last backup held
-    /// otherwise ("B", path, sha256). Read with spans: 20k entries in a few milliseconds.
-    /// </summary>
+    /// <summary>Reads the cache; a missing, damaged or foreign file gives an empty cache (which only costs a full re-read).</summary>
     public static ScanCache Load(string path)
     {
         var info = new FileInfo(path);
-        if (!info.Exists) return new ScanCache();
+        if (!info.Exists)
+        {
+            string legacy = Path.Combine(Path.GetDirectoryName(path)!, "scan.json");
+            return File.Exists(legacy) ? LoadLegacy(legacy) : new ScanCache();
+        }
         try
         {
-            string text = File.ReadAllText(path, Encoding.UTF8);
-            var lines = new LineReader(text);
-            string header = lines.Next().ToString();
-            if (header != Header && header != OldHeader) return new ScanCache();
-            var cache = JsonSerializer.Deserialize<ScanCache>(lines.Next()) ?? new ScanCache();
+            byte[] bytes = File.ReadAllBytes(path);
+            var reader = new Reader(bytes);
+            if (!reader.Take(Magic.Length).SequenceEqual(Magic) || reader.Int() != ByteOrderMark) return new ScanCache();
+            var cache = JsonSerializer.Deserialize<ScanCache>(reader.Take(reader.Int())) ?? new ScanCache();
+            var entries = reader.Array<ScanIndex.Entry>();
+            var others = reader.Array<ScanIndex.Other>();
+            var text = reader.Array<char>();
+            if (!reader.AtEnd || !ScanIndex.Valid(entries, others, text.Length)) return new ScanCache();
+            cache._index = new ScanIndex(entries, others, text);
             cache.WrittenAtTicks = info.LastWriteTimeUtc.Ticks;
-            cache.Files = new Dictionary<string, ScannedFile>(text.Length / 100, StringComparer.Ordinal); // a line is about 100 characters
-            cache._backedUpAsCached = new HashSet<string>(StringComparer.Ordinal);
-            cache._backedUpOther = new Dictionary<string, string>(StringComparer.Ordinal);
-            while (lines.HasMore)
-            {
-                var line = lines.Next();
-                if (line.Length < 2 || line[1] != '\t') continue;
-                var fields = line[2..];
-                string rel = Unescape(Field(ref fields));
-                if (line[0] == 'F')
-                {
-                    long size = long.Parse(Field(ref fields), NumberStyles.None, CultureInfo.InvariantCulture);
-                    long mtime = long.Parse(Field(ref fields), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-                    string sha = Field(ref fields).ToString();
-                    cache.Files[rel] = new ScannedFile(rel, size, mtime, sha);
-                    if (header == Header ? fields.SequenceEqual("1") : false) cache._backedUpAsCached.Add(rel);
-                }
-                else if (line[0] == 'B') cache._backedUpOther[rel] = Field(ref fields).ToString();
-            }
             return cache;
         }
-        catch (Exception e) when (e is JsonException or FormatException or IOException or OverflowException or ArgumentException)
+        catch (Exception e) when (e is JsonException or IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException)
         {
-            return new ScanCache(); // a damaged cache only costs a full re-read
+            return new ScanCache();
         }
     }
 
+    /// <summary>Written to a temporary file, owner-only, and renamed over the old one.</summary>
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var index = ScanIndex.Build(Lists(), LastBackupFiles);
         string temp = path + ".tmp";
-        var backedUp = LastBackupFiles;
-        using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(false), 1 << 16))
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, BufferSize = 1 << 16 };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temp, options))
         {
-            writer.Write(Header);
-            writer.Write('\n');
-            writer.Write(JsonSerializer.Serialize(new ScanCache
-            {
-                FilesHash = FilesHash, Signature = Signature,
-                LastBackupContentHash = LastBackupContentHash, LastBackupId = LastBackupId, LastBackupGit = LastBackupGit, LastBackupDatabase = LastBackupDatabase,
-                Files = new(),
-            }));
-            writer.Write('\n');
-            foreach (var f in Files.Values)
-            {
-                bool same = backedUp.TryGetValue(f.Path, out var sha) && sha == f.Sha256;
-                writer.Write(string.Create(CultureInfo.InvariantCulture, $"F\t{Escape(f.Path)}\t{f.Size}\t{f.MtimeTicks}\t{f.Sha256}\t{(same ? 1 : 0)}\n"));
-            }
-            foreach (var (rel, sha) in backedUp)
-                if (!(Files.TryGetValue(rel, out var f) && f.Sha256 == sha))
-                    writer.Write($"B\t{Escape(rel)}\t{sha}\n");
+            stream.Write(Magic);
+            WriteInt(stream, ByteOrderMark);
+            byte[] meta = JsonSerializer.SerializeToUtf8Bytes(this);
+            WriteInt(stream, meta.Length);
+            stream.Write(meta);
+            WriteArray<ScanIndex.Entry>(stream, index.Entries);
+            WriteArray<ScanIndex.Other>(stream, index.Others);
+            WriteArray<char>(stream, index.Text);
         }
         File.Move(temp, path, overwrite: true);
+        string legacy = Path.Combine(Path.GetDirectoryName(path)!, "scan.json");
+        if (File.Exists(legacy)) File.Delete(legacy);
     }
 
     public void Remember(ProjectScan scan)
     {
-        _ = LastBackupFiles; // built from the old Files before they are replaced
-        Files = scan.AllFiles.GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        _ = LastBackupFiles; // built from the old scan before it is replaced
+        _lists = new[] { scan.Code, scan.Config, scan.Data };
+        _files = null;
         FilesHash = scan.FilesHash;
         Signature = scan.Signature;
     }
@@ -123,7 +120,9 @@ public sealed class ScanCache
     public void MarkBackedUp(ProjectScan scan, string backupId)
     {
         Remember(scan);
-        _lastBackupFiles = scan.AllFiles.GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().Sha256, StringComparer.Ordinal);
+        var backedUp = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in scan.AllFiles) backedUp.TryAdd(f.Path, f.Sha256);
+        _lastBackupFiles = backedUp;
         LastBackupContentHash = scan.ContentHash;
         LastBackupId = backupId;
         LastBackupGit = scan.GitFingerprint;
@@ -132,7 +131,8 @@ public sealed class ScanCache
 
     public ChangeSummary Compare(ProjectScan scan)
     {
-        var now = scan.AllFiles.GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().Sha256, StringComparer.Ordinal);
+        var now = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in scan.AllFiles) now.TryAdd(f.Path, f.Sha256);
         var last = LastBackupFiles;
         return new ChangeSummary
         {
@@ -144,13 +144,113 @@ public sealed class ScanCache
         };
     }
 
+    private IReadOnlyList<IReadOnlyList<ScannedFile>> Lists() =>
+        _lists ?? Enumerable.Range(0, ScanIndex.Components).Select(c => (IReadOnlyList<ScannedFile>)_index.List(c)).ToArray();
+
+    private Dictionary<string, ScannedFile> BuildFiles()
+    {
+        var files = new Dictionary<string, ScannedFile>(StringComparer.Ordinal);
+        foreach (var list in Lists())
+            foreach (var f in list) files.TryAdd(f.Path, f);
+        return files;
+    }
+
     private Dictionary<string, string> BuildLastBackupFiles()
     {
-        var result = new Dictionary<string, string>(_backedUpOther ?? new(), StringComparer.Ordinal);
-        if (_backedUpAsCached is not null)
-            foreach (string rel in _backedUpAsCached)
-                if (Files.TryGetValue(rel, out var f)) result[rel] = f.Sha256;
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        var text = _index.Text;
+        foreach (ref readonly var e in _index.Entries.AsSpan())
+            if ((e.Flags & ScanIndex.BackedUpFlag) != 0) result.TryAdd(_index.PathOf(e), new string(text, e.ShaStart, e.ShaLength));
+        foreach (ref readonly var o in _index.Others.AsSpan())
+            result[new string(text, o.PathStart, o.PathLength)] = new string(text, o.ShaStart, o.ShaLength);
         return result;
+    }
+
+    private static void WriteInt(Stream stream, int value)
+    {
+        Span<byte> four = stackalloc byte[4];
+        BitConverter.TryWriteBytes(four, value);
+        stream.Write(four);
+    }
+
+    private static void WriteArray<T>(Stream stream, T[] items) where T : unmanaged
+    {
+        WriteInt(stream, items.Length);
+        stream.Write(MemoryMarshal.AsBytes(items.AsSpan()));
+    }
+
+    /// <summary>Reads the file's sections in order; any length that runs past the end is a damaged file.</summary>
+    private ref struct Reader
+    {
+        private ReadOnlySpan<byte> _rest;
+
+        public Reader(byte[] bytes) => _rest = bytes;
+
+        public readonly bool AtEnd => _rest.IsEmpty;
+
+        public ReadOnlySpan<byte> Take(int count)
+        {
+            if (count < 0 || count > _rest.Length) throw new InvalidDataException("The scan cache is truncated.");
+            var taken = _rest[..count];
+            _rest = _rest[count..];
+            return taken;
+        }
+
+        public int Int() => BitConverter.ToInt32(Take(4));
+
+        public T[] Array<T>() where T : unmanaged
+        {
+            int count = Int();
+            int size = Unsafe.SizeOf<T>();
+            if (count < 0 || count > _rest.Length / size) throw new InvalidDataException("The scan cache is truncated.");
+            return MemoryMarshal.Cast<byte, T>(Take(count * size)).ToArray();
+        }
+    }
+
+    // ------------------------------------------------------------------ the version 2 text file
+
+    /// <summary>
+    /// The text cache of earlier versions (scan.json): a header, one JSON line, then "F" lines (path, size, mtime,
+    /// sha256, 1 when the last backup holds that content) and "B" lines (path, sha256 the last backup held otherwise).
+    /// Read so that an upgrade does not lose the last backup's state; the next save replaces it.
+    /// </summary>
+    private static ScanCache LoadLegacy(string path)
+    {
+        try
+        {
+            string text = File.ReadAllText(path, Encoding.UTF8);
+            var lines = new LineReader(text);
+            string header = lines.Next().ToString();
+            if (header != LegacyHeader && header != OldestHeader) return new ScanCache();
+            var cache = JsonSerializer.Deserialize<ScanCache>(lines.Next()) ?? new ScanCache();
+            var files = new List<ScannedFile>();
+            var backedUp = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (lines.HasMore)
+            {
+                var line = lines.Next();
+                if (line.Length < 2 || line[1] != '\t') continue;
+                var fields = line[2..];
+                string rel = Unescape(Field(ref fields));
+                if (line[0] == 'F')
+                {
+                    long size = long.Parse(Field(ref fields), NumberStyles.None, CultureInfo.InvariantCulture);
+                    long mtime = long.Parse(Field(ref fields), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+                    var file = new ScannedFile(rel, size, mtime, Field(ref fields).ToString());
+                    files.Add(file);
+                    if (header == LegacyHeader && fields.SequenceEqual("1")) backedUp[rel] = file.Sha256;
+                }
+                else if (line[0] == 'B') backedUp[rel] = Field(ref fields).ToString();
+            }
+            // Components were not recorded: the files serve as a lookup by path, and the next scan walks in full.
+            cache._lists = new IReadOnlyList<ScannedFile>[] { files, Array.Empty<ScannedFile>(), Array.Empty<ScannedFile>() };
+            cache._lastBackupFiles = backedUp;
+            cache.WrittenAtTicks = File.GetLastWriteTimeUtc(path).Ticks;
+            return cache;
+        }
+        catch (Exception e) when (e is JsonException or FormatException or IOException or OverflowException or ArgumentException)
+        {
+            return new ScanCache();
+        }
     }
 
     private static ReadOnlySpan<char> Field(ref ReadOnlySpan<char> rest)
@@ -177,9 +277,6 @@ public sealed class ScanCache
             return line;
         }
     }
-
-    private static string Escape(string s) => s.AsSpan().IndexOfAny('\\', '\t', '\n') < 0 && s.IndexOf('\r') < 0 ? s
-        : s.Replace("\\", "\\\\").Replace("\t", "\\t").Replace("\n", "\\n").Replace("\r", "\\r");
 
     private static string Unescape(ReadOnlySpan<char> s)
     {

@@ -178,13 +178,14 @@ public sealed class BackupServiceTests : IDisposable
         foreach (string f in Directory.EnumerateFiles(_dir.Root, "*", SearchOption.AllDirectories).Where(f => !f.Contains("/.git/")))
             File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddHours(-1));
         Assert.True(Create().Created);
-        string cachePath = Path.Combine(_dir.StateDir, "backups", ".state", "scan.json");
+        string cachePath = ScanCache.PathIn(Path.Combine(_dir.StateDir, "backups", ".state"));
         var written = File.GetLastWriteTimeUtc(cachePath);
         var cache = ScanCache.Load(cachePath);
         using (var p = Open())
         {
             var scan = ProjectScan.Run(_dir.Root, p.Backups.Config, p.Backups.Config.Components, cache);
             Assert.Equal(0, scan.FilesHashed);
+            Assert.True(scan.FromCache); // answered by comparing with the cache, without a file list
             Assert.Equal(cache.FilesHash, scan.FilesHash);
             Assert.Equal(cache.LastBackupContentHash, scan.ContentHash);
         }
