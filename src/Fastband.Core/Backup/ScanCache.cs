@@ -66,15 +66,19 @@ public sealed class ScanCache
         }
         try
         {
-            byte[] bytes = File.ReadAllBytes(path);
-            var reader = new Reader(bytes);
-            if (!reader.Take(Magic.Length).SequenceEqual(Magic) || reader.Int() != ByteOrderMark) return new ScanCache();
-            var cache = JsonSerializer.Deserialize<ScanCache>(reader.Take(reader.Int())) ?? new ScanCache();
+            // Each section is read straight into its array: no copy of the whole file, no parsing.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+            var reader = new Reader(stream);
+            Span<byte> magic = stackalloc byte[Magic.Length];
+            reader.Read(magic);
+            if (!magic.SequenceEqual(Magic) || reader.Int() != ByteOrderMark) return new ScanCache();
+            var cache = JsonSerializer.Deserialize<ScanCache>(reader.Array<byte>()) ?? new ScanCache();
             var entries = reader.Array<ScanIndex.Entry>();
+            var hashes = reader.Array<byte>();
             var others = reader.Array<ScanIndex.Other>();
             var text = reader.Array<char>();
-            if (!reader.AtEnd || !ScanIndex.Valid(entries, others, text.Length)) return new ScanCache();
-            cache._index = new ScanIndex(entries, others, text);
+            if (!reader.AtEnd || !ScanIndex.Valid(entries, hashes, others, text.Length)) return new ScanCache();
+            cache._index = new ScanIndex(entries, hashes, others, text);
             cache.WrittenAtTicks = info.LastWriteTimeUtc.Ticks;
             return cache;
         }
@@ -96,10 +100,9 @@ public sealed class ScanCache
         {
             stream.Write(Magic);
             WriteInt(stream, ByteOrderMark);
-            byte[] meta = JsonSerializer.SerializeToUtf8Bytes(this);
-            WriteInt(stream, meta.Length);
-            stream.Write(meta);
+            WriteArray(stream, JsonSerializer.SerializeToUtf8Bytes(this));
             WriteArray<ScanIndex.Entry>(stream, index.Entries);
+            WriteArray(stream, index.Hashes);
             WriteArray<ScanIndex.Other>(stream, index.Others);
             WriteArray<char>(stream, index.Text);
         }
@@ -159,8 +162,8 @@ public sealed class ScanCache
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         var text = _index.Text;
-        foreach (ref readonly var e in _index.Entries.AsSpan())
-            if ((e.Flags & ScanIndex.BackedUpFlag) != 0) result.TryAdd(_index.PathOf(e), new string(text, e.ShaStart, e.ShaLength));
+        for (int i = 0; i < _index.Entries.Length; i++)
+            if ((_index.Entries[i].Flags & ScanIndex.BackedUpFlag) != 0) result.TryAdd(_index.PathOf(_index.Entries[i]), _index.HashOf(i));
         foreach (ref readonly var o in _index.Others.AsSpan())
             result[new string(text, o.PathStart, o.PathLength)] = new string(text, o.ShaStart, o.ShaLength);
         return result;
@@ -179,31 +182,35 @@ public sealed class ScanCache
         stream.Write(MemoryMarshal.AsBytes(items.AsSpan()));
     }
 
-    /// <summary>Reads the file's sections in order; any length that runs past the end is a damaged file.</summary>
-    private ref struct Reader
+    /// <summary>Reads the file's sections in order; a length that runs past the end is a damaged file.</summary>
+    private readonly struct Reader
     {
-        private ReadOnlySpan<byte> _rest;
+        private readonly FileStream _stream;
 
-        public Reader(byte[] bytes) => _rest = bytes;
+        public Reader(FileStream stream) => _stream = stream;
 
-        public readonly bool AtEnd => _rest.IsEmpty;
+        public bool AtEnd => _stream.Position == _stream.Length;
 
-        public ReadOnlySpan<byte> Take(int count)
+        public void Read(Span<byte> into)
         {
-            if (count < 0 || count > _rest.Length) throw new InvalidDataException("The scan cache is truncated.");
-            var taken = _rest[..count];
-            _rest = _rest[count..];
-            return taken;
+            if (into.Length > _stream.Length - _stream.Position) throw new InvalidDataException("The scan cache is truncated.");
+            _stream.ReadExactly(into);
         }
 
-        public int Int() => BitConverter.ToInt32(Take(4));
+        public int Int()
+        {
+            Span<byte> four = stackalloc byte[4];
+            Read(four);
+            return BitConverter.ToInt32(four);
+        }
 
         public T[] Array<T>() where T : unmanaged
         {
             int count = Int();
-            int size = Unsafe.SizeOf<T>();
-            if (count < 0 || count > _rest.Length / size) throw new InvalidDataException("The scan cache is truncated.");
-            return MemoryMarshal.Cast<byte, T>(Take(count * size)).ToArray();
+            if (count < 0 || (long)count * Unsafe.SizeOf<T>() > _stream.Length - _stream.Position) throw new InvalidDataException("The scan cache is truncated.");
+            var items = GC.AllocateUninitializedArray<T>(count);
+            Read(MemoryMarshal.AsBytes(items.AsSpan()));
+            return items;
         }
     }
 

@@ -3,14 +3,15 @@ using System.Runtime.InteropServices;
 namespace Fastband.Core.Backup;
 
 /// <summary>
-/// A cached scan as flat arrays: one fixed-size record per file and component, every path and hash in one
-/// character block. It is read from disk with a copy, not parsed, and is looked up by a path held as a span,
+/// A cached scan as flat arrays: one fixed-size record per file and component, every content hash as 32 raw
+/// bytes, and every path (and a link's target) in one character block. It is read from disk with a copy, not parsed, and is looked up by a path held as a span,
 /// so an unchanged re-run makes no string per file. Immutable once built.
 /// </summary>
 internal sealed class ScanIndex
 {
     public const int Code = 0, Config = 1, Data = 2, Components = 3;
-    public const byte BackedUpFlag = 1, LinkFlag = 2;
+    public const byte BackedUpFlag = 1, LinkFlag = 2, TextHashFlag = 4; // TextHash: the "hash" is text (a link's target), not 32 bytes
+    public const int HashBytes = 32;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct Entry
@@ -29,18 +30,22 @@ internal sealed class ScanIndex
         public int PathStart, PathLength, ShaStart, ShaLength;
     }
 
-    public static readonly ScanIndex Empty = new(Array.Empty<Entry>(), Array.Empty<Other>(), Array.Empty<char>());
+    public static readonly ScanIndex Empty = new(Array.Empty<Entry>(), Array.Empty<byte>(), Array.Empty<Other>(), Array.Empty<char>());
 
     public Entry[] Entries { get; }
+
+    /// <summary>Entry i's SHA-256 at [i * 32, i * 32 + 32), unless its TextHash flag says the text block holds it.</summary>
+    public byte[] Hashes { get; }
     public Other[] Others { get; }
     public char[] Text { get; }
     private readonly int[] _slots; // open addressing: entry index + 1, 0 when free
     private readonly int _mask;
     private readonly int[] _counts = new int[Components];
 
-    public ScanIndex(Entry[] entries, Other[] others, char[] text)
+    public ScanIndex(Entry[] entries, byte[] hashes, Other[] others, char[] text)
     {
         Entries = entries;
+        Hashes = hashes;
         Others = others;
         Text = text;
         int size = 4;
@@ -81,10 +86,18 @@ internal sealed class ScanIndex
 
     public string PathOf(in Entry e) => new(Text, e.PathStart, e.PathLength);
 
+    public string HashOf(int i)
+    {
+        ref readonly var e = ref Entries[i];
+        return (e.Flags & TextHashFlag) != 0
+            ? new string(Text, e.ShaStart, e.ShaLength)
+            : Convert.ToHexString(Hashes, i * HashBytes, HashBytes).ToLowerInvariant();
+    }
+
     public ScannedFile FileAt(int i)
     {
         ref readonly var e = ref Entries[i];
-        return new ScannedFile(PathOf(e), e.Size, e.Mtime, new string(Text, e.ShaStart, e.ShaLength));
+        return new ScannedFile(PathOf(e), e.Size, e.Mtime, HashOf(i));
     }
 
     /// <summary>The files of one component, in the order they were stored (sorted by path).</summary>
@@ -97,11 +110,13 @@ internal sealed class ScanIndex
     }
 
     /// <summary>True when every record points inside the text block (a damaged file must not be trusted).</summary>
-    public static bool Valid(Entry[] entries, Other[] others, int textLength)
+    public static bool Valid(Entry[] entries, byte[] hashes, Other[] others, int textLength)
     {
         bool Inside(int start, int length) => start >= 0 && length >= 0 && start <= textLength - length;
+        if (hashes.Length != (long)entries.Length * HashBytes) return false;
         foreach (ref readonly var e in entries.AsSpan())
-            if (e.Component >= Components || !Inside(e.PathStart, e.PathLength) || !Inside(e.ShaStart, e.ShaLength)) return false;
+            if (e.Component >= Components || !Inside(e.PathStart, e.PathLength) || ((e.Flags & TextHashFlag) != 0 && !Inside(e.ShaStart, e.ShaLength)))
+                return false;
         foreach (ref readonly var o in others.AsSpan())
             if (!Inside(o.PathStart, o.PathLength) || !Inside(o.ShaStart, o.ShaLength)) return false;
         return true;
@@ -112,7 +127,9 @@ internal sealed class ScanIndex
     {
         var text = new System.Text.StringBuilder();
         var entries = new List<Entry>();
+        var hashes = new List<byte>();
         var matched = new HashSet<string>(StringComparer.Ordinal);
+        Span<byte> raw = stackalloc byte[HashBytes];
         (int, int) Add(string s)
         {
             int start = text.Length;
@@ -125,12 +142,17 @@ internal sealed class ScanIndex
                 bool backedUp = lastBackup.TryGetValue(f.Path, out var sha) && sha == f.Sha256;
                 if (backedUp) matched.Add(f.Path);
                 var (ps, pl) = Add(f.Path);
-                var (ss, sl) = Add(f.Sha256);
+                bool link = f.Sha256.StartsWith(ProjectScan.LinkPrefix, StringComparison.Ordinal);
+                // A hash that is not 64 lowercase hex digits (a link's target) is kept as text, so it reads back as written.
+                bool asText = link || !TryParseHash(f.Sha256, raw);
+                var (ss, sl) = asText ? Add(f.Sha256) : (0, 0);
+                if (asText) raw.Clear();
+                foreach (byte b in raw) hashes.Add(b);
                 entries.Add(new Entry
                 {
                     Key = KeyOf(component, f.Path), Size = f.Size, Mtime = f.MtimeTicks, PathStart = ps, PathLength = pl, ShaStart = ss, ShaLength = sl,
                     Component = (byte)component,
-                    Flags = (byte)((backedUp ? BackedUpFlag : 0) | (f.Sha256.StartsWith(ProjectScan.LinkPrefix, StringComparison.Ordinal) ? LinkFlag : 0)),
+                    Flags = (byte)((backedUp ? BackedUpFlag : 0) | (link ? LinkFlag : 0) | (asText ? TextHashFlag : 0)),
                 });
             }
         var others = new List<Other>();
@@ -143,6 +165,13 @@ internal sealed class ScanIndex
         }
         var chars = new char[text.Length];
         text.CopyTo(0, chars, chars.Length);
-        return new ScanIndex(entries.ToArray(), others.ToArray(), chars);
+        return new ScanIndex(entries.ToArray(), hashes.ToArray(), others.ToArray(), chars);
+    }
+
+    private static bool TryParseHash(string hex, Span<byte> into)
+    {
+        if (hex.Length != HashBytes * 2 || hex.AsSpan().IndexOfAnyExcept("0123456789abcdef") >= 0) return false;
+        Convert.FromHexString(hex).CopyTo(into);
+        return true;
     }
 }

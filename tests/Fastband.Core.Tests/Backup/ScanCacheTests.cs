@@ -279,10 +279,11 @@ public sealed class ScanCacheTests : IDisposable
         string text = "src/b.pyBBBBsrc/a.pyAAAA";
         var entries = new[]
         {
-            new ScanIndex.Entry { Key = key, Size = 2, PathStart = 0, PathLength = 8, ShaStart = 8, ShaLength = 4, Component = ScanIndex.Code },
-            new ScanIndex.Entry { Key = key, Size = 1, PathStart = 12, PathLength = 8, ShaStart = 20, ShaLength = 4, Component = ScanIndex.Code },
+            new ScanIndex.Entry { Key = key, Size = 2, PathStart = 0, PathLength = 8, ShaStart = 8, ShaLength = 4, Component = ScanIndex.Code, Flags = ScanIndex.TextHashFlag },
+            new ScanIndex.Entry { Key = key, Size = 1, PathStart = 12, PathLength = 8, ShaStart = 20, ShaLength = 4, Component = ScanIndex.Code, Flags = ScanIndex.TextHashFlag },
         };
-        var index = new ScanIndex(entries, Array.Empty<ScanIndex.Other>(), text.ToCharArray());
+        var index = new ScanIndex(entries, new byte[2 * ScanIndex.HashBytes], Array.Empty<ScanIndex.Other>(), text.ToCharArray());
+        Assert.Equal("AAAA", index.HashOf(1));
         Assert.Equal(1, index.Find(ScanIndex.Code, "src/a.py"));  // the decoy has the key but not the path
         Assert.Equal(-1, index.Find(ScanIndex.Code, "src/b.py")); // b's own key leads nowhere
         Assert.Equal(-1, index.Find(ScanIndex.Data, "src/a.py")); // the component is part of the key and checked
@@ -290,6 +291,11 @@ public sealed class ScanCacheTests : IDisposable
         {
             new[] { new ScannedFile("src/a.py", 1, 0, "AAAA"), new ScannedFile("src/b.py", 2, 0, "BBBB") }, Array.Empty<ScannedFile>(), Array.Empty<ScannedFile>(),
         }, new Dictionary<string, string>());
-        Assert.Equal("BBBB", built.FileAt(built.Find(ScanIndex.Code, "src/b.py")).Sha256);
+        Assert.Equal("BBBB", built.FileAt(built.Find(ScanIndex.Code, "src/b.py")).Sha256); // not hex: kept as text
+        string sha = new('c', 64);
+        var hex = ScanIndex.Build(new IReadOnlyList<ScannedFile>[] { new[] { new ScannedFile("x", 1, 0, sha) }, Array.Empty<ScannedFile>(), Array.Empty<ScannedFile>() },
+            new Dictionary<string, string>());
+        Assert.Equal(0, hex.Entries[0].Flags & ScanIndex.TextHashFlag); // a SHA-256 is stored as 32 bytes
+        Assert.Equal(sha, hex.HashOf(0));
     }
 }
