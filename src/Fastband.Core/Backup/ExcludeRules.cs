@@ -45,6 +45,7 @@ public sealed class ExcludeRules
     public bool IsExcluded(string relativePath) => IsExcluded(relativePath.AsSpan());
 
     /// <summary>The same, for a path held as a span: a scan asks once per file, and most answers need no string.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool IsExcluded(ReadOnlySpan<char> relativePath)
     {
         var name = relativePath[(relativePath.LastIndexOf('/') + 1)..];

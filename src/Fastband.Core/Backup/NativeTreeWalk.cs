@@ -92,6 +92,7 @@ internal static unsafe class NativeTreeWalk
         fixed (byte* p = path) return api.OpenAt(at, p, api.FolderFlags, 0);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool List(Api api, int rootFd, Folder folder, ExcludeRules excludes, TreeWalk.FileVisitor visit, int worker, Action<Folder> enqueue)
     {
         int fd = OpenFolder(api, rootFd, folder.Path);

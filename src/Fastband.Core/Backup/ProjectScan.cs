@@ -111,37 +111,49 @@ public sealed class ProjectScan
     {
         var index = cache.Index;
         if (index.Entries.Length == 0 || cache.FilesHash is not { Length: > 0 } || cache.Signature is null) return null;
-        long racyFrom = cache.WrittenAtTicks - RacyWindow.Ticks;
-        const int Stride = 16; // counters of different workers on different cache lines
-        var counts = new int[TreeWalk.Workers * Stride];
-        bool Same(int component, ReadOnlySpan<char> rel, long size, long mtime, bool link)
-        {
-            int i = index.Find(component, rel);
-            if (i < 0) return false;
-            ref readonly var e = ref index.Entries[i];
-            return e.Size == size && e.Mtime == mtime && mtime < racyFrom && ((e.Flags & ScanIndex.LinkFlag) != 0) == link;
-        }
-        TreeWalk.FileVisitor Visitor(int component) => (int worker, ReadOnlySpan<char> rel, in FileFacts f) =>
-        {
-            if (scope.IsDatabaseFile(rel)) return true;
-            if (!Same(component, rel, f.Size, f.MtimeTicks, f.Link)) return false;
-            counts[worker * Stride + component]++;
-            return true;
-        };
+        var compare = new CacheComparison(scope, index, cache.WrittenAtTicks - RacyWindow.Ticks);
+        TreeWalk.FileVisitor Visitor(int component) => (int worker, ReadOnlySpan<char> rel, in FileFacts f) => compare.Visit(component, worker, rel, f);
         if (scope.Has(BackupComponent.Code) && !TreeWalk.Run(scope.Root, "", scope.CodeExcludes, Visitor(ScanIndex.Code))) return null;
         if (scope.DataDirectory is { } dataDir && !TreeWalk.Run(scope.Root, dataDir, scope.DataExcludes, Visitor(ScanIndex.Data))) return null;
         int configCount = 0;
         foreach (var (rel, info) in scope.ExistingConfigFiles())
         {
-            if (!Same(ScanIndex.Config, rel, info.Length, info.LastWriteTimeUtc.Ticks, info.LinkTarget is not null)) return null;
+            if (!compare.Same(ScanIndex.Config, rel, new FileFacts(info.Length, info.LastWriteTimeUtc.Ticks, info.LinkTarget is not null))) return null;
             configCount++;
         }
-        int Total(int component) => Enumerable.Range(0, TreeWalk.Workers).Sum(w => counts[w * Stride + component]);
-        int code = Total(ScanIndex.Code), data = Total(ScanIndex.Data);
+        int code = compare.Total(ScanIndex.Code), data = compare.Total(ScanIndex.Data);
         string signature = scope.SignatureFor(code, configCount, data);
         if (signature != cache.Signature || code != index.Count(ScanIndex.Code) || configCount != index.Count(ScanIndex.Config) || data != index.Count(ScanIndex.Data))
             return null;
         return Fingerprinted(scope, cache.FilesHash, signature, hashed: 0, fromCache: index);
+    }
+
+    /// <summary>The per-file check of the cached comparison, compiled optimized from its first call (a CLI process never warms up).</summary>
+    private sealed class CacheComparison(Scope scope, ScanIndex index, long racyFrom)
+    {
+        private const int Stride = 16; // counters of different workers on different cache lines
+        private readonly int[] _counts = new int[TreeWalk.Workers * Stride];
+
+        /// <summary>Same path (in the same component), size, mtime and kind as the cache says, and not racily clean.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public bool Same(int component, ReadOnlySpan<char> rel, in FileFacts f)
+        {
+            int i = index.Find(component, rel);
+            if (i < 0) return false;
+            ref readonly var e = ref index.Entries[i];
+            return e.Size == f.Size && e.Mtime == f.MtimeTicks && f.MtimeTicks < racyFrom && ((e.Flags & ScanIndex.LinkFlag) != 0) == f.Link;
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public bool Visit(int component, int worker, ReadOnlySpan<char> rel, in FileFacts f)
+        {
+            if (scope.IsDatabaseFile(rel)) return true;
+            if (!Same(component, rel, f)) return false;
+            _counts[worker * Stride + component]++;
+            return true;
+        }
+
+        public int Total(int component) => Enumerable.Range(0, TreeWalk.Workers).Sum(w => _counts[w * Stride + component]);
     }
 
     /// <summary>Every file listed; those the cache cannot vouch for are hashed.</summary>

@@ -3,14 +3,13 @@ using System.Text;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Fastband.Core.Backup;
 
 /// <summary>
 /// The scan cache and the last backup's snapshot, in .fastband/backups/.state/scan.cache. Written after a
 /// scan that re-read something (so the next one re-reads only what changed) and when a backup completes.
-/// The file is a small JSON header and a <see cref="ScanIndex"/> stored as raw arrays: loading 20k entries
+/// The file is a short header (what the last backup was, as length-prefixed strings) and a <see cref="ScanIndex"/> stored as raw arrays: loading 20k entries
 /// is a copy, and an unchanged re-run compares against it without making a string per file.
 /// </summary>
 public sealed class ScanCache
@@ -25,7 +24,6 @@ public sealed class ScanCache
     public string? LastBackupDatabase { get; set; }
 
     /// <summary>When the cache file was written (its mtime, from the same clock as the files'); 0 when new.</summary>
-    [JsonIgnore]
     public long WrittenAtTicks { get; private set; }
 
     // The cached scan: as loaded (an index), or as a later scan left it (lists per component).
@@ -35,11 +33,9 @@ public sealed class ScanCache
     private Dictionary<string, string>? _lastBackupFiles;
 
     /// <summary>The cached files by path (a path in two components appears once).</summary>
-    [JsonIgnore]
     public IReadOnlyDictionary<string, ScannedFile> Files => _files ??= BuildFiles();
 
     /// <summary>path -> sha256 as of the last completed backup, for the added/modified/deleted counts.</summary>
-    [JsonIgnore]
     public IReadOnlyDictionary<string, string> LastBackupFiles => _lastBackupFiles ??= BuildLastBackupFiles();
 
     /// <summary>The loaded scan, for the string-free comparison; empty once a later scan replaced it.</summary>
@@ -72,7 +68,11 @@ public sealed class ScanCache
             Span<byte> magic = stackalloc byte[Magic.Length];
             reader.Read(magic);
             if (!magic.SequenceEqual(Magic) || reader.Int() != ByteOrderMark) return new ScanCache();
-            var cache = JsonSerializer.Deserialize<ScanCache>(reader.Array<byte>()) ?? new ScanCache();
+            var cache = new ScanCache
+            {
+                FilesHash = reader.Text(), Signature = reader.Text(), LastBackupContentHash = reader.Text(), LastBackupId = reader.Text(),
+                LastBackupGit = reader.Text(), LastBackupDatabase = reader.Text(),
+            };
             var entries = reader.Array<ScanIndex.Entry>();
             var hashes = reader.Array<byte>();
             var others = reader.Array<ScanIndex.Other>();
@@ -82,7 +82,7 @@ public sealed class ScanCache
             cache.WrittenAtTicks = info.LastWriteTimeUtc.Ticks;
             return cache;
         }
-        catch (Exception e) when (e is JsonException or IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException or UnauthorizedAccessException)
         {
             return new ScanCache();
         }
@@ -100,7 +100,8 @@ public sealed class ScanCache
         {
             stream.Write(Magic);
             WriteInt(stream, ByteOrderMark);
-            WriteArray(stream, JsonSerializer.SerializeToUtf8Bytes(this));
+            foreach (string? text in new[] { FilesHash, Signature, LastBackupContentHash, LastBackupId, LastBackupGit, LastBackupDatabase })
+                WriteText(stream, text);
             WriteArray<ScanIndex.Entry>(stream, index.Entries);
             WriteArray(stream, index.Hashes);
             WriteArray<ScanIndex.Other>(stream, index.Others);
@@ -176,6 +177,13 @@ public sealed class ScanCache
         stream.Write(four);
     }
 
+    /// <summary>A string as its length (-1 for null) and its UTF-16 code units.</summary>
+    private static void WriteText(Stream stream, string? text)
+    {
+        WriteInt(stream, text?.Length ?? -1);
+        if (text is not null) stream.Write(MemoryMarshal.AsBytes(text.AsSpan()));
+    }
+
     private static void WriteArray<T>(Stream stream, T[] items) where T : unmanaged
     {
         WriteInt(stream, items.Length);
@@ -204,9 +212,16 @@ public sealed class ScanCache
             return BitConverter.ToInt32(four);
         }
 
-        public T[] Array<T>() where T : unmanaged
+        public string? Text()
         {
-            int count = Int();
+            int length = Int();
+            return length < 0 ? null : new string(Array<char>(length));
+        }
+
+        public T[] Array<T>() where T : unmanaged => Array<T>(Int());
+
+        private T[] Array<T>(int count) where T : unmanaged
+        {
             if (count < 0 || (long)count * Unsafe.SizeOf<T>() > _stream.Length - _stream.Position) throw new InvalidDataException("The scan cache is truncated.");
             var items = GC.AllocateUninitializedArray<T>(count);
             Read(MemoryMarshal.AsBytes(items.AsSpan()));
@@ -221,6 +236,8 @@ public sealed class ScanCache
     /// sha256, 1 when the last backup holds that content) and "B" lines (path, sha256 the last backup held otherwise).
     /// Read so that an upgrade does not lose the last backup's state; the next save replaces it.
     /// </summary>
+    private sealed record LegacyMeta(string? FilesHash, string? Signature, string? LastBackupContentHash, string? LastBackupId, string? LastBackupGit, string? LastBackupDatabase);
+
     private static ScanCache LoadLegacy(string path)
     {
         try
@@ -229,7 +246,12 @@ public sealed class ScanCache
             var lines = new LineReader(text);
             string header = lines.Next().ToString();
             if (header != LegacyHeader && header != OldestHeader) return new ScanCache();
-            var cache = JsonSerializer.Deserialize<ScanCache>(lines.Next()) ?? new ScanCache();
+            var meta = JsonSerializer.Deserialize<LegacyMeta>(lines.Next()) ?? new LegacyMeta(null, null, null, null, null, null);
+            var cache = new ScanCache
+            {
+                FilesHash = meta.FilesHash, Signature = meta.Signature, LastBackupContentHash = meta.LastBackupContentHash,
+                LastBackupId = meta.LastBackupId, LastBackupGit = meta.LastBackupGit, LastBackupDatabase = meta.LastBackupDatabase,
+            };
             var files = new List<ScannedFile>();
             var backedUp = new Dictionary<string, string>(StringComparer.Ordinal);
             while (lines.HasMore)

@@ -64,6 +64,7 @@ internal sealed class ScanIndex
     public int Count(int component) => _counts[component];
 
     /// <summary>The entry of this component and path, or -1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Find(int component, ReadOnlySpan<char> path)
     {
         ulong key = KeyOf(component, path);
@@ -77,6 +78,7 @@ internal sealed class ScanIndex
     }
 
     /// <summary>FNV-1a over the path's characters, seeded by the component.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static ulong KeyOf(int component, ReadOnlySpan<char> path)
     {
         ulong h = 14695981039346656037UL ^ (ulong)component;

@@ -96,6 +96,7 @@ internal static class TreeWalk
     [ThreadStatic] private static char[]? _buffer;
 
     /// <summary>One folder through the runtime's enumerator; <paramref name="prefix"/> is its project-relative path with a trailing slash.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static bool ListManaged(string rootFull, string prefix, ExcludeRules excludes, FileVisitor visit, int worker, Action<string> enqueue)
     {
         bool go = true;

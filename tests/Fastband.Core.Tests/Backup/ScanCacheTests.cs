@@ -230,9 +230,10 @@ public sealed class ScanCacheTests : IDisposable
     private static byte[] PointPastText(byte[] good)
     {
         byte[] bad = (byte[])good.Clone();
-        int magic = "fastband-scan-cache 3\n".Length;
-        int metaLength = BitConverter.ToInt32(bad, magic + 4);
-        int firstEntry = magic + 8 + metaLength + 4; // after the entry count
+        // The layout: magic, byte-order mark, six length-prefixed UTF-16 strings, the entry count, the entries.
+        int at = "fastband-scan-cache 3\n".Length + 4;
+        for (int i = 0; i < 6; i++) at += 4 + 2 * Math.Max(0, BitConverter.ToInt32(bad, at));
+        int firstEntry = at + 4;
         BitConverter.TryWriteBytes(bad.AsSpan(firstEntry + 24), 1 << 30); // Key, Size, Mtime, then PathStart
         return bad;
     }
