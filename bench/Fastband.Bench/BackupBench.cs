@@ -59,7 +59,7 @@ public static class BackupBench
         string? seedScript = context.RepoRoot is { } repo ? Path.Combine(repo, "bench", "baselines", "seed_content_hash.py") : null;
         bool python = seedScript is not null && File.Exists(seedScript) && CanRun("python3", "--version");
         // The same re-run as a user's `fastband backup create` process pays it: .NET start-up and JIT included.
-        string? cli = context.Options.Get("cli") ?? (context.RepoRoot is { } r ? Path.Combine(r, ".build", "cli", "fastband") : null);
+        string? cli = context.Options.Get("cli") ?? (context.RepoRoot is { } repoRoot ? Path.Combine(repoRoot, ".build", "cli", "fastband") : null);
         var cliMs = new List<double>();
         if (cli is null || !File.Exists(cli)) context.Log($"backup: no published CLI at '{cli}' (run './fastband --help' once): the CLI process is not measured");
         for (int i = 0; i < 5; i++)
