@@ -30,7 +30,6 @@ internal static unsafe class NativeTreeWalk
 
     private sealed class Api
     {
-        public delegate* unmanaged<int, byte*, int, int, int> OpenAt;
         public delegate* unmanaged<int, IntPtr> FdOpenDir;
         public delegate* unmanaged<IntPtr, IntPtr> ReadDir;
         public delegate* unmanaged<IntPtr, int> CloseDir;
@@ -54,7 +53,6 @@ internal static unsafe class NativeTreeWalk
             if (openAt == 0 || fdOpenDir == 0 || readDir == 0 || closeDir == 0 || close == 0 || statx == 0) return null; // statx needs glibc 2.28
             return new Api
             {
-                OpenAt = (delegate* unmanaged<int, byte*, int, int, int>)openAt,
                 FdOpenDir = (delegate* unmanaged<int, IntPtr>)fdOpenDir,
                 ReadDir = (delegate* unmanaged<IntPtr, IntPtr>)readDir,
                 CloseDir = (delegate* unmanaged<IntPtr, int>)closeDir,
@@ -74,7 +72,7 @@ internal static unsafe class NativeTreeWalk
     {
         var api = Lib ?? throw new PlatformNotSupportedException("The native tree walk needs glibc on Linux x64 or arm64.");
         int rootFd = OpenFolder(api, AtFdCwd, Encoding.UTF8.GetBytes(rootFull + "\0"));
-        if (rootFd < 0) throw new IOException($"Cannot open the folder {rootFull} (errno {Marshal.GetLastSystemError()}).");
+        if (rootFd < 0) throw new IOException($"Cannot open the folder {rootFull} (errno {Marshal.GetLastPInvokeError()}).");
         try
         {
             var first = startRel.Length == 0 ? new Folder("", "."u8.ToArray().Append((byte)0).ToArray()) : new Folder(startRel + "/", Encoding.UTF8.GetBytes(startRel + "\0"));
@@ -86,10 +84,14 @@ internal static unsafe class NativeTreeWalk
         }
     }
 
+    // Through a P/Invoke stub rather than a function pointer: the stub captures errno right after the call, which
+    // decides between skipping a folder (unreadable, or gone) and failing. Called once per folder.
+    [DllImport("libc.so.6", SetLastError = true)]
+    private static extern int openat(int dirfd, byte* path, int flags, int mode);
+
     private static int OpenFolder(Api api, int at, byte[] path)
     {
-        Marshal.SetLastSystemError(0);
-        fixed (byte* p = path) return api.OpenAt(at, p, api.FolderFlags, 0);
+        fixed (byte* p = path) return openat(at, p, api.FolderFlags, 0);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -98,7 +100,7 @@ internal static unsafe class NativeTreeWalk
         int fd = OpenFolder(api, rootFd, folder.Path);
         if (fd < 0)
         {
-            int errno = Marshal.GetLastSystemError();
+            int errno = Marshal.GetLastPInvokeError();
             // Unreadable (the enumerator's IgnoreInaccessible), or gone or replaced since its parent was read.
             if (errno is EAccess or EPerm or ENoEnt or ENotDir or ELoop) return true;
             throw new IOException($"Cannot open the folder {folder.Prefix.TrimEnd('/')} (errno {errno}).");

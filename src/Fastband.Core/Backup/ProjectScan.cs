@@ -113,8 +113,15 @@ public sealed class ProjectScan
         if (index.Entries.Length == 0 || cache.FilesHash is not { Length: > 0 } || cache.Signature is null) return null;
         var compare = new CacheComparison(scope, index, cache.WrittenAtTicks - RacyWindow.Ticks);
         TreeWalk.FileVisitor Visitor(int component) => (int worker, ReadOnlySpan<char> rel, in FileFacts f) => compare.Visit(component, worker, rel, f);
-        if (scope.Has(BackupComponent.Code) && !TreeWalk.Run(scope.Root, "", scope.CodeExcludes, Visitor(ScanIndex.Code))) return null;
-        if (scope.DataDirectory is { } dataDir && !TreeWalk.Run(scope.Root, dataDir, scope.DataExcludes, Visitor(ScanIndex.Data))) return null;
+        try
+        {
+            if (scope.Has(BackupComponent.Code) && !TreeWalk.Run(scope.Root, "", scope.CodeExcludes, Visitor(ScanIndex.Code))) return null;
+            if (scope.DataDirectory is { } dataDir && !TreeWalk.Run(scope.Root, dataDir, scope.DataExcludes, Visitor(ScanIndex.Data))) return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // the full scan lists again, and says what is wrong if it still is
+        }
         int configCount = 0;
         foreach (var (rel, info) in scope.ExistingConfigFiles())
         {
