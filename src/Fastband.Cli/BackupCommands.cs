@@ -33,10 +33,10 @@ internal static class BackupCommands
         var force = new Option<bool>("--force") { Description = "Back up even when nothing changed since the last backup." };
         var components = ComponentsOption("Comma-separated: code,config,data,database,git (default: those enabled in backup_config.yaml).");
         var cmd = new Command("create", "Back up the project. Exit 0 when created or skipped (with the reason), 3 when another backup runs.") { type, name, force, components };
-        cmd.SetAction((p, cancel) => Task.FromResult(Run.With(p, project =>
+        cmd.SetAction((p, cancel) => Task.FromResult(Run.WithBackups(p, backups =>
         {
             using var bar = ProgressBar.For(p);
-            var result = project.Backups.Create(new BackupRequest
+            var result = backups.Create(new BackupRequest
             {
                 Type = p.GetValue(type) ?? BackupTypes.Manual, Name = p.GetValue(name), Force = p.GetValue(force), Components = Components(p, components),
             }, bar, cancel);
@@ -48,9 +48,9 @@ internal static class BackupCommands
     private static Command List()
     {
         var cmd = new Command("list", "Every complete backup, newest first, with why retention keeps it.");
-        cmd.SetAction(p => Run.With(p, project =>
+        cmd.SetAction(p => Run.WithBackups(p, backups =>
         {
-            var all = project.Backups.List();
+            var all = backups.List();
             return new Outcome(all, BackupText.Listing(all));
         }));
         return cmd;
@@ -59,9 +59,9 @@ internal static class BackupCommands
     private static Command Status()
     {
         var cmd = new Command("status", "The last backup, what changed since, the next scheduled runs, and any backup running now.");
-        cmd.SetAction(p => Run.With(p, project =>
+        cmd.SetAction(p => Run.WithBackups(p, backups =>
         {
-            var status = project.Backups.Status();
+            var status = backups.Status();
             return new Outcome(status, BackupText.Status(status));
         }));
         return cmd;
@@ -82,10 +82,10 @@ internal static class BackupCommands
                 Console.Error.WriteLine("fastband: a restore overwrites files: add --confirm to restore, or use --dry-run first to see what would change.");
                 return Task.FromResult(ExitCodes.BadUsage);
             }
-            return Task.FromResult(Run.With(p, project =>
+            return Task.FromResult(Run.WithBackups(p, backups =>
             {
                 using var bar = ProgressBar.For(p);
-                var result = project.Backups.Restore(new RestoreRequest
+                var result = backups.Restore(new RestoreRequest
                 {
                     BackupId = p.GetValue(id)!, Components = Components(p, components), DryRun = p.GetValue(dryRun),
                     Destination = p.GetValue(destination) is { } d ? Path.GetFullPath(d) : null,
@@ -100,9 +100,9 @@ internal static class BackupCommands
     {
         var id = new Argument<string>("id") { Description = "The backup id or name, or 'latest'." };
         var cmd = new Command("verify", "Check every archive's checksum and read it end to end (and restore the database dump into a scratch database). Exit 1 when a check fails.") { id };
-        cmd.SetAction((p, cancel) => Task.FromResult(Run.With(p, project =>
+        cmd.SetAction((p, cancel) => Task.FromResult(Run.WithBackups(p, backups =>
         {
-            var result = project.Backups.Verify(p.GetValue(id)!, cancellation: cancel);
+            var result = backups.Verify(p.GetValue(id)!, cancellation: cancel);
             return new Outcome(result, BackupText.Verify(result), result.Ok ? ExitCodes.Ok : ExitCodes.Failed);
         })));
         return cmd;
@@ -112,9 +112,9 @@ internal static class BackupCommands
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "List what would be removed and remove nothing." };
         var cmd = new Command("prune", "Remove daily and weekly backups beyond their retention; manual ones are never pruned.") { dryRun };
-        cmd.SetAction(p => Run.With(p, project =>
+        cmd.SetAction(p => Run.WithBackups(p, backups =>
         {
-            var result = project.Backups.Prune(p.GetValue(dryRun));
+            var result = backups.Prune(p.GetValue(dryRun));
             return new Outcome(result, BackupText.Prune(result));
         }, writes: true));
         return cmd;
@@ -123,10 +123,10 @@ internal static class BackupCommands
     private static Command RunScheduled()
     {
         var cmd = new Command("run-scheduled", "Make today's daily (and, on weekly_day, the weekly) backup if due, then prune. Safe to call as often as a scheduler likes.");
-        cmd.SetAction((p, cancel) => Task.FromResult(Run.With(p, project =>
+        cmd.SetAction((p, cancel) => Task.FromResult(Run.WithBackups(p, backups =>
         {
             using var bar = ProgressBar.For(p);
-            var result = project.Backups.RunScheduled(bar, cancel);
+            var result = backups.RunScheduled(bar, cancel);
             return new Outcome(result, BackupText.Scheduled(result));
         }, writes: true)));
         return cmd;

@@ -38,12 +38,26 @@ internal static class Run
 {
     /// <summary>Opens the project, runs <paramref name="body"/>, writes its outcome, maps failures to exit codes.</summary>
     /// <remarks><c>offline</c>: the command has an offline path, so the project opens even when its PostgreSQL server is away.</remarks>
-    public static int With(ParseResult parse, Func<FastbandProject, Outcome> body, bool writes = false, bool offline = false)
+    public static int With(ParseResult parse, Func<FastbandProject, Outcome> body, bool writes = false, bool offline = false) => Guarded(parse, () =>
+    {
+        using var project = Open(parse, writes, offline);
+        return body(project);
+    });
+
+    /// <summary>The same for the backup commands, which need the project's files but not its store.</summary>
+    public static int WithBackups(ParseResult parse, Func<Fastband.Core.Backup.BackupService, Outcome> body, bool writes = false) => Guarded(parse, () =>
+    {
+        var options = Options(parse, offline: false);
+        if (writes && CallerIdentity.Resolve(options.Agent, null).IsDefaulted)
+            Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");
+        return body(FastbandProject.OpenBackups(options));
+    });
+
+    private static int Guarded(ParseResult parse, Func<Outcome> run)
     {
         try
         {
-            using var project = Open(parse, writes, offline);
-            var outcome = body(project);
+            var outcome = run();
             Write(parse, outcome);
             return outcome.ExitCode;
         }
@@ -68,19 +82,21 @@ internal static class Run
 
     public static FastbandProject Open(ParseResult parse, bool writes, bool offline = false)
     {
-        var project = FastbandProject.Open(new ProjectOptions
-        {
-            ProjectPath = parse.GetValue(GlobalOptions.Project),
-            Agent = parse.GetValue(GlobalOptions.Agent),
-            Session = parse.GetValue(GlobalOptions.Session),
-            StoreMayBeOffline = offline,
-        });
+        var project = FastbandProject.Open(Options(parse, offline));
         if (writes && project.Caller.IsDefaulted)
             Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");
         if (!writes && project.CreatedStore)
             Console.Error.WriteLine($"fastband: warning: {project.NewStoreWarning}");
         return project;
     }
+
+    private static ProjectOptions Options(ParseResult parse, bool offline) => new()
+    {
+        ProjectPath = parse.GetValue(GlobalOptions.Project),
+        Agent = parse.GetValue(GlobalOptions.Agent),
+        Session = parse.GetValue(GlobalOptions.Session),
+        StoreMayBeOffline = offline,
+    };
 
     public static bool Json(ParseResult parse) => parse.GetValue(GlobalOptions.Json);
 

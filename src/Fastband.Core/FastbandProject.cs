@@ -102,6 +102,17 @@ public sealed class FastbandProject : IDisposable
         return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim(), environment) { CreatedStore = StoreFactory.WasCreated(store) };
     }
 
+    /// <summary>
+    /// The backup manager alone, without opening the store: backups touch only files (and the project's own
+    /// database, through its tools), so a backup command neither waits for the store nor creates one.
+    /// </summary>
+    public static BackupService OpenBackups(ProjectOptions options)
+    {
+        string root = ProjectLocator.Resolve(options.ProjectPath, options.CurrentDirectory, options.Environment);
+        var caller = CallerIdentity.Resolve(options.Agent, options.Environment);
+        return new BackupService(root, Path.Combine(root, ProjectLocator.StateFolderName), caller, options.Clock ?? TimeProvider.System);
+    }
+
     public string Root { get; }
     public string StateDirectory => Path.Combine(Root, ProjectLocator.StateFolderName);
 

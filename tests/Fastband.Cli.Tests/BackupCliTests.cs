@@ -121,6 +121,19 @@ public sealed class BackupCliTests : IDisposable
     // ------------------------------------------------------------------ create, list, skip, status
 
     [Fact]
+    public void Backup_commands_do_not_open_the_store_so_they_never_create_one()
+    {
+        // A store that could not be opened at all (a folder where the database file should be) proves the point
+        // beyond "no file appeared": any command that opens the store fails on it, and the backup commands do not.
+        Directory.CreateDirectory(P(".fastband/" + Fastband.Core.FastbandProject.DatabaseFileName));
+        Assert.NotEqual(0, Fb("ops", "read").ExitCode); // the control: this one opens the store
+        Create();
+        Assert.Single(List());
+        Ok("backup", "status");
+        Assert.True(Directory.Exists(P(".fastband/" + Fastband.Core.FastbandProject.DatabaseFileName)));
+    }
+
+    [Fact]
     public void Create_lists_with_a_reason_skips_when_unchanged_force_creates_and_a_change_proceeds()
     {
         string first = Create();
