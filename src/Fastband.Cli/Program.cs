@@ -13,35 +13,47 @@ public static class Program
     {
         var root = new RootCommand("Fastband: a safety net and coordination for teams of AI coding agents on one codebase.");
         foreach (var option in new Option[] { GlobalOptions.Project, GlobalOptions.Agent, GlobalOptions.Session, GlobalOptions.Json }) root.Options.Add(option);
-        root.Subcommands.Add(OpsCommands.Build());
-        root.Subcommands.Add(AgentsCommands.Build());
-        root.Subcommands.Add(TicketsCommands.Build());
-        root.Subcommands.Add(LockCommands.Build());
-        root.Subcommands.Add(BackupCommands.Build());
-        root.Subcommands.Add(MessagingCommands.Board());
-        root.Subcommands.Add(MessagingCommands.Status());
-        root.Subcommands.Add(MessagingCommands.Msg());
-        root.Subcommands.Add(LeaderCommands.Heartbeat());
-        root.Subcommands.Add(LeaderCommands.Leader());
-        root.Subcommands.Add(HealthCommands.Health());
-        root.Subcommands.Add(HealthCommands.Alerts());
-        root.Subcommands.Add(EventsCommands.Build());
-        root.Subcommands.Add(IssueCommands.Issue());
-        root.Subcommands.Add(IssueCommands.Fix());
-        root.Subcommands.Add(IssueCommands.Audit());
-        root.Subcommands.Add(IssueCommands.Report());
-        root.Subcommands.Add(GitCommands.Build());
-        root.Subcommands.Add(SessionCommands.Build());
-        root.Subcommands.Add(StoreCommands.Build());
+        // Only the group the command line names is built (each builds dozens of options and handlers, most of a
+        // command's start-up after the runtime's own); the root's help, a typo or anything unusual gets them all.
+        string? group = GroupNamed(args);
+        bool known = Groups.Any(g => g.Name == group);
+        foreach (var (name, build) in Groups)
+            if (!known || name == group) root.Subcommands.Add(build());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
             string command = string.Join(' ', CommandPath(parsed.CommandResult.Command, root));
-            Console.Error.WriteLine($"fastband: {parsed.Errors[0].Message.TrimEnd('.')}. Run '{command} --help' for usage.");
+            // "Required command was not provided" comes first for a misspelt command; the word itself says more.
+            var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
+            Console.Error.WriteLine($"fastband: {error.Message.TrimEnd('.')}. Run '{command} --help' for usage.");
             return ExitCodes.BadUsage;
         }
         return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    }
+
+    /// <summary>Every command group, by the name its command carries (a test holds the two together).</summary>
+    public static readonly IReadOnlyList<(string Name, Func<Command> Build)> Groups = new (string, Func<Command>)[]
+    {
+        ("ops", OpsCommands.Build), ("agents", AgentsCommands.Build), ("tickets", TicketsCommands.Build), ("lock", LockCommands.Build),
+        ("backup", BackupCommands.Build), ("board", MessagingCommands.Board), ("status", MessagingCommands.Status), ("msg", MessagingCommands.Msg),
+        ("heartbeat", LeaderCommands.Heartbeat), ("leader", LeaderCommands.Leader), ("health", HealthCommands.Health), ("alerts", HealthCommands.Alerts),
+        ("events", EventsCommands.Build), ("issue", IssueCommands.Issue), ("fix", IssueCommands.Fix), ("audit", IssueCommands.Audit),
+        ("report", IssueCommands.Report), ("git", GitCommands.Build), ("session", SessionCommands.Build), ("store", StoreCommands.Build),
+    };
+
+    /// <summary>The first word that is not a global option or its value: the group the command line names, if any.</summary>
+    public static string? GroupNamed(IReadOnlyList<string> args)
+    {
+        string[] withValue = { "--project", "--agent", "--session" };
+        for (int i = 0; i < args.Count; i++)
+        {
+            string a = args[i];
+            if (withValue.Contains(a)) { i++; continue; }
+            if (a == "--json" || withValue.Any(o => a.StartsWith(o + "=", StringComparison.Ordinal) || a.StartsWith(o + ":", StringComparison.Ordinal))) continue;
+            return a.StartsWith('-') || a.StartsWith('@') ? null : a; // another option (--help), or a response file: build everything
+        }
+        return null;
     }
 
     private static IEnumerable<string> CommandPath(Command command, RootCommand root)
