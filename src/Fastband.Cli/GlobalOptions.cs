@@ -47,10 +47,9 @@ internal static class Run
     /// <summary>The same for the backup commands, which need the project's files but not its store.</summary>
     public static int WithBackups(ParseResult parse, Func<Fastband.Core.Backup.BackupService, Outcome> body, bool writes = false) => Guarded(parse, () =>
     {
-        var options = Options(parse, offline: false);
-        if (writes && CallerIdentity.Resolve(options.Agent, null).IsDefaulted)
-            Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");
-        return body(FastbandProject.OpenBackups(options));
+        var backups = FastbandProject.OpenBackups(Options(parse, offline: false));
+        if (writes) WarnIfUnnamed(backups.Caller);
+        return body(backups);
     });
 
     private static int Guarded(ParseResult parse, Func<Outcome> run)
@@ -83,11 +82,16 @@ internal static class Run
     public static FastbandProject Open(ParseResult parse, bool writes, bool offline = false)
     {
         var project = FastbandProject.Open(Options(parse, offline));
-        if (writes && project.Caller.IsDefaulted)
-            Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");
+        if (writes) WarnIfUnnamed(project.Caller);
         if (!writes && project.CreatedStore)
             Console.Error.WriteLine($"fastband: warning: {project.NewStoreWarning}");
         return project;
+    }
+
+    private static void WarnIfUnnamed(CallerIdentity caller)
+    {
+        if (caller.IsDefaulted)
+            Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");
     }
 
     private static ProjectOptions Options(ParseResult parse, bool offline) => new()

@@ -51,6 +51,9 @@ public sealed class BackupService
     }
 
     public BackupConfig Config => _config.Value;
+
+    /// <summary>Who the backups are made as.</summary>
+    public CallerIdentity Caller => _caller;
     public string BackupsDirectory => Path.Combine(_state, "backups");
     private string StagingDirectory => Path.Combine(BackupsDirectory, ".staging");
     private string CachePath => ScanCache.PathIn(Path.Combine(BackupsDirectory, ".state"));
