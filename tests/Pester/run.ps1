@@ -4,8 +4,8 @@
     Runs the Pester suite for the Fastband module.
 
 .DESCRIPTION
-    Makes sure Pester 5 (5.5 or later, below 6) is available, installing it for the current user from the
-    PowerShell Gallery if it is missing; imports the staged module (module/Fastband/Fastband.psd1, which
+    Uses the Pester 5 that ./test.sh restores from NuGet into .build/pester-packages (or a Pester 5.5+ on
+    PSModulePath, or installs one from the PowerShell Gallery as a last resort); imports the staged module (module/Fastband/Fastband.psd1, which
     ./build.sh produces); runs every *.Tests.ps1 beside this script with Invoke-Pester -PassThru; and ends
     with the line "Pester: N passed, N failed".
 
@@ -58,8 +58,13 @@ if (-not (Test-Path -LiteralPath $manifest)) {
 }
 
 # --- Pester 5 ---------------------------------------------------------------------------------------------
+# ./test.sh restores Pester from NuGet into .build/pester-packages (tests/Pester/tools/Pester.proj); that copy
+# wins. Without it, a Pester 5 already on PSModulePath is used, and only then the PowerShell Gallery.
 $minimum = [version]'5.5.0'
 function Find-Pester {
+    $restored = Get-ChildItem -Path (Join-Path $repoRoot '.build/pester-packages/pester/*/tools/Pester.psd1') -ErrorAction SilentlyContinue |
+        Sort-Object { [version]$_.Directory.Parent.Name } -Descending | Select-Object -First 1
+    if ($restored) { return [pscustomobject]@{ Path = $restored.FullName; Version = [version]$restored.Directory.Parent.Name } }
     Get-Module -ListAvailable -Name Pester |
         Where-Object { $_.Version -ge $minimum -and $_.Version.Major -eq 5 } |
         Sort-Object Version -Descending |
@@ -68,20 +73,12 @@ function Find-Pester {
 
 $pester = Find-Pester
 if (-not $pester) {
-    Write-Host "run.ps1: Pester $minimum or later is not installed; installing it for the current user from the PowerShell Gallery..."
+    Write-Host "run.ps1: Pester $minimum or later is not installed; installing it for the current user from the PowerShell Gallery (./test.sh restores it from NuGet instead)..."
     try {
-        if (Get-Command Install-Module -ErrorAction SilentlyContinue) {
-            Install-Module -Name Pester -MinimumVersion $minimum -MaximumVersion '5.999.999' -Scope CurrentUser -Force -SkipPublisherCheck -AllowClobber -ErrorAction Stop
-        }
-        elseif (Get-Command Install-PSResource -ErrorAction SilentlyContinue) {
-            Install-PSResource -Name Pester -Version '[5.5.0,6.0.0)' -Scope CurrentUser -TrustRepository -ErrorAction Stop
-        }
-        else {
-            throw 'neither Install-Module (PowerShellGet) nor Install-PSResource (PSResourceGet) is available'
-        }
+        Install-PSResource -Name Pester -Version '[5.5.0,6.0.0)' -Scope CurrentUser -TrustRepository -ErrorAction Stop
     }
     catch {
-        Stop-Run "Pester $minimum or later is not installed and could not be installed ($($_.Exception.Message)). Install it with: Install-Module Pester -MinimumVersion $minimum -Scope CurrentUser"
+        Stop-Run "Pester $minimum or later is not installed and could not be installed ($($_.Exception.Message)). Run: dotnet restore tests/Pester/tools/Pester.proj"
     }
     $pester = Find-Pester
     if (-not $pester) { Stop-Run "Pester was installed but PowerShell still finds no Pester $minimum or later on PSModulePath." }
