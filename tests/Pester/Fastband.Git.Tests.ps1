@@ -41,7 +41,8 @@ Describe 'Save-FastbandWork' {
         $r | Should -BeOfType 'Fastband.Core.Git.GitCommitResult'
         $r.Committed | Should -BeTrue
         $r.Files | Should -Be @('a.txt')
-        (git -C $p log -1 --format=%B) -join "`n" | Should -BeLike "[alice] T037: Git coordinator*Agent: alice*Task: T037*Session: s1*"
+        # -BeLike would read '[alice]' as a character class; compare the lines themselves
+        @(git -C $p log -1 --format=%B | Where-Object { $_ }) | Should -Be @('[alice] T037: Git coordinator', 'Agent: alice', 'Task: T037', 'Session: s1')
 
         $again = Save-FastbandWork -Project $p -Agent alice -Task T037 -Description 'again'
         $again.Committed | Should -BeFalse

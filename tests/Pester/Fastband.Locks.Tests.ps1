@@ -489,10 +489,10 @@ Describe 'Breaking locks and fencing tokens' {
         $p = New-TestProject
         $h = Enter-FastbandLock -Project $p -Agent A -Path 'src/a.txt' -NoAutoRenew
         try {
-            $valid = Test-FastbandLockToken -Project $p -Agent A -LeaseId $h.LeaseId -FencingToken $h.FencingToken
+            $valid = Test-FastbandLockToken -Project $p -LeaseId $h.LeaseId -FencingToken $h.FencingToken
             $valid | Should -BeOfType 'Fastband.Core.Locks.TokenValidation'
             $valid.Valid | Should -BeTrue
-            (Test-FastbandLockToken -Project $p -Agent A -LeaseId $h.LeaseId -FencingToken ($h.FencingToken + 1)).Valid |
+            (Test-FastbandLockToken -Project $p -LeaseId $h.LeaseId -FencingToken ($h.FencingToken + 1)).Valid |
                 Should -BeFalse -Because 'a token that is not the lease''s own never validates'
 
             $break = Unlock-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'A went quiet' -Confirm:$false
@@ -500,7 +500,7 @@ Describe 'Breaking locks and fencing tokens' {
             ($break.Broken.LeaseId -join ',') | Should -Be $h.LeaseId
             $break.NewFencingToken | Should -BeGreaterThan $h.FencingToken
 
-            $stale = Test-FastbandLockToken -Project $p -Agent A -LeaseId $h.LeaseId -FencingToken $h.FencingToken
+            $stale = Test-FastbandLockToken -Project $p -LeaseId $h.LeaseId -FencingToken $h.FencingToken
             $stale.Valid | Should -BeFalse
             $stale.Reason | Should -BeLike '*broken*'
             @(Get-FastbandLock -Project $p).Count | Should -Be 0
@@ -512,7 +512,7 @@ Describe 'Breaking locks and fencing tokens' {
             $b = Enter-FastbandLock -Project $p -Agent B -Path 'src/a.txt'
             try {
                 $b.FencingToken | Should -BeGreaterThan $break.NewFencingToken
-                (Test-FastbandLockToken -Project $p -Agent B -LeaseId $b.LeaseId -FencingToken $b.FencingToken).Valid | Should -BeTrue
+                (Test-FastbandLockToken -Project $p -LeaseId $b.LeaseId -FencingToken $b.FencingToken).Valid | Should -BeTrue
             }
             finally {
                 $null = Exit-FastbandLock -Project $p -Agent B -Handle $b
@@ -541,7 +541,7 @@ Describe 'Breaking locks and fencing tokens' {
         $h = Enter-FastbandLock -Project $p -Agent A -Path 'src/a.txt'
         try {
             Unlock-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'only a test' -WhatIf | Should -BeNullOrEmpty
-            (Test-FastbandLockToken -Project $p -Agent A -LeaseId $h.LeaseId -FencingToken $h.FencingToken).Valid | Should -BeTrue
+            (Test-FastbandLockToken -Project $p -LeaseId $h.LeaseId -FencingToken $h.FencingToken).Valid | Should -BeTrue
         }
         finally {
             $null = Exit-FastbandLock -Project $p -Agent A -Handle $h
@@ -575,7 +575,7 @@ Describe 'A holder process that dies' {
                 $b | Should -BeOfType 'Fastband.Core.Locks.LockHandle' -Because 'the dead holder''s lease is reclaimed, without any wait'
                 $b.FencingToken | Should -BeGreaterThan $holder.FencingToken
                 $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
-                (Test-FastbandLockToken -Project $p -Agent B -LeaseId $holder.LeaseId -FencingToken $holder.FencingToken).Valid | Should -BeFalse
+                (Test-FastbandLockToken -Project $p -LeaseId $holder.LeaseId -FencingToken $holder.FencingToken).Valid | Should -BeFalse
             }
             finally {
                 $null = Exit-FastbandLock -Project $p -Agent B -Handle $b
@@ -594,14 +594,14 @@ Describe 'A holder process that dies' {
             Stop-Process -Id $holder.Process.Id -Force
             $holder.Process.WaitForExit(30000) | Should -BeTrue
 
-            $reclaimed = @(Clear-FastbandLock -Project $p -Agent A)
+            $reclaimed = @(Clear-FastbandLock -Project $p)
             $reclaimed.Count | Should -Be 1
             $reclaimed[0] | Should -BeOfType 'Fastband.Core.Locks.ReclaimedLease'
             $reclaimed[0].Lease.LeaseId | Should -Be $holder.LeaseId
             $reclaimed[0].Why | Should -Be 'process-dead'
 
             (@(Get-FastbandLock -Project $p).LeaseId -join ',') | Should -Be $live.LeaseId
-            @(Clear-FastbandLock -Project $p -Agent A).Count | Should -Be 0
+            @(Clear-FastbandLock -Project $p).Count | Should -Be 0
         }
         finally {
             Stop-LockHolder $holder

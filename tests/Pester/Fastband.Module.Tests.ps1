@@ -69,7 +69,7 @@ Describe 'Cmdlet <_>' -ForEach $cmdletNames {
         $command.OutputType.Count | Should -BeGreaterThan 0
         foreach ($output in $command.OutputType) {
             $output.Type | Should -Not -BeNullOrEmpty -Because "the output type '$($output.Name)' should resolve to a loaded type"
-            $output.Type.Namespace | Should -Be 'Fastband.Core.OpsLog'
+            $output.Type.Namespace | Should -BeLike 'Fastband.Core*' -Because 'cmdlets return the same result types as the CLI prints'
             Get-FormatData -TypeName $output.Type.FullName | Should -Not -BeNullOrEmpty -Because 'Fastband.format.ps1xml should give it a view'
         }
     }
