@@ -128,6 +128,8 @@ internal static class EventsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var list = project.Events.Next(p.GetValue(limit));
+            if (p.GetValue(limit) > 0 && list.Count == p.GetValue(limit))
+                Run.NoteMore(project.Events.CountAfter(list[^1].Id), "event", "acknowledge these and ask again, or pass --limit 0 for all");
             return new Outcome(list, list.Count == 0 ? "Nothing new." : string.Join(Environment.NewLine, list.Select(e => e.Formatted)));
         }));
         return cmd;

@@ -36,6 +36,14 @@ internal sealed record Outcome(object? Value, string Text, int ExitCode = ExitCo
 
 internal static class Run
 {
+    /// <summary>Says on stderr that a default limit left <paramref name="more"/> items out (nothing when none were): a limit never truncates silently.</summary>
+    public static void NoteMore(long more, string noun, string how)
+    {
+        if (more <= 0) return;
+        string plural = noun.EndsWith("y", StringComparison.Ordinal) && !noun.EndsWith("ey", StringComparison.Ordinal) ? noun[..^1] + "ies" : noun + "s";
+        Console.Error.WriteLine($"fastband: {more} more {(more == 1 ? noun : plural)} not shown: {how}.");
+    }
+
     /// <summary>Opens the project, runs <paramref name="body"/>, writes its outcome, maps failures to exit codes.</summary>
     /// <remarks><c>offline</c>: the command has an offline path, so the project opens even when its PostgreSQL server is away.</remarks>
     public static int With(ParseResult parse, Func<FastbandProject, Outcome> body, bool writes = false, bool offline = false) => Guarded(parse, () =>

@@ -104,6 +104,8 @@ internal static class LeaderCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var terms = project.Leader.Terms(p.GetValue(limit));
+            if (p.GetValue(limit) > 0 && terms.Count == p.GetValue(limit) && terms[^1].Term > 1)
+                Run.NoteMore(terms[^1].Term - 1, "older term", "pass --limit 0 for all");
             return new Outcome(terms, terms.Count == 0 ? "Nobody has led yet." : string.Join(Environment.NewLine, terms));
         }));
         return cmd;

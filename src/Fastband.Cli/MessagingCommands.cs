@@ -73,6 +73,8 @@ internal static class MessagingCommands
         {
             bool acking = p.GetValue(ack);
             var list = project.Messages.Read(p.GetValue(all), acking, p.GetValue(limit));
+            if (!p.GetValue(all) && p.GetValue(limit) > 0 && list.Count == p.GetValue(limit))
+                Run.NoteMore(project.Messages.UnreadCount() - (acking ? 0 : list.Count), "unread message", "they come with the next read, or pass --limit 0 for all");
             string text = list.Count == 0
                 ? (p.GetValue(all) ? "No messages." : "No unread messages.")
                 : string.Join(Environment.NewLine, list.Select(m => $"{m.Id,6}  {m.Formatted}" + (m.IsAcknowledged && !acking ? "  (acknowledged)" : "")));

@@ -68,15 +68,16 @@ internal static class OpsCommands
                 Until = p.GetValue(until) is { } u ? TimeSpec.ParsePointInTime(u, now, "--until") : null,
                 // Reading needs no identity, so on read --agent names the writer to filter by.
                 Agent = p.GetValue(GlobalOptions.Agent),
-                EventTypes = p.GetValue(type) is { Length: > 0 } types ? types.Select(OpsEventType.Normalize).ToArray() : null,
-                TicketId = OpsLogService.NormalizeTicket(p.GetValue(ticket)),
+                EventTypes = p.GetValue(type),
+                TicketId = p.GetValue(ticket),
                 Limit = p.GetValue(limit) >= 0 ? p.GetValue(limit) : throw new InvalidInputException("InvalidLimit", "--limit cannot be negative: use 0 for no limit."),
                 IncludeArchive = p.GetValue(archive),
             };
             if (!p.GetValue(follow))
             {
-                var entries = project.OpsLog.Read(query);
-                return new Outcome(entries, string.Join(Environment.NewLine, entries.Select(e => e.Formatted)));
+                var page = project.OpsLog.ReadPage(query);
+                Run.NoteMore(page.More, "matching entry", "pass --limit 0 for all, or narrow with --since, --type or --agent");
+                return new Outcome(page.Entries, string.Join(Environment.NewLine, page.Entries.Select(e => e.Formatted)));
             }
             bool json = Run.Json(p);
             foreach (var e in project.OpsLog.Follow(query, cancel))

@@ -37,6 +37,12 @@ public sealed record ProjectOptions
     /// with the host, port and reason, unless the feature has an offline path (events log queues the event).
     /// </summary>
     public bool StoreMayBeOffline { get; init; }
+
+    /// <summary>
+    /// The caller only reads: a project whose SQLite store does not exist yet is refused (NoStore, not found)
+    /// instead of getting an empty store made up on the spot, which would answer every question with "nothing".
+    /// </summary>
+    public bool ExistingStoreOnly { get; init; }
 }
 
 /// <summary>
@@ -97,6 +103,9 @@ public sealed class FastbandProject : IDisposable
         config.Alerts.ReadEnvironment(options.Environment ?? System.Environment.GetEnvironmentVariable);
         var clock = options.Clock ?? TimeProvider.System;
         var environment = options.Environment ?? System.Environment.GetEnvironmentVariable;
+        if (options.ExistingStoreOnly && config.Store.SelectPostgres(environment) is null && !File.Exists(StoreFactory.SqlitePath(state)))
+            throw new NotFoundException("NoStore",
+                $"There is no Fastband store for '{root}' yet (no {Path.Combine(ProjectLocator.StateFolderName, DatabaseFileName)} in it or above it), so there is nothing to read: pass -Project (--project) or set FASTBAND_PROJECT to your team's project, or write something first (any command that writes creates the store).");
         var store = StoreFactory.Open(state, config.Store, environment, clock, options.StoreMayBeOffline);
         string? session = options.Session ?? environment("FASTBAND_SESSION");
         return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim(), environment) { CreatedStore = StoreFactory.WasCreated(store) };

@@ -104,7 +104,10 @@ Describe 'Write-FastbandOpsLog' {
         $p = New-TestProject
         { Write-FastbandOpsLog -Project $p -Agent A -EventType 'bogus' -Message 'never written' } |
             Should -Throw -ErrorId 'ParameterArgumentValidationError,*' -ExceptionType ([System.Management.Automation.ParameterBindingException])
-        @(Get-FastbandOpsLog -Project $p -Limit 0).Count | Should -Be 0
+        Test-Path -LiteralPath (Join-Path $p '.fastband/fastband.db') | Should -BeFalse -Because 'nothing was written, not even the store'
+        $null = Get-FastbandOpsLog -Project $p -ErrorAction SilentlyContinue -ErrorVariable noStore
+        $noStore[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.NoStore,*' -Because 'a read never creates a store'
+        Test-Path -LiteralPath (Join-Path $p '.fastband') | Should -BeFalse
     }
 
     It 'writes messages piped in, one entry each' {
@@ -210,11 +213,12 @@ Describe 'Get-FastbandOpsLog' {
         (Get-FastbandOpsLog -Project $p -Agent MCP_Agent1 -TicketId 1205 -EventType status_update).Message | Should -Be 'Halfway there'
     }
 
-    It 'returns at most 100 entries by default and every entry with -Limit 0' {
+    It 'returns every matching entry by default (no silent limit) and at most -Limit with it' {
         $p = New-TestProject
         $written = @(1..105 | ForEach-Object { "entry $_" } | Write-FastbandOpsLog -Project $p -Agent A -EventType general)
         $written.Count | Should -Be 105
-        @(Get-FastbandOpsLog -Project $p).Count | Should -Be 100
+        @(Get-FastbandOpsLog -Project $p).Count | Should -Be 105
+        @(Get-FastbandOpsLog -Project $p -Limit 100).Count | Should -Be 100
         @(Get-FastbandOpsLog -Project $p -Limit 0).Count | Should -Be 105
         (Get-FastbandOpsLog -Project $p -Limit 1).Message | Should -Be 'entry 105'
     }
@@ -273,6 +277,7 @@ Describe 'Get-FastbandOpsLog' {
 Describe 'Holds and clearances' {
     It 'follows the scenario from the issue: hold, clearance for B on 1206 and 1207, lift' {
         $p = New-TestProject
+        Initialize-TestStore $p
 
         # No directive: B may work on 1206.
         $answer = Test-FastbandCoordination -Project $p -Agent B -TicketId 1206
@@ -339,6 +344,7 @@ Describe 'Holds and clearances' {
 
     It 'shows the latest directive and the holds in force with Get-FastbandDirective' {
         $p = New-TestProject
+        Initialize-TestStore $p
         $d = Get-FastbandDirective -Project $p
         $d | Should -BeOfType 'Fastband.Core.OpsLog.DirectiveStatus'
         $d.DirectiveFound | Should -BeFalse
@@ -432,6 +438,7 @@ Describe 'Holds and clearances' {
 Describe 'Rebuilds' {
     It 'announces a rebuild that blocks other agents but not its requester, until it completes' {
         $p = New-TestProject
+        Initialize-TestStore $p
         @(Get-FastbandRebuild -Project $p).Count | Should -Be 0
 
         $start = Start-FastbandRebuild -Project $p -Agent MCP_Agent1 -Container webapp -TicketId 1205 -File 'templates/base.html', 'static/css/main.css'
@@ -590,6 +597,7 @@ Describe 'Wait-FastbandClearance' {
 
     It 'returns at once when nothing stands in the way' {
         $p = New-TestProject
+        Initialize-TestStore $p
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
         (Wait-FastbandClearance -Project $p -Agent B -Timeout '60s').Allowed | Should -BeTrue
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 10
@@ -675,6 +683,7 @@ Describe 'Error records' {
 
     It 'reports an unknown agent as Fastband.AgentNotFound' {
         $p = New-TestProject
+        Initialize-TestStore $p
         $null = Get-FastbandAgent -Project $p -Name 'nobody' -ErrorAction SilentlyContinue -ErrorVariable failures
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.AgentNotFound,*'
         $failures[0].CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::ObjectNotFound)

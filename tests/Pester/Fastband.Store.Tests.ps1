@@ -40,6 +40,7 @@ AfterAll {
 Describe 'Get-FastbandStore' {
     It 'reports the default SQLite store' {
         $p = New-TestProject
+        Initialize-TestStore $p
         $info = Get-FastbandStore -Project $p
         $info | Should -BeOfType 'Fastband.Core.Store.StoreInfo'
         $info.Backend | Should -BeExactly 'sqlite'

@@ -42,6 +42,13 @@ function New-TestProject {
     $path
 }
 
+# Creates the project's store with one harmless write (a general ops log entry by 'setup'): read-only cmdlets
+# refuse a folder without a store (Fastband.NoStore) rather than answer from an empty one made up on the spot.
+function Initialize-TestStore {
+    param([Parameter(Mandatory)] [string] $Project)
+    $null = Write-FastbandOpsLog -Project $Project -Agent setup -EventType general -Message 'test project set up'
+}
+
 # A thread job where the ThreadJob module is there (it ships with PowerShell 7), else a process job.
 function Start-BackgroundJob {
     param([Parameter(Mandatory)] [scriptblock] $ScriptBlock, [object[]] $ArgumentList = @())

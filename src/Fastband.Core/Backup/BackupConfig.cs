@@ -155,17 +155,10 @@ public static class BackupComponent
     public const string Database = "database";
     public const string Git = "git";
 
-    public static readonly IReadOnlyList<string> All = new[] { Code, Config, Data, Database, Git };
+    public static readonly Vocabulary Names = new("backup component", "InvalidComponent", Code, Config, Data, Database, Git);
 
-    public static IReadOnlySet<string> Parse(IEnumerable<string>? names, IReadOnlySet<string> fallback)
-    {
-        var list = (names ?? Array.Empty<string>())
-            .SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            .Select(n => n.ToLowerInvariant()).ToList();
-        if (list.Count == 0) return fallback;
-        foreach (var n in list)
-            if (!All.Contains(n))
-                throw new InvalidInputException("InvalidComponent", $"'{n}' is not a backup component: use {string.Join(", ", All)}.");
-        return list.ToHashSet();
-    }
+    public static IReadOnlyList<string> All => Names.All;
+
+    public static IReadOnlySet<string> Parse(IEnumerable<string>? names, IReadOnlySet<string> fallback) =>
+        Names.NormalizeFilter(names) is { } list ? list.ToHashSet() : fallback;
 }

@@ -38,13 +38,11 @@ public static class BackupTypes
     public const string Daily = "daily";
     public const string Weekly = "weekly";
     public const string Manual = "manual";
-    public static readonly IReadOnlyList<string> All = new[] { Daily, Weekly, Manual };
+    public static readonly Vocabulary Names = new("backup type", "InvalidBackupType", Daily, Weekly, Manual);
 
-    public static string Parse(string? type)
-    {
-        string t = (type ?? Manual).Trim().ToLowerInvariant();
-        return All.Contains(t) ? t : throw new InvalidInputException("InvalidBackupType", $"'{type}' is not a backup type: use daily, weekly or manual.");
-    }
+    public static IReadOnlyList<string> All => Names.All;
+
+    public static string Parse(string? type) => Names.Normalize(type ?? Manual);
 }
 
 /// <summary>A backup as listed: its manifest, where it is, and why retention keeps it.</summary>
@@ -70,6 +68,12 @@ public sealed class BackupResult
 {
     public bool Created => Backup is not null;
     public BackupInfo? Backup { get; init; }
+
+    /// <summary>The backup that holds this state: the one just created, or when skipped the unchanged earlier one.</summary>
+    public string? BackupId => Backup?.Id ?? UnchangedSince;
+
+    /// <summary>When skipped: the earlier backup nothing changed since.</summary>
+    public string? UnchangedSince { get; init; }
     public bool Skipped { get; init; }
     public string Reason { get; init; } = "";
     public ChangeSummary Changes { get; init; } = new();

@@ -54,6 +54,9 @@ public sealed class BackupService
 
     /// <summary>Who the backups are made as.</summary>
     public CallerIdentity Caller => _caller;
+
+    /// <summary>The project folder the backups are of.</summary>
+    public string Root => _root;
     public string BackupsDirectory => Path.Combine(_state, "backups");
     private string StagingDirectory => Path.Combine(BackupsDirectory, ".staging");
     private string CachePath => ScanCache.PathIn(Path.Combine(BackupsDirectory, ".state"));
@@ -89,7 +92,7 @@ public sealed class BackupService
             }
             return new BackupResult
             {
-                Skipped = true, Changes = changes, Elapsed = watch.Elapsed,
+                Skipped = true, Changes = changes, Elapsed = watch.Elapsed, UnchangedSince = cache.LastBackupId,
                 Reason = $"nothing changed since backup {cache.LastBackupId} (files, git HEAD and database are the same); use --force to back up anyway",
             };
         }

@@ -35,15 +35,10 @@ public static class WorkStatus
     public const string Reviewing = "reviewing";
     public const string Waiting = "waiting";
 
-    public static readonly IReadOnlyList<string> All = new[] { InProgress, Completed, Blocked, Idle, Reviewing, Waiting };
+    public static readonly Vocabulary Names = new("agent status", "InvalidStatus", InProgress, Completed, Blocked, Idle, Reviewing, Waiting);
+
+    public static IReadOnlyList<string> All => Names.All;
 
     /// <summary>Returns the canonical name, or throws with the list of valid ones.</summary>
-    public static string Normalize(string? status)
-    {
-        string candidate = (status ?? "").Trim().Replace('-', '_').ToLowerInvariant();
-        foreach (var known in All)
-            if (known == candidate) return known;
-        throw new InvalidInputException("InvalidStatus",
-            $"'{status}' is not an agent status: use one of {string.Join(", ", All)}.");
-    }
+    public static string Normalize(string? status) => Names.Normalize(status);
 }

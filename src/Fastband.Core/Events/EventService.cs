@@ -530,6 +530,9 @@ public sealed class EventService : IEventRecorder
         return _store.Events.Read(new EventQuery { AfterId = EffectiveCursor(), First = limit });
     }
 
+    /// <summary>How many events there are after <paramref name="id"/>: what is left once <see cref="Next"/> returned up to it.</summary>
+    public long CountAfter(long id) => _store.Events.CountAfter(id);
+
     /// <summary>
     /// Acknowledges every event up to <paramref name="upTo"/>: the cursor moves forward (never back), then the
     /// seed's agent-&lt;id&gt;.checkpoint file is rewritten (atomically) with that event's interaction.

@@ -112,21 +112,17 @@ public static class IssueSeverity
     public const string Low = "low";
 
     /// <summary>Most severe first: the order lists use.</summary>
-    public static readonly IReadOnlyList<string> All = new[] { Critical, High, Medium, Low };
+    public static readonly Vocabulary Names = new("severity", "InvalidSeverity", Critical, High, Medium, Low);
 
-    public static int Rank(string severity) => All.ToList().IndexOf(severity);
+    public static IReadOnlyList<string> All => Names.All;
+
+    public static int Rank(string severity) => Names.IndexOf(severity);
 
     public static string FromRank(long rank) => All[(int)rank];
 
     /// <summary>The canonical name, or an error naming the valid ones. Null or blank is <paramref name="fallback"/>.</summary>
-    public static string Normalize(string? severity, string? fallback = Medium)
-    {
-        if (string.IsNullOrWhiteSpace(severity))
-            return fallback ?? throw new InvalidInputException("InvalidSeverity", $"Give a severity: one of {string.Join(", ", All)}.");
-        string s = severity.Trim().ToLowerInvariant();
-        return All.FirstOrDefault(k => k == s)
-               ?? throw new InvalidInputException("InvalidSeverity", $"'{severity}' is not a severity: use one of {string.Join(", ", All)}.");
-    }
+    public static string Normalize(string? severity, string? fallback = Medium) =>
+        string.IsNullOrWhiteSpace(severity) && fallback is not null ? fallback : Names.Normalize(severity);
 }
 
 public static class IssueStatus
@@ -140,14 +136,11 @@ public static class IssueStatus
     /// <summary>A fix was applied.</summary>
     public const string Resolved = "resolved";
 
-    public static readonly IReadOnlyList<string> All = new[] { New, InProgress, FixProposed, Resolved };
+    public static readonly Vocabulary Names = new("issue status", "InvalidStatus", New, InProgress, FixProposed, Resolved);
 
-    public static string Normalize(string status)
-    {
-        string s = status.Trim().ToLowerInvariant().Replace('-', '_');
-        return All.FirstOrDefault(k => k == s)
-               ?? throw new InvalidInputException("InvalidStatus", $"'{status}' is not an issue status: use one of {string.Join(", ", All)}.");
-    }
+    public static IReadOnlyList<string> All => Names.All;
+
+    public static string Normalize(string status) => Names.Normalize(status);
 }
 
 public static class FixStatus
@@ -156,14 +149,11 @@ public static class FixStatus
     public const string Applied = "applied";
     public const string Rejected = "rejected";
 
-    public static readonly IReadOnlyList<string> All = new[] { Proposed, Applied, Rejected };
+    public static readonly Vocabulary Names = new("fix status", "InvalidStatus", Proposed, Applied, Rejected);
 
-    public static string Normalize(string status)
-    {
-        string s = status.Trim().ToLowerInvariant();
-        return All.FirstOrDefault(k => k == s)
-               ?? throw new InvalidInputException("InvalidStatus", $"'{status}' is not a fix status: use one of {string.Join(", ", All)}.");
-    }
+    public static IReadOnlyList<string> All => Names.All;
+
+    public static string Normalize(string status) => Names.Normalize(status);
 }
 
 /// <summary>The audit actions, named as the seed library names them where it has a name.</summary>
@@ -177,7 +167,9 @@ public static class AuditAction
     public const string RejectFix = "reject_fix";
     public const string Import = "import";
 
-    public static readonly IReadOnlyList<string> All = new[] { CreateIssue, ClaimIssue, ReleaseIssue, ProposeFix, ApplyFix, RejectFix, Import };
+    public static readonly Vocabulary Names = new("audit action", "InvalidAuditAction", CreateIssue, ClaimIssue, ReleaseIssue, ProposeFix, ApplyFix, RejectFix, Import);
+
+    public static IReadOnlyList<string> All => Names.All;
 }
 
 /// <summary>What creating an issue takes; the store adds the id when none is given.</summary>

@@ -247,7 +247,10 @@ public sealed class LeaderService
     }
 
     /// <summary>The terms so far, newest first.</summary>
-    public IReadOnlyList<LeaderTerm> Terms(int limit = 20) => _store.Leader.Terms(limit);
+    /// <summary>The terms, newest first: at most <paramref name="limit"/> of them, or every one when it is 0.</summary>
+    public IReadOnlyList<LeaderTerm> Terms(int limit = 0) =>
+        limit < 0 ? throw new InvalidInputException("InvalidLimit", "The limit cannot be negative: use 0 for no limit.")
+        : _store.Leader.Terms(limit == 0 ? int.MaxValue : limit);
 
     // ------------------------------------------------------------------ helpers
 

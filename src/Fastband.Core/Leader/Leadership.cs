@@ -6,14 +6,11 @@ public static class HeartbeatRole
     public const string Orchestrator = "orchestrator";
     public const string Agent = "agent";
 
-    public static readonly IReadOnlyList<string> All = new[] { Orchestrator, Agent };
+    public static readonly Vocabulary Names = new("heartbeat role", "InvalidRole", Orchestrator, Agent);
 
-    public static string? Normalize(string? role)
-    {
-        if (role is null) return null;
-        string r = role.Trim().ToLowerInvariant();
-        return All.Contains(r) ? r : throw new InvalidInputException("InvalidRole", $"'{role}' is not a heartbeat role: use {string.Join(" or ", All)}.");
-    }
+    public static IReadOnlyList<string> All => Names.All;
+
+    public static string? Normalize(string? role) => role is null ? null : Names.Normalize(role);
 }
 
 /// <summary>The last heartbeat of one agent.</summary>

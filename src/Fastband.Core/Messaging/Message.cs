@@ -48,21 +48,13 @@ public static class MessageKind
     public const string Answer = "answer";
     public const string LockBroken = "lock_broken";
 
-    public static readonly IReadOnlyList<string> All = new[]
-    {
-        Info, HandoffRequest, HandoffGranted, HandoffDeclined, Status, Question, Answer, LockBroken,
-    };
+    public static readonly Vocabulary Names = new("message kind", "InvalidMessageKind",
+        Info, HandoffRequest, HandoffGranted, HandoffDeclined, Status, Question, Answer, LockBroken);
+
+    public static IReadOnlyList<string> All => Names.All;
 
     /// <summary>Returns the canonical name (default <c>info</c>), or throws with the list of valid ones.</summary>
-    public static string Normalize(string? kind)
-    {
-        if (string.IsNullOrWhiteSpace(kind)) return Info;
-        string candidate = kind.Trim().Replace('-', '_').ToLowerInvariant();
-        foreach (var known in All)
-            if (known == candidate) return known;
-        throw new InvalidInputException("InvalidMessageKind",
-            $"'{kind}' is not a message kind: use one of {string.Join(", ", All)}.");
-    }
+    public static string Normalize(string? kind) => string.IsNullOrWhiteSpace(kind) ? Info : Names.Normalize(kind);
 }
 
 /// <summary>What acknowledging did. Acknowledging twice is harmless: the second time lists the id as already acknowledged.</summary>

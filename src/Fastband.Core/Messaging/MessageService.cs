@@ -55,6 +55,9 @@ public sealed class MessageService
         return _store.Messages.ReadAll(me, limit);
     }
 
+    /// <summary>How many of the caller's messages are not acknowledged yet.</summary>
+    public int UnreadCount() => _store.Messages.ReadUnread(_caller.Agent, 0).Count;
+
     /// <summary>Acknowledges the caller's messages by id; an id that is not the caller's is refused and then nothing is acknowledged.</summary>
     public MessageAckResult Ack(IEnumerable<long> ids)
     {

@@ -13,19 +13,12 @@ public static class OpsEventType
     public const string ReviewComplete = "review_complete";
     public const string General = "general";
 
-    public static readonly IReadOnlyList<string> All = new[]
-    {
+    public static readonly Vocabulary Names = new("ops log event type", "InvalidEventType",
         ClearanceGranted, Hold, RebuildRequested, RebuildComplete, TicketClaimed,
-        TicketCompleted, StatusUpdate, ReviewComplete, General,
-    };
+        TicketCompleted, StatusUpdate, ReviewComplete, General);
 
-    /// <summary>Returns the canonical name, or throws with the list of valid ones.</summary>
-    public static string Normalize(string? eventType)
-    {
-        string candidate = (eventType ?? "").Trim().Replace('-', '_').ToLowerInvariant();
-        foreach (var known in All)
-            if (known == candidate) return known;
-        throw new InvalidInputException("InvalidEventType",
-            $"'{eventType}' is not an ops log event type: use one of {string.Join(", ", All)}.");
-    }
+    public static IReadOnlyList<string> All => Names.All;
+
+    /// <summary>Returns the canonical name (any case, '-' for '_'), or throws with the list of valid ones.</summary>
+    public static string Normalize(string? eventType) => Names.Normalize(eventType);
 }

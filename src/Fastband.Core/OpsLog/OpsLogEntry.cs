@@ -39,6 +39,9 @@ public sealed record NewOpsLogEntry(
     int ProcessId);
 
 /// <summary>A filter over the log. Null fields do not filter.</summary>
+/// <summary>A page of the ops log: the entries read, and how many more matched beyond the limit.</summary>
+public sealed record OpsLogPage(IReadOnlyList<OpsLogEntry> Entries, long More);
+
 public sealed record OpsLogQuery
 {
     public DateTimeOffset? Since { get; init; }
@@ -53,12 +56,13 @@ public sealed record OpsLogQuery
     /// <summary>Oldest first instead of newest first (the limit then keeps the oldest).</summary>
     public bool OldestFirst { get; init; }
 
-    /// <summary>At most this many entries; 0 means no limit.</summary>
-    public int Limit { get; init; } = DefaultLimit;
+    /// <summary>At most this many entries; 0 (the default) means no limit.</summary>
+    public int Limit { get; init; }
 
     /// <summary>Also read the daily archive files under <c>.fastband/agent_ops/archive/</c>.</summary>
     public bool IncludeArchive { get; init; }
 
+    /// <summary>The limit the CLI applies unless told otherwise (it says on stderr how many more there are).</summary>
     public const int DefaultLimit = 100;
 
     internal bool Matches(OpsLogEntry e) =>

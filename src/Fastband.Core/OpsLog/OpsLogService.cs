@@ -57,6 +57,7 @@ public sealed class OpsLogService
     /// <summary>Entries matching the query, newest first; with IncludeArchive, the archive files are merged in.</summary>
     public IReadOnlyList<OpsLogEntry> Read(OpsLogQuery query)
     {
+        query = Normalized(query);
         var live = _store.OpsLog.Query(query);
         if (!query.IncludeArchive) return live;
         var seen = new HashSet<long>(live.Select(e => e.Id));
@@ -68,11 +69,32 @@ public sealed class OpsLogService
     }
 
     /// <summary>
+    /// <see cref="Read"/>, and how many more entries match beyond the query's limit (0 when none were left out):
+    /// what a front end with a default limit says instead of truncating silently.
+    /// </summary>
+    public OpsLogPage ReadPage(OpsLogQuery query)
+    {
+        if (query.Limit <= 0) return new OpsLogPage(Read(query), 0);
+        var probe = Read(query with { Limit = query.Limit + 1 });
+        if (probe.Count <= query.Limit) return new OpsLogPage(probe, 0);
+        long matching = Read(query with { Limit = 0 }).Count;
+        return new OpsLogPage(probe.Take(query.Limit).ToArray(), matching - query.Limit);
+    }
+
+    /// <summary>The query with its event types and ticket in their canonical spelling (HOLD is hold, #12 is 12).</summary>
+    private static OpsLogQuery Normalized(OpsLogQuery query)
+    {
+        if (query.Limit < 0) throw new InvalidInputException("InvalidLimit", "The limit cannot be negative: use 0 for no limit.");
+        return query with { EventTypes = OpsEventType.Names.NormalizeFilter(query.EventTypes), TicketId = NormalizeTicket(query.TicketId) };
+    }
+
+    /// <summary>
     /// Yields the newest matching entries (oldest of them first), then every new matching entry as it is
     /// committed, until cancelled. The cursor is the entry id, so nothing is skipped or repeated.
     /// </summary>
     public IEnumerable<OpsLogEntry> Follow(OpsLogQuery query, CancellationToken cancellation, TimeSpan? pollInterval = null)
     {
+        query = Normalized(query);
         var poll = pollInterval ?? _settings.PollInterval;
         // Listening starts before the first read, so that nothing committed after it is slept through. On
         // PostgreSQL a write wakes the follower (LISTEN/NOTIFY); on SQLite the listener sleeps the poll interval.

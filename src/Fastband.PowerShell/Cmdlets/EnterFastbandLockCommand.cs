@@ -45,12 +45,17 @@ public sealed class EnterFastbandLockCommand : FastbandAgentCmdlet
     [Parameter]
     public SwitchParameter NoAutoRenew { get; set; }
 
-    protected override void Process(FastbandProject project)
+    private readonly List<string> _paths = new();
+
+    // Paths piped in one by one are collected and locked together at the end: one all-or-nothing grant, one handle.
+    protected override void Process(FastbandProject project) => _paths.AddRange(Path);
+
+    private protected override void EndWork()
     {
-        if (!ShouldProcess(string.Join(", ", Path), "Lock")) return;
+        if (_paths.Count == 0 || !ShouldProcess(string.Join(", ", _paths), "Lock")) return;
         var handle = LockHandle.Acquire(SessionOptions(), new LockRequest
         {
-            Resources = Path, Shared = Shared, Ttl = Ttl?.Value, Wait = Wait?.Value ?? TimeSpan.Zero,
+            Resources = _paths.Distinct(StringComparer.Ordinal).ToArray(), Shared = Shared, Ttl = Ttl?.Value, Wait = Wait?.Value ?? TimeSpan.Zero,
             TieToCaller = !Untied, Reason = Reason, TicketId = TicketId,
         }, autoRenew: !NoAutoRenew, StopToken);
         if (ScriptBlock is null)

@@ -7,16 +7,18 @@ namespace Fastband.PowerShell.Cmdlets;
 /// <summary>Lists complete backups, newest first, each with why retention keeps it; -Id finds one (or 'latest').</summary>
 [Cmdlet(VerbsCommon.Get, "FastbandBackup")]
 [OutputType(typeof(BackupInfo))]
-public sealed class GetFastbandBackupCommand : FastbandCmdlet
+public sealed class GetFastbandBackupCommand : FastbandBackupCmdlet
 {
     /// <summary>A backup id or name, or 'latest'.</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }
 
-    protected override void Process(FastbandProject project)
+    protected override bool WritesBackups => false;
+
+    protected override void Process(BackupService backups)
     {
-        if (Id is not null) WriteObject(project.Backups.Find(Id));
-        else WriteObject(project.Backups.List(), enumerateCollection: true);
+        if (Id is not null) WriteObject(backups.Find(Id));
+        else WriteObject(backups.List(), enumerateCollection: true);
     }
 }

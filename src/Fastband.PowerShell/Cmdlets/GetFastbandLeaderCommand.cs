@@ -14,8 +14,8 @@ public sealed class GetFastbandLeaderCommand : FastbandCmdlet
     public SwitchParameter History { get; set; }
 
     [Parameter(ParameterSetName = "History")]
-    [ValidateRange(1, 10000)]
-    public int Limit { get; set; } = 20;
+    [ValidateRange(0, int.MaxValue)]
+    public int Limit { get; set; }
 
     protected override void Process(FastbandProject project)
     {

@@ -30,10 +30,10 @@ public sealed class GetFastbandOpsLogCommand : FastbandCmdlet
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 
-    /// <summary>At most this many entries; 0 for no limit.</summary>
+    /// <summary>At most this many entries, newest first. Default: every matching entry.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int Limit { get; set; } = OpsLogQuery.DefaultLimit;
+    public int Limit { get; set; }
 
     [Parameter]
     public SwitchParameter IncludeArchive { get; set; }
@@ -50,7 +50,7 @@ public sealed class GetFastbandOpsLogCommand : FastbandCmdlet
             Until = Until?.Resolve(now),
             Agent = Agent,
             EventTypes = EventType,
-            TicketId = OpsLogService.NormalizeTicket(TicketId),
+            TicketId = TicketId,
             Limit = Limit,
             IncludeArchive = IncludeArchive,
         };

@@ -10,11 +10,11 @@ namespace Fastband.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "FastbandScheduledBackup", SupportsShouldProcess = true)]
 [OutputType(typeof(ScheduledRunResult))]
-public sealed class InvokeFastbandScheduledBackupCommand : FastbandAgentCmdlet
+public sealed class InvokeFastbandScheduledBackupCommand : FastbandBackupCmdlet
 {
-    protected override void Process(FastbandProject project)
+    protected override void Process(BackupService backups)
     {
-        if (!ShouldProcess(project.Backups.BackupsDirectory, "Run the scheduled backups that are due")) return;
-        WriteObject(BackupProgressPump.Run(this, progress => project.Backups.RunScheduled(progress, StopToken)));
+        if (!ShouldProcess(backups.BackupsDirectory, "Run the scheduled backups that are due")) return;
+        WriteObject(BackupProgressPump.Run(this, progress => backups.RunScheduled(progress, StopToken)));
     }
 }

@@ -11,14 +11,14 @@ namespace Fastband.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Limit, "FastbandBackup", SupportsShouldProcess = true)]
 [OutputType(typeof(PruneResult))]
-public sealed class LimitFastbandBackupCommand : FastbandAgentCmdlet
+public sealed class LimitFastbandBackupCommand : FastbandBackupCmdlet
 {
-    protected override void Process(FastbandProject project)
+    protected override void Process(BackupService backups)
     {
-        string dir = project.Backups.BackupsDirectory;
+        string dir = backups.BackupsDirectory;
         if (ShouldProcess($"Remove backups beyond their retention in {dir}", $"Remove the backups beyond their retention in {dir}?", "Limit-FastbandBackup", out var reason))
-            WriteObject(project.Backups.Prune(dryRun: false));
+            WriteObject(backups.Prune(dryRun: false));
         else if (reason == ShouldProcessReason.WhatIf)
-            WriteObject(project.Backups.Prune(dryRun: true));
+            WriteObject(backups.Prune(dryRun: true));
     }
 }

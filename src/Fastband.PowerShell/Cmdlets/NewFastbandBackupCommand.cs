@@ -11,7 +11,7 @@ namespace Fastband.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsCommon.New, "FastbandBackup", SupportsShouldProcess = true)]
 [OutputType(typeof(BackupResult))]
-public sealed class NewFastbandBackupCommand : FastbandAgentCmdlet
+public sealed class NewFastbandBackupCommand : FastbandBackupCmdlet
 {
     /// <summary>daily, weekly or manual (default manual).</summary>
     [Parameter(Position = 0)]
@@ -31,10 +31,12 @@ public sealed class NewFastbandBackupCommand : FastbandAgentCmdlet
     [ValidateSet("code", "config", "data", "database", "git")]
     public string[]? Component { get; set; }
 
-    protected override void Process(FastbandProject project)
+    protected override void Process(BackupService backups)
     {
-        if (!ShouldProcess(project.Backups.BackupsDirectory, $"Create a {Type} backup")) return;
+        if (!ShouldProcess(backups.BackupsDirectory, $"Create a {Type} backup")) return;
         var request = new BackupRequest { Type = Type, Name = Name, Force = Force, Components = Component };
-        WriteObject(BackupProgressPump.Run(this, progress => project.Backups.Create(request, progress, StopToken)));
+        var result = BackupProgressPump.Run(this, progress => backups.Create(request, progress, StopToken));
+        Report(result);
+        WriteObject(result);
     }
 }

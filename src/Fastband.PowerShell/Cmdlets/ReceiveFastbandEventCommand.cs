@@ -15,7 +15,7 @@ public sealed class ReceiveFastbandEventCommand : FastbandAgentCmdlet
     /// <summary>At most this many (0: all).</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int Limit { get; set; } = EventService.DefaultNextLimit;
+    public int Limit { get; set; }
 
     /// <summary>Acknowledge the events returned (the cursor moves to the last one).</summary>
     [Parameter]

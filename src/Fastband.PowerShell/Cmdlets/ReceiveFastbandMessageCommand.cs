@@ -20,7 +20,7 @@ public sealed class ReceiveFastbandMessageCommand : FastbandAgentCmdlet
     /// <summary>At most this many messages (0: no limit); the rest come with the next call.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
-    public int Limit { get; set; } = MessageService.DefaultLimit;
+    public int Limit { get; set; }
 
     protected override void Process(FastbandProject project)
     {

@@ -11,7 +11,7 @@ namespace Fastband.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsData.Restore, "FastbandBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RestoreResult))]
-public sealed class RestoreFastbandBackupCommand : FastbandAgentCmdlet
+public sealed class RestoreFastbandBackupCommand : FastbandBackupCmdlet
 {
     /// <summary>The backup id or name, or 'latest'.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -28,18 +28,18 @@ public sealed class RestoreFastbandBackupCommand : FastbandAgentCmdlet
     [Parameter]
     public string? Destination { get; set; }
 
-    protected override void Process(FastbandProject project)
+    protected override void Process(BackupService backups)
     {
         string? destination = Destination is null ? null : GetUnresolvedProviderPathFromPSPath(Destination);
         var request = new RestoreRequest { BackupId = BackupId, Components = Component, Destination = destination };
-        string target = destination ?? project.Root;
+        string target = destination ?? backups.Root;
         if (ShouldProcess($"Restore backup {BackupId} into {target}", $"Restore backup {BackupId} into {target}, overwriting files there (a safety backup is taken first)?", "Restore-FastbandBackup", out var reason))
         {
-            WriteObject(BackupProgressPump.Run(this, progress => project.Backups.Restore(request, progress, StopToken)));
+            WriteObject(BackupProgressPump.Run(this, progress => backups.Restore(request, progress, StopToken)));
         }
         else if (reason == ShouldProcessReason.WhatIf)
         {
-            WriteObject(project.Backups.Restore(request with { DryRun = true }, null, StopToken));
+            WriteObject(backups.Restore(request with { DryRun = true }, null, StopToken));
         }
     }
 }

@@ -10,7 +10,7 @@ namespace Fastband.PowerShell.Cmdlets;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "FastbandBackup")]
 [OutputType(typeof(VerifyResult))]
-public sealed class TestFastbandBackupCommand : FastbandCmdlet
+public sealed class TestFastbandBackupCommand : FastbandBackupCmdlet
 {
     /// <summary>The backup id or name, or 'latest' (the default).</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -18,5 +18,7 @@ public sealed class TestFastbandBackupCommand : FastbandCmdlet
     [ValidateNotNullOrEmpty]
     public string BackupId { get; set; } = "latest";
 
-    protected override void Process(FastbandProject project) => WriteObject(project.Backups.Verify(BackupId, cancellation: StopToken));
+    protected override bool WritesBackups => false;
+
+    protected override void Process(BackupService backups) => WriteObject(backups.Verify(BackupId, cancellation: StopToken));
 }

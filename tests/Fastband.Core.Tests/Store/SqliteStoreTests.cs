@@ -92,7 +92,7 @@ public sealed class SqliteStoreTests : IDisposable
 
         Assert.Contains("USING INDEX ix_ops_log_ts", Plan(new OpsLogQuery { Since = since, Limit = 0 }));
         Assert.Contains("USING INDEX ix_ops_log_ts", Plan(new OpsLogQuery { Since = since }));
-        Assert.Contains("USING INDEX ix_ops_log_ts", Plan(new OpsLogQuery())); // newest 100 of everything
+        Assert.Contains("USING INDEX ix_ops_log_ts", Plan(new OpsLogQuery { Limit = OpsLogQuery.DefaultLimit })); // the CLI default: newest 100 of everything
         Assert.Contains("INTEGER PRIMARY KEY", Plan(new OpsLogQuery { AfterId = 5, OldestFirst = true, Limit = 1000 }));
         Assert.Contains("USING INDEX ix_ops_log_agent", Plan(new OpsLogQuery { Agent = "a1" }));
         Assert.Contains("USING INDEX ix_ops_log_type_ts", Plan(new OpsLogQuery { Since = since, EventTypes = new[] { "hold", "clearance_granted" }, Limit = 0 }));
