@@ -124,10 +124,11 @@ internal static class EventsCommands
     private static Command Next()
     {
         var limit = new Option<int>("--limit") { Description = "At most this many, oldest first (0: all).", DefaultValueFactory = _ => EventService.DefaultNextLimit };
-        var cmd = new Command("next", "The events after your cursor, oldest first; acknowledge what you handled with 'events ack ID'.") { limit };
+        var ack = new Option<bool>("--ack") { Description = "Acknowledge the events shown: your cursor moves to the last one." };
+        var cmd = new Command("next", "The events after your cursor, oldest first; acknowledge what you handled with 'events ack ID' (or --ack).") { limit, ack };
         cmd.SetAction(p => Run.With(p, project =>
         {
-            var list = project.Events.Next(p.GetValue(limit));
+            var list = project.Events.Next(p.GetValue(limit), p.GetValue(ack));
             if (p.GetValue(limit) > 0 && list.Count == p.GetValue(limit))
                 Run.NoteMore(project.Events.CountAfter(list[^1].Id), "event", "acknowledge these and ask again, or pass --limit 0 for all");
             return new Outcome(list, list.Count == 0 ? "Nothing new." : string.Join(Environment.NewLine, list.Select(e => e.Formatted)));

@@ -17,15 +17,12 @@ internal static class HealthCommands
         var cmd = new Command("health", "Heartbeats, the leader, recent errors, stale locks, the offline queue and the store: exit 1 when something is unhealthy.") { html };
         cmd.SetAction(p => Run.With(p, project =>
         {
-            var report = project.Health.Run();
+            string? file = p.GetValue(html) is { } given ? Path.GetFullPath(given) : null;
+            var report = project.Health.Run(file);
             var text = new StringBuilder(report.Summary);
             foreach (var f in report.Findings)
                 text.Append(Environment.NewLine).Append($"  [{Word(f),-9}] {f.Check,-12} {f.Summary}");
-            if (p.GetValue(html) is { } file)
-            {
-                HealthDashboard.Write(report, file);
-                text.Append(Environment.NewLine).Append($"Dashboard written to {Path.GetFullPath(file)}.");
-            }
+            if (file is not null) text.Append(Environment.NewLine).Append($"Dashboard written to {file}.");
             return new Outcome(report, text.ToString(), report.State == HealthState.Unhealthy ? UnhealthyExitCode : ExitCodes.Ok);
         }));
         return cmd;

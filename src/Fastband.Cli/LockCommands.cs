@@ -151,8 +151,7 @@ internal static class LockCommands
         var cmd = new Command("request-handoff", "Send the holders of a path a handoff request. Exit 4 if no one else holds it.") { path, note };
         cmd.SetAction(p => Run.With(p, project =>
         {
-            var holders = project.Locks.RequestHandoff(p.GetValue(path)!, p.GetValue(note),
-                (lease, body) => project.Messages.Send(lease.Agent, body, MessageKind.HandoffRequest));
+            var holders = project.Locks.RequestHandoff(p.GetValue(path)!, p.GetValue(note));
             return new Outcome(holders, $"Handoff requested from {string.Join(", ", holders.Select(h => $"{h.Agent} ({h.LeaseId})"))}.");
         }, writes: true));
         return cmd;

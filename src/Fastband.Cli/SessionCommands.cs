@@ -31,25 +31,15 @@ internal static class SessionCommands
         var cmd = new Command("save", "Save (replace) a session's state; malformed JSON exits 2 with the reason and saves nothing.") { id, file, conversation, contexts, progress, task };
         cmd.SetAction(p => Run.With(p, project =>
         {
-            SessionInput input;
-            if (p.GetValue(file) is { } f)
+            string? f = p.GetValue(file);
+            var parts = new SessionInput
             {
-                if (p.GetValue(conversation) is not null || p.GetValue(contexts) is not null || p.GetValue(progress) is not null)
-                    throw new InvalidInputException("ConflictingInputs", "Give either --file (a whole state) or --conversation/--contexts/--progress, not both.");
-                input = SessionService.ParseDocument(ReadInput(f), f == "-" ? "stdin" : $"'{f}'");
-                if (p.GetValue(task) is { } t) input = input with { CurrentTask = t };
-            }
-            else
-            {
-                input = new SessionInput
-                {
-                    ConversationHistory = p.GetValue(conversation) is { } c ? ReadInput(c) : null,
-                    AgentContexts = p.GetValue(contexts) is { } x ? ReadInput(x) : null,
-                    TaskProgress = p.GetValue(progress) is { } g ? ReadInput(g) : null,
-                    CurrentTask = p.GetValue(task),
-                };
-            }
-            if (p.GetValue(id) is { } given) input = input with { SessionId = given };
+                ConversationHistory = p.GetValue(conversation) is { } c ? ReadInput(c) : null,
+                AgentContexts = p.GetValue(contexts) is { } x ? ReadInput(x) : null,
+                TaskProgress = p.GetValue(progress) is { } g ? ReadInput(g) : null,
+                CurrentTask = p.GetValue(task),
+            };
+            var input = SessionService.Compose(p.GetValue(id), f is null ? null : ReadInput(f), f == "-" ? "stdin" : $"'{f}'", parts);
             var saved = project.Sessions.Save(input);
             return new Outcome(saved, $"Saved session {saved}.");
         }, writes: true));

@@ -530,7 +530,18 @@ public sealed class EventService : IEventRecorder
         return _store.Events.Read(new EventQuery { AfterId = EffectiveCursor(), First = limit });
     }
 
-    /// <summary>How many events there are after <paramref name="id"/>: what is left once <see cref="Next"/> returned up to it.</summary>
+    /// <summary>
+    /// <see cref="Next(int)"/>, and with <paramref name="acknowledge"/> the cursor moved to the last event returned: read
+    /// and acknowledge in one step, the same in every front end.
+    /// </summary>
+    public IReadOnlyList<InteractionEvent> Next(int limit, bool acknowledge)
+    {
+        var events = Next(limit);
+        if (acknowledge && events.Count > 0) Ack(events[^1].Id);
+        return events;
+    }
+
+    /// <summary>How many events there are after <paramref name="id"/>: what is left once <see cref="Next(int)"/> returned up to it.</summary>
     public long CountAfter(long id) => _store.Events.CountAfter(id);
 
     /// <summary>

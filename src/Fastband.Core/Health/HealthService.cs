@@ -53,6 +53,14 @@ public sealed class HealthService
     /// <summary>Adds a feature's check; checks run in the order added.</summary>
     public void Register(IHealthCheck check) => _checks.Add(check);
 
+    /// <summary>Runs every check and, when <paramref name="dashboardPath"/> is given, writes the HTML dashboard of the report there.</summary>
+    public HealthReport Run(string? dashboardPath)
+    {
+        var report = Run();
+        if (dashboardPath is not null) HealthDashboard.Write(report, dashboardPath);
+        return report;
+    }
+
     public HealthReport Run()
     {
         _alerts?.Flush();

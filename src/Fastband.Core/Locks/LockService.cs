@@ -449,9 +449,13 @@ public sealed class LockService : Board.ILockBoardSource
         return _store.Locks.Leases().Where(l => StaleReason(l, now) is null && !IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToArray();
     }
 
-    /// <summary>Asks the holders of a path to hand it over, through <paramref name="send"/> (the message service).</summary>
-    public IReadOnlyList<Lease> RequestHandoff(string path, string? note, Action<Lease, string> send)
+    /// <summary>How a handoff request reaches a holder: the project wires it to the message service.</summary>
+    public Action<Lease, string>? SendHandoff { get; set; }
+
+    /// <summary>Asks the holders of a path to hand it over, with a handoff_request message to each.</summary>
+    public IReadOnlyList<Lease> RequestHandoff(string path, string? note)
     {
+        var send = SendHandoff ?? throw new InvalidOperationException("RequestHandoff needs SendHandoff wired (FastbandProject does).");
         var holders = HoldersOf(path);
         if (holders.Count == 0)
             throw new NotFoundException("NothingHeld", $"No other agent holds a live lock on {ResourcePath.Normalize(path, _root)}: take it with 'fastband lock acquire'.");

@@ -73,6 +73,28 @@ public sealed class SessionService
     public IReadOnlyList<SessionSummary> List() => _store.Sessions.ListSessions();
 
     /// <summary>
+    /// What to save: either a whole state document (<paramref name="document"/>, read with <see cref="ParseDocument"/>)
+    /// or its parts, never both; a current task or a session id given beside a document overrides the document's.
+    /// </summary>
+    public static SessionInput Compose(string? sessionId, string? document, string documentSource, SessionInput parts)
+    {
+        SessionInput input;
+        if (document is not null)
+        {
+            if (parts.ConversationHistory is not null || parts.AgentContexts is not null || parts.TaskProgress is not null)
+                throw new InvalidInputException("ConflictingInputs",
+                    "Give either a whole state document (--file, -Document) or its parts (conversation, contexts, progress), not both: nothing was saved.");
+            input = ParseDocument(document, documentSource);
+            if (parts.CurrentTask is { } task) input = input with { CurrentTask = task };
+        }
+        else
+        {
+            input = parts;
+        }
+        return string.IsNullOrWhiteSpace(sessionId) ? input : input with { SessionId = sessionId };
+    }
+
+    /// <summary>
     /// Reads a whole state document, the shape <c>session show --json</c> writes
     /// (<c>{"sessionId", "conversationHistory", "agentContexts", "taskProgress", "currentTask"}</c>), into an input.
     /// </summary>

@@ -18,13 +18,9 @@ public sealed class GetFastbandHealthCommand : FastbandCmdlet
 
     protected override void Process(FastbandProject project)
     {
-        var report = project.Health.Run();
-        if (HtmlPath is not null)
-        {
-            string path = GetUnresolvedProviderPathFromPSPath(HtmlPath);
-            HealthDashboard.Write(report, path);
-            WriteVerbose($"Dashboard written to {path}.");
-        }
+        string? path = HtmlPath is null ? null : GetUnresolvedProviderPathFromPSPath(HtmlPath);
+        var report = project.Health.Run(path);
+        if (path is not null) WriteVerbose($"Dashboard written to {path}.");
         WriteObject(report);
     }
 }

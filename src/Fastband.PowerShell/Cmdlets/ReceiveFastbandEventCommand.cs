@@ -26,9 +26,7 @@ public sealed class ReceiveFastbandEventCommand : FastbandAgentCmdlet
 
     protected override void Process(FastbandProject project)
     {
-        var events = project.Events.Next(Limit);
-        foreach (var e in events) WriteObject(e);
-        if (Acknowledge && events.Count > 0 && ShouldProcess($"events up to #{events[^1].Id}", "Acknowledge"))
-            project.Events.Ack(events[^1].Id);
+        bool acknowledge = Acknowledge && ShouldProcess("the events returned", "Acknowledge");
+        foreach (var e in project.Events.Next(Limit, acknowledge)) WriteObject(e);
     }
 }

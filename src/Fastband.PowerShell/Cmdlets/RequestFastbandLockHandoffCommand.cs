@@ -19,7 +19,7 @@ public sealed class RequestFastbandLockHandoffCommand : FastbandAgentCmdlet
     protected override void Process(FastbandProject project)
     {
         if (!ShouldProcess(Path, "Request handoff")) return;
-        foreach (var lease in project.Locks.RequestHandoff(Path, Message, (l, body) => project.Messages.Send(l.Agent, body, MessageKind.HandoffRequest)))
+        foreach (var lease in project.Locks.RequestHandoff(Path, Message))
             WriteObject(lease);
     }
 }

@@ -186,12 +186,12 @@ public sealed class LockServiceTests : ProjectTest
         As("A").Locks.Acquire(Ask("src/a.cs"));
         As("C").Locks.Acquire(Ask("src/b.cs") with { Shared = true });
         var b = As("B");
-        var holders = b.Locks.RequestHandoff("src", "need to rename the folder", (lease, body) => b.Messages.Send(lease.Agent, body, "handoff_request"));
+        var holders = b.Locks.RequestHandoff("src", "need to rename the folder");
         Assert.Equal(new[] { "A", "C" }, holders.Select(h => h.Agent).OrderBy(x => x));
         var request = Assert.Single(As("A").Messages.Read());
         Assert.Equal("handoff_request", request.Kind);
         Assert.Contains("need to rename the folder", request.Body);
-        Assert.Equal("NothingHeld", Assert.Throws<NotFoundException>(() => b.Locks.RequestHandoff("docs", null, (_, _) => { })).ErrorId);
+        Assert.Equal("NothingHeld", Assert.Throws<NotFoundException>(() => b.Locks.RequestHandoff("docs", null)).ErrorId);
     }
 
     [Fact]
