@@ -24,6 +24,8 @@ managed=(
   Npgsql.dll
   Microsoft.Extensions.Logging.Abstractions.dll
   Microsoft.Extensions.DependencyInjection.Abstractions.dll
+  # MySQL/MariaDB backups: MySqlConnector 2.4.0 (net8.0; its Microsoft.Extensions.* needs are Npgsql's above).
+  MySqlConnector.dll
 )
 rids=(linux-x64 linux-arm64 linux-musl-x64 osx-x64 osx-arm64 win-x64 win-arm64)
 

@@ -18,7 +18,7 @@ namespace Fastband.LoadHost;
 public static class Program
 {
     private const string Sma = "System.Management.Automation";
-    private static readonly string[] ProductPrefixes = { "Fastband.", "SQLitePCLRaw.", "Microsoft.Data.Sqlite", "Npgsql", "Microsoft.Extensions." };
+    private static readonly string[] ProductPrefixes = { "Fastband.", "SQLitePCLRaw.", "Microsoft.Data.Sqlite", "Npgsql", "MySqlConnector", "Microsoft.Extensions." };
 
     private static string _step = "start";
     private static string _moduleDir = "";
@@ -72,6 +72,7 @@ public static class Program
 
         ExerciseStore(core, scratch);
         ExercisePostgresStore(core, scratch);
+        ExerciseMySql(core);
 
         _step = "native SQLite";
         CheckNativeSqlite();
@@ -109,7 +110,7 @@ public static class Program
         foreach (string deps in depsFiles.Where(File.Exists))
         {
             string text = File.ReadAllText(deps);
-            foreach (string word in new[] { "Fastband.Core", "Fastband.PowerShell", "SQLitePCLRaw", "Microsoft.Data.Sqlite", "e_sqlite3", "Npgsql" })
+            foreach (string word in new[] { "Fastband.Core", "Fastband.PowerShell", "SQLitePCLRaw", "Microsoft.Data.Sqlite", "e_sqlite3", "Npgsql", "MySqlConnector" })
                 if (text.Contains(word, StringComparison.OrdinalIgnoreCase))
                     throw new InvalidOperationException($"the host's {deps} mentions {word}: the host must have no reference to Fastband or SQLite.");
         }
@@ -142,6 +143,36 @@ public static class Program
             $"store:\n  connection: \"Host={host};Port={Env("PORT")};Database={Env("DB")};Username={Env("USER")}\"\n  passwordEnv: FASTBAND_TEST_PG_PASSWORD\n  schema: {schema}\n");
         Console.WriteLine($"LoadHost: PostgreSQL store in schema {schema} of {host}:{Env("PORT")}/{Env("DB")}");
         ExerciseStore(core, project);
+    }
+
+    /// <summary>
+    /// The MySQL/MariaDB change fingerprint, when tests/servers/start.sh's server is there (FASTBAND_TEST_MYSQL_*): proves
+    /// that MySqlConnector loads from the module folder on .NET 8 and talks to the server. Without the variables it skips.
+    /// </summary>
+    private static void ExerciseMySql(Assembly core)
+    {
+        _step = "MySQL settings";
+        string? Env(string name) => Environment.GetEnvironmentVariable($"FASTBAND_TEST_MYSQL_{name}");
+        if (Env("HOST") is not { } host || Env("PASSWORD") is null)
+        {
+            Console.WriteLine("LoadHost: MySQL fingerprint not exercised: FASTBAND_TEST_MYSQL_* are not set (run tests/servers/start.sh and source .build/servers/env)");
+            return;
+        }
+        _step = "MySQL fingerprint";
+        var targetType = core.GetType("Fastband.Core.Backup.Database.DatabaseTarget", throwOnError: true)!;
+        var target = Activator.CreateInstance(targetType)!;
+        targetType.GetProperty("Type")!.SetValue(target, "mysql");
+        targetType.GetProperty("Host")!.SetValue(target, host);
+        targetType.GetProperty("Port")!.SetValue(target, int.Parse(Env("PORT")!, System.Globalization.CultureInfo.InvariantCulture));
+        targetType.GetProperty("Name")!.SetValue(target, Env("DB"));
+        targetType.GetProperty("User")!.SetValue(target, Env("USER"));
+        targetType.GetProperty("PasswordEnv")!.SetValue(target, "FASTBAND_TEST_MYSQL_PASSWORD");
+        var backups = core.GetType("Fastband.Core.Backup.Database.DatabaseBackups", throwOnError: true)!;
+        var backup = backups.GetMethod("For", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, new object[] { "mysql" })!;
+        var print = (string?)Call(backup, "Fingerprint", target, CancellationToken.None);
+        if (print is null || !print.StartsWith("innodb-lsn:", StringComparison.Ordinal))
+            throw new InvalidOperationException($"the MySQL fingerprint of {target} is '{print ?? "(null)"}', not the server's log sequence number.");
+        Console.WriteLine($"LoadHost: MySQL fingerprint of {target}: {print}");
     }
 
     private static void ExerciseStore(Assembly core, string scratch)

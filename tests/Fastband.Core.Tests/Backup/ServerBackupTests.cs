@@ -281,7 +281,9 @@ public sealed class PostgresBackupTests : ServerBackupTests
 [SupportedOSPlatform("linux")]
 public sealed class MySqlBackupTests : ServerBackupTests
 {
-    public MySqlBackupTests(ITestOutputHelper output) : base(output) { }
+    private readonly ITestOutputHelper _output;
+
+    public MySqlBackupTests(ITestOutputHelper output) : base(output) => _output = output;
 
     protected override IDatabaseBackup Backup { get; } = new MySqlDatabaseBackup();
 
@@ -324,11 +326,176 @@ public sealed class MySqlBackupTests : ServerBackupTests
     }
 
     [Theory]
-    [InlineData("Innodb_lsn_current\t123456\n", "123456")]
-    [InlineData("Innodb_redo_log_current_lsn\t98765\n", "98765")]
-    [InlineData("", null)]
-    public void The_lsn_is_read_from_either_servers_status_variable(string output, string? expected) =>
-        Assert.Equal(expected, MySqlDatabaseBackup.LsnFromStatus(output));
+    [InlineData("Innodb_lsn_current", "123456", "123456")]
+    [InlineData("Innodb_redo_log_current_lsn", "98765", "98765")]
+    [InlineData("Innodb_lsn_current", "", null)]
+    [InlineData(null, null, null)]
+    public void The_lsn_is_read_from_either_servers_status_variable(string? name, string? value, string? expected) =>
+        Assert.Equal(expected, MySqlDatabaseBackup.LsnFromStatus(name is null ? Array.Empty<string?[]>() : new[] { new[] { name, value } }));
+
+    [Fact]
+    public void The_fingerprint_is_the_servers_log_sequence_number_and_moves_with_an_update_and_a_delete()
+    {
+        Seed();
+        // Read the LSN ourselves around the fingerprint: it must lie between (it is the server's number, not a constant).
+        long Lsn() => long.Parse(Sql("SHOW GLOBAL STATUS LIKE 'Innodb_lsn_current'").Split('\t')[1].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        long low = Lsn();
+        string? print = Backup.Fingerprint(Target, CancellationToken.None);
+        long high = Lsn();
+        Assert.NotNull(print);
+        Assert.StartsWith("innodb-lsn:", print);
+        long value = long.Parse(print!["innodb-lsn:".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(value, low, high);
+
+        Sql("UPDATE items SET name = 'renamed' WHERE id = 7");
+        string? afterUpdate = Backup.Fingerprint(Target, CancellationToken.None);
+        Assert.NotEqual(print, afterUpdate);
+        Sql("DELETE FROM notes");
+        Assert.NotEqual(afterUpdate, Backup.Fingerprint(Target, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Writes_the_innodb_lsn_does_not_see_still_move_the_fingerprint()
+    {
+        // A MyISAM table, a view, a routine and a trigger write no InnoDB redo: without the objects digest each of
+        // these changes would leave the fingerprint where it was and the next backup would be skipped.
+        Seed();
+        string? Objects()
+        {
+            string? print = Backup.Fingerprint(Target, CancellationToken.None);
+            Assert.NotNull(print);
+            int at = print!.IndexOf(";objects:", StringComparison.Ordinal);
+            return at < 0 ? null : print[(at + ";objects:".Length)..];
+        }
+        Assert.Null(Objects()); // InnoDB tables only: the plain LSN
+        Sql("CREATE TABLE plain(id int PRIMARY KEY, body varchar(20)) ENGINE=MyISAM");
+        Sql("INSERT INTO plain VALUES (1, 'aaaa'), (2, 'bbbb')");
+        string? start = Objects();
+        Assert.NotNull(start);
+        Sql("SELECT * FROM plain");
+        Assert.Equal(start, Objects());
+
+        var seen = new List<string?> { start };
+        foreach (string change in new[]
+        {
+            "UPDATE plain SET body = 'cccc' WHERE id = 1", // same row count and size, within the same second
+            "CREATE VIEW v_items AS SELECT id FROM items",
+            "CREATE PROCEDURE p_count() SELECT COUNT(*) FROM items",
+            "CREATE TRIGGER t_items BEFORE INSERT ON items FOR EACH ROW SET NEW.name = TRIM(NEW.name)",
+        })
+        {
+            Sql(change);
+            string? now = Objects();
+            Assert.DoesNotContain(now, seen);
+            seen.Add(now);
+        }
+    }
+
+    [Fact]
+    public void An_unreachable_server_has_no_fingerprint_so_the_database_counts_as_changed()
+    {
+        var closed = Target with { Port = ClosedPort() };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Null(Backup.Fingerprint(closed, CancellationToken.None));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(MySqlConversation.ConnectTimeoutSeconds + 5), $"took {clock.Elapsed}");
+        Assert.Null(Backup.Fingerprint(Target with { PasswordEnv = null, UrlPassword = "Wr0ng-" + Guid.NewGuid().ToString("N")[..8] }, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Verify_counts_the_tables_of_its_scratch_schema_and_drops_it_also_when_the_load_fails()
+    {
+        Seed();
+        var result = Backup.Dump(Target, Out, CancellationToken.None);
+        // A third table after the dump: a count of the live database instead of the scratch schema would say 3.
+        Sql("CREATE TABLE later(x int)");
+        string before = ScratchSchemas();
+
+        var ok = Backup.VerifyInScratch(Target, result.File, CancellationToken.None);
+        Assert.True(ok.Ok, ok.Detail);
+        Assert.Contains("; 2 tables", ok.Detail);
+        Assert.Equal(before, ScratchSchemas());
+
+        // Sound gzip, the trailer present, SQL the server refuses: the load fails after the schema was created.
+        string broken = Path.Combine(Path.GetDirectoryName(Out)!, "broken.sql.gz");
+        using (var file = File.Create(broken))
+        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(System.Text.Encoding.UTF8.GetBytes("CREATE TABLE ok_one(x int);\nTHIS IS NOT SQL;\n-- Dump completed on 2024-01-01\n"));
+        }
+        var bad = Backup.VerifyInScratch(Target, broken, CancellationToken.None);
+        _output.WriteLine("broken load: " + bad.Detail);
+        Assert.False(bad.Ok);
+        Assert.Contains("loading the dump into " + MySqlDatabaseBackup.ScratchPrefix, bad.Detail);
+        Assert.Equal(before, ScratchSchemas());
+    }
+
+    [Fact]
+    public void A_wrong_password_is_told_as_access_denied_for_the_user_in_one_sentence_without_the_password()
+    {
+        string wrong = "Wr0ng-" + Guid.NewGuid().ToString("N")[..12];
+        var target = Target with { PasswordEnv = null, UrlPassword = wrong };
+
+        var e = Assert.ThrowsAny<FastbandException>(() => new MySqlConversation(target).Check(CancellationToken.None));
+
+        _output.WriteLine(e.Message);
+        Assert.Equal("DatabaseAccessDenied", e.ErrorId);
+        Assert.StartsWith($"The MySQL/MariaDB server at {Target.Host}:{Target.EffectivePort} denied access to user '{Target.User}'", e.Message);
+        Assert.Contains("password", e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Single(e.Message.TrimEnd('.').Split(". "));
+        for (Exception? x = e; x is not null; x = x.InnerException) Assert.DoesNotContain(wrong, x.Message);
+        // The dump and the restore check the connection the same way before they start a tool.
+        var dump = Assert.ThrowsAny<FastbandException>(() => Backup.Dump(target, Out, CancellationToken.None));
+        Assert.Equal("DatabaseAccessDenied", dump.ErrorId);
+        Assert.DoesNotContain(wrong, dump.Message);
+    }
+
+    [Fact]
+    public void A_closed_port_and_an_unknown_database_each_get_their_own_sentence()
+    {
+        int port = ClosedPort();
+        var unreachable = Assert.ThrowsAny<FastbandException>(() => new MySqlConversation(Target with { Port = port }).Check(CancellationToken.None));
+        _output.WriteLine(unreachable.Message);
+        Assert.Equal("DatabaseConnectFailed", unreachable.ErrorId);
+        Assert.StartsWith($"Cannot connect to the MySQL/MariaDB server at {Target.Host}:{port}", unreachable.Message);
+
+        string missing = "fastband_missing_" + Guid.NewGuid().ToString("N")[..8];
+        var unknown = Assert.ThrowsAny<FastbandException>(() => new MySqlConversation(Target with { Name = missing }).Check(CancellationToken.None));
+        _output.WriteLine(unknown.Message);
+        Assert.Equal("DatabaseNotFound", unknown.ErrorId);
+        Assert.Equal(FailureKind.NotFound, unknown.Kind);
+        Assert.Contains($"has no database '{missing}'", unknown.Message);
+        Assert.Null(Backup.Fingerprint(Target with { Name = missing }, CancellationToken.None));
+    }
+
+    [Fact]
+    public void The_connection_string_comes_from_the_same_settings_as_the_tools()
+    {
+        var target = new DatabaseTarget { Type = DatabaseTarget.MySql, Host = "db.example", Port = 3307, Name = "shop", User = "backup", PasswordEnv = TestServers.MySqlPasswordEnv };
+        var built = new MySqlConnector.MySqlConnectionStringBuilder(new MySqlConversation(target).ConnectionString("shop"));
+        Assert.Equal("db.example", built.Server);
+        Assert.Equal(3307u, built.Port);
+        Assert.Equal("backup", built.UserID);
+        Assert.Equal("shop", built.Database);
+        Assert.Equal(Environment.GetEnvironmentVariable(TestServers.MySqlPasswordEnv), built.Password);
+        Assert.Equal((uint)MySqlConversation.ConnectTimeoutSeconds, built.ConnectionTimeout);
+
+        var fromUrl = DatabaseBackups.FromUrl("mariadb://u:s3cret%40x@h/db", "/");
+        var url = new MySqlConnector.MySqlConnectionStringBuilder(new MySqlConversation(fromUrl).ConnectionString(null));
+        Assert.Equal(("h", 3306u, "u", "s3cret@x", ""), (url.Server, url.Port, url.UserID, url.Password, url.Database));
+        Assert.DoesNotContain("s3cret", fromUrl.ToString());
+    }
+
+    private string ScratchSchemas() =>
+        Admin(Server(null), $"SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name LIKE '{MySqlDatabaseBackup.ScratchPrefix}%'").Trim();
+
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 
     [Fact]
     public async Task The_option_file_is_the_first_argument()

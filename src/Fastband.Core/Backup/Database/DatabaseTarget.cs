@@ -63,7 +63,8 @@ public sealed record DatabaseVerification(bool Ok, string Detail);
 /// <summary>
 /// Dumps, restores and verifies one kind of database with the tools its own documentation asks for.
 /// Implementations never put a password on a command line or in an environment variable a `ps` can
-/// show; they write a 0600 credentials file for the call and delete it after.
+/// show: a tool gets a 0600 credentials file made for the call and deleted after; SQL that Fastband sends
+/// itself (MySQL/MariaDB, <see cref="MySqlConversation"/>) holds it only in the driver's connection string.
 /// </summary>
 public interface IDatabaseBackup
 {

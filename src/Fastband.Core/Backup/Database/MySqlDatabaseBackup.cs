@@ -7,9 +7,13 @@ namespace Fastband.Core.Backup.Database;
 /// <summary>
 /// MySQL/MariaDB the way their documentation asks: <c>mariadb-dump</c> (or <c>mysqldump</c>)
 /// <c>--single-transaction --quick</c> (a consistent InnoDB snapshot that does not block writers), its
-/// output gzipped in-process into <c>database.sql.gz</c>. The password is in a 0600
-/// <c>--defaults-extra-file</c> given as the first argument (never <c>-p…</c>, never MYSQL_PWD). The
-/// dump's exit code is checked and so is its closing <c>-- Dump completed</c> line.
+/// output gzipped in-process into <c>database.sql.gz</c>, and a dump loaded back with the
+/// <c>mariadb</c>/<c>mysql</c> client (a dump file is a client script: DELIMITER lines around routines and
+/// triggers). Those tools get the password in a 0600 <c>--defaults-extra-file</c> given as the first argument
+/// (never <c>-p…</c>, never MYSQL_PWD). Everything else Fastband asks the server (the connection check before a
+/// dump or restore, the change fingerprint, the verify step's scratch schema) goes over MySqlConnector in this
+/// process (<see cref="MySqlConversation"/>). The dump's exit code is checked and so is its closing
+/// <c>-- Dump completed</c> line.
 /// </summary>
 public sealed class MySqlDatabaseBackup : IDatabaseBackup
 {
@@ -22,6 +26,8 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
     {
         Require(target);
         string dumpTool = Tool("mariadb-dump", "mysqldump");
+        // Connect first: a wrong password, host or name is told in one sentence before any file or child exists.
+        new MySqlConversation(target).Check(cancellation);
         using var session = new Session(target);
         string version = DatabaseTools.Run(dumpTool, new[] { "--version" }, cancellation, session.Password).StandardOutput.Trim();
         Directory.CreateDirectory(directory);
@@ -75,6 +81,7 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
         {
             throw new InvalidInputException("DatabaseDumpDamaged", $"The dump {dumpFile} is not usable ({problem}): restore from another backup.");
         }
+        new MySqlConversation(target).Check(cancellation);
         using var session = new Session(target);
         var run = Load(session, dumpFile, target.Name!, cancellation);
         if (run.ExitCode != 0)
@@ -83,62 +90,155 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
         }
     }
 
-    /// <summary>Loads the dump into a new schema fastband_verify_&lt;random&gt;, counts its tables, and always drops it.</summary>
+    /// <summary>
+    /// Creates a schema fastband_verify_&lt;random&gt;, loads the dump into it with the client, counts its tables,
+    /// and always drops it (the schema's creation, count and drop over MySqlConnector).
+    /// </summary>
     public DatabaseVerification VerifyInScratch(DatabaseTarget target, string dumpFile, CancellationToken cancellation)
     {
         Require(target);
         if (!File.Exists(dumpFile)) return new DatabaseVerification(false, $"the dump {dumpFile} does not exist");
         string? problem = CheckDump(dumpFile, cancellation);
         if (problem is not null) return new DatabaseVerification(false, problem);
-        string scratch = "fastband_verify_" + DatabaseTools.RandomSuffix();
-        using var session = new Session(target);
-        var create = session.Sql($"CREATE DATABASE `{scratch}`", null, cancellation);
-        if (create.ExitCode != 0)
-        {
-            return new DatabaseVerification(false, $"could not create the scratch schema {scratch} (the user needs the CREATE and DROP privileges): {create.Reason(session.Password)}");
-        }
+        string scratch = ScratchPrefix + DatabaseTools.RandomSuffix();
+        var sql = new MySqlConversation(target);
         try
         {
-            var load = Load(session, dumpFile, scratch, cancellation);
-            if (load.ExitCode != 0) return new DatabaseVerification(false, $"loading the dump into {scratch} failed: {load.Reason(session.Password)}");
-            var count = session.Sql($"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{scratch}'", null, cancellation);
-            if (count.ExitCode != 0 || !int.TryParse(count.StandardOutput.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int tables))
-            {
-                return new DatabaseVerification(false, $"counting the tables in {scratch} failed: {count.Reason(session.Password)}");
-            }
-            return new DatabaseVerification(true, $"loaded into a scratch schema ok; {tables} tables");
+            using var connection = sql.Open(null, cancellation);
+            sql.Execute(connection, $"CREATE DATABASE `{scratch}`", cancellation);
+        }
+        catch (FastbandException e)
+        {
+            return new DatabaseVerification(false, $"could not create the scratch schema {scratch} (the user needs the CREATE and DROP privileges): {e.Message.TrimEnd('.')}");
+        }
+        DatabaseVerification result;
+        try
+        {
+            result = LoadAndCount(target, sql, dumpFile, scratch, cancellation);
         }
         finally
         {
-            session.Sql($"DROP DATABASE IF EXISTS `{scratch}`", null, CancellationToken.None);
+            // Always, even when cancelled: a scratch schema left behind would pile up. A fresh connection, since the
+            // first may be what failed.
+            if (DropScratch(sql, scratch) is { } failure)
+            {
+                result = new DatabaseVerification(false, $"the scratch schema {scratch} could not be dropped ({failure}): drop it by hand");
+            }
+        }
+        return result;
+    }
+
+    private static DatabaseVerification LoadAndCount(DatabaseTarget target, MySqlConversation sql, string dumpFile, string scratch, CancellationToken cancellation)
+    {
+        using (var session = new Session(target))
+        {
+            var load = Load(session, dumpFile, scratch, cancellation);
+            if (load.ExitCode != 0) return new DatabaseVerification(false, $"loading the dump into {scratch} failed: {load.Reason(session.Password)}");
+        }
+        try
+        {
+            using var connection = sql.Open(scratch, cancellation);
+            var rows = sql.Rows(connection, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = @schema", cancellation, ("@schema", scratch));
+            if (rows.Count != 1 || !int.TryParse(rows[0][0], NumberStyles.None, CultureInfo.InvariantCulture, out int tables))
+            {
+                return new DatabaseVerification(false, $"counting the tables in {scratch} gave no number");
+            }
+            return new DatabaseVerification(true, $"loaded into a scratch schema ok; {tables} tables");
+        }
+        catch (FastbandException e)
+        {
+            return new DatabaseVerification(false, $"counting the tables in {scratch} failed: {e.Message.TrimEnd('.')}");
         }
     }
 
+    /// <summary>Drops the scratch schema; null when it is gone, else why not.</summary>
+    private static string? DropScratch(MySqlConversation sql, string scratch)
+    {
+        try
+        {
+            using var connection = sql.Open(null, CancellationToken.None);
+            sql.Execute(connection, $"DROP DATABASE IF EXISTS `{scratch}`", CancellationToken.None);
+            return null;
+        }
+        catch (FastbandException e)
+        {
+            return e.Message.TrimEnd('.');
+        }
+    }
+
+    /// <summary>The name every verify step's scratch schema starts with.</summary>
+    internal const string ScratchPrefix = "fastband_verify_";
+
     /// <summary>
-    /// InnoDB's log sequence number, which moves with every write: the status variable MariaDB
+    /// InnoDB's log sequence number, which moves with every InnoDB write: the status variable MariaDB
     /// (Innodb_lsn_current) or MySQL 8.0.30+ (Innodb_redo_log_current_lsn) has, else the "Log sequence number"
-    /// line of SHOW ENGINE INNODB STATUS, which both have (it needs the PROCESS privilege). Null when none can be
-    /// read: the database then counts as changed.
+    /// line of SHOW ENGINE INNODB STATUS, which both have (it needs the PROCESS privilege). What the LSN misses
+    /// (writes to MyISAM/Aria tables, views, routines, triggers: none writes InnoDB redo) is added as a digest of
+    /// those objects when the database has any. Null when it cannot be read: the database then counts as changed.
+    /// Asked over one MySqlConnector connection.
     /// </summary>
     public string? Fingerprint(DatabaseTarget target, CancellationToken cancellation)
     {
         try
         {
-            string status = Query(target, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn')", cancellation: cancellation);
-            if (LsnFromStatus(status) is { } lsn) return "innodb-lsn:" + lsn;
+            Require(target);
+            var sql = new MySqlConversation(target);
+            using var connection = sql.Open(target.Name, cancellation);
+            string? lsn = null;
+            try
+            {
+                lsn = LsnFromStatus(sql.Rows(connection, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn')", cancellation));
+            }
+            catch (FastbandException)
+            {
+                // fall through to the engine status
+            }
+            string? print = lsn is not null ? "innodb-lsn:" + lsn : FingerprintFromEngineStatus(sql, connection, cancellation);
+            if (print is null) return null;
+            string? others = OutsideInnoDb(sql, connection, target.Name!, cancellation);
+            return others is null ? print : print + ";objects:" + others;
         }
         catch (FastbandException)
         {
-            // fall through to the engine status
+            return null; // unreachable now, or an object could not be read: the backup itself will say why
         }
-        return FingerprintFromEngineStatus(target, cancellation);
+    }
+
+    /// <summary>
+    /// A digest of what in <paramref name="database"/> the InnoDB LSN does not follow: each non-InnoDB table (its
+    /// CHECKSUM TABLE, rows, sizes, update time), each view's definition, each routine and trigger. Null when there
+    /// is none, so a database of InnoDB tables only keeps the plain LSN.
+    /// </summary>
+    internal static string? OutsideInnoDb(MySqlConversation sql, MySqlConnector.MySqlConnection connection, string database, CancellationToken cancellation)
+    {
+        const string Objects = """
+            SELECT CONCAT_WS('|', 't', table_name, engine, table_rows, data_length, index_length, update_time) FROM information_schema.tables
+              WHERE table_schema = @db AND table_type = 'BASE TABLE' AND (engine IS NULL OR engine <> 'InnoDB')
+            UNION ALL SELECT CONCAT_WS('|', 'v', table_name, view_definition) FROM information_schema.views WHERE table_schema = @db
+            UNION ALL SELECT CONCAT_WS('|', 'r', routine_type, routine_name, created, last_altered, routine_definition) FROM information_schema.routines WHERE routine_schema = @db
+            UNION ALL SELECT CONCAT_WS('|', 'g', trigger_name, created, action_statement) FROM information_schema.triggers WHERE trigger_schema = @db
+            ORDER BY 1
+            """;
+        var rows = sql.Rows(connection, Objects, cancellation, ("@db", database));
+        if (rows.Count == 0) return null;
+        var text = new StringBuilder(MySqlConversation.AsText(rows));
+        var tables = rows.Select(r => r[0] ?? "").Where(r => r.StartsWith("t|", StringComparison.Ordinal)).Select(r => r.Split('|')[1]).ToList();
+        if (tables.Count > 0)
+        {
+            // Rows and sizes can stay put through an UPDATE, and the update time counts whole seconds: the checksum cannot.
+            string list = string.Join(", ", tables.Select(t => $"`{database.Replace("`", "``")}`.`{t.Replace("`", "``")}`"));
+            text.Append(MySqlConversation.AsText(sql.Rows(connection, "CHECKSUM TABLE " + list, cancellation)));
+        }
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32].ToLowerInvariant();
     }
 
     internal static string? FingerprintFromEngineStatus(DatabaseTarget target, CancellationToken cancellation)
     {
         try
         {
-            return LsnFromEngineStatus(Query(target, "SHOW ENGINE INNODB STATUS", cancellation: cancellation)) is { } lsn ? "innodb-lsn:" + lsn : null;
+            var sql = new MySqlConversation(target);
+            using var connection = sql.Open(target.Name, cancellation);
+            return FingerprintFromEngineStatus(sql, connection, cancellation);
         }
         catch (FastbandException)
         {
@@ -146,28 +246,42 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
         }
     }
 
-    /// <summary>The first numeric value of SHOW GLOBAL STATUS output (name, tab, value per line).</summary>
-    internal static string? LsnFromStatus(string output) =>
-        output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(line => line.Split('\t'))
-            .Where(f => f.Length == 2 && f[1].Length > 0 && f[1].All(char.IsAsciiDigit))
-            .Select(f => f[1]).FirstOrDefault();
+    private static string? FingerprintFromEngineStatus(MySqlConversation sql, MySqlConnector.MySqlConnection connection, CancellationToken cancellation)
+    {
+        try
+        {
+            // Columns Type, Name, Status: the report is the last.
+            var rows = sql.Rows(connection, "SHOW ENGINE INNODB STATUS", cancellation);
+            return rows.Select(r => r[^1]).OfType<string>().Select(LsnFromEngineStatus).FirstOrDefault(l => l is not null) is { } lsn ? "innodb-lsn:" + lsn : null;
+        }
+        catch (FastbandException)
+        {
+            return null;
+        }
+    }
 
-    /// <summary>The number after "Log sequence number" in SHOW ENGINE INNODB STATUS (batch output escapes newlines as \n).</summary>
+    /// <summary>The first all-digit value among SHOW GLOBAL STATUS rows (name, value).</summary>
+    internal static string? LsnFromStatus(IEnumerable<string?[]> rows) =>
+        rows.Where(r => r.Length == 2 && r[1] is { Length: > 0 } v && v.All(char.IsAsciiDigit))
+            .Select(r => r[1]).FirstOrDefault();
+
+    /// <summary>The number after "Log sequence number" in SHOW ENGINE INNODB STATUS.</summary>
     internal static string? LsnFromEngineStatus(string output)
     {
         var m = System.Text.RegularExpressions.Regex.Match(output, @"Log sequence number\s+(\d+)");
         return m.Success ? m.Groups[1].Value : null;
     }
 
-    /// <summary>Runs SQL with the client against <paramref name="database"/> (default: the target's); returns stdout, throws on failure.</summary>
+    /// <summary>
+    /// Runs SQL over MySqlConnector against <paramref name="database"/> (default: the target's); returns the rows as
+    /// the client's batch mode prints them (tab-separated, a line each); throws the classified failure.
+    /// </summary>
     internal static string Query(DatabaseTarget target, string sql, string? database = null, CancellationToken cancellation = default)
     {
         Require(target);
-        using var session = new Session(target);
-        var run = session.Sql(sql, database ?? target.Name, cancellation);
-        if (run.ExitCode != 0) throw Failed("DatabaseQueryFailed", $"The query against {target} failed ({run.Reason(session.Password)})", target);
-        return run.StandardOutput;
+        var conversation = new MySqlConversation(target);
+        using var connection = conversation.Open(database ?? target.Name, cancellation);
+        return MySqlConversation.AsText(conversation.Rows(connection, sql, cancellation));
     }
 
     internal static string Tool(params string[] names) =>
@@ -243,13 +357,6 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
             var all = new List<string> { "--defaults-extra-file=" + _options.Path };
             all.AddRange(arguments);
             return DatabaseTools.Run(tool, all, cancellation, Password, stdin: stdin, stdout: stdout);
-        }
-
-        public ToolRun Sql(string sql, string? database, CancellationToken cancellation)
-        {
-            var arguments = new List<string> { "--batch", "--skip-column-names", "--execute", sql };
-            if (database is not null) { arguments.Add("--"); arguments.Add(database); }
-            return Run(Tool("mariadb", "mysql"), arguments, cancellation);
         }
 
         public void Dispose() => _options.Dispose();
