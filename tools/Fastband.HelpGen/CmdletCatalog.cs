@@ -52,6 +52,9 @@ public sealed class CmdletHelp
         get
         {
             var named = Parameters.SelectMany(p => p.Sets).Select(s => s.SetName).Where(s => s != CmdletCatalog.AllSets).Distinct().ToList();
+            // A default set that no parameter names is still a set (Write-FastbandEvent's "Current": the
+            // parameters of all sets only).
+            if (DefaultParameterSet is { } d && named.Count > 0 && !named.Contains(d)) named.Add(d);
             if (named.Count == 0) return new[] { CmdletCatalog.AllSets };
             return named.OrderBy(s => s == DefaultParameterSet ? 0 : 1).ToList();
         }
