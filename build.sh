@@ -27,6 +27,9 @@ managed=(
   # MySQL/MariaDB backups: MySqlConnector 2.4.0 (net8.0; its Microsoft.Extensions.* needs are Npgsql's above).
   MySqlConnector.dll
 )
+# Help: the MAML for the cmdlets is generated from their doc comments (below); the about topics are written by hand.
+help_source="src/Fastband.PowerShell/en-US"
+about_topics=(about_Fastband about_Fastband_Holds about_Fastband_Leases about_Fastband_Backups about_Fastband_GitSafetyNet)
 rids=(linux-x64 linux-arm64 linux-musl-x64 osx-x64 osx-arm64 win-x64 win-arm64)
 
 # A dependency that is in the build output but not on the list would be missing at run time in
@@ -39,11 +42,26 @@ for f in "$bin"/*.dll; do
   exit 1
 done
 
+# Get-Help's text comes from the /// comments in src/Fastband.PowerShell (summary: synopsis, remarks: description,
+# example: examples, property summary: parameter text). A cmdlet or parameter without text fails the build here,
+# named, before anything is staged.
+for topic in "${about_topics[@]}"; do
+  [ -f "$help_source/$topic.help.txt" ] || { echo "build.sh: the about topic $help_source/$topic.help.txt is missing." >&2; exit 1; }
+done
+maml="$bin/en-US/Fastband.PowerShell.dll-Help.xml"
+if ! dotnet "tools/Fastband.HelpGen/bin/$configuration/net10.0/Fastband.HelpGen.dll" "$bin/Fastband.PowerShell.dll" "$maml" "$help_source" >/dev/null; then
+  echo "build.sh: the cmdlet help is incomplete (see above): add the /// doc comments it names." >&2
+  exit 1
+fi
+
 rm -rf "$stage"
 mkdir -p "$stage"
 for f in "${managed[@]}"; do cp "$bin/$f" "$stage/"; done
 cp Fastband.psd1 "$stage/"
 cp "$bin/Fastband.format.ps1xml" "$stage/"
+mkdir -p "$stage/en-US"
+cp "$maml" "$stage/en-US/"
+for topic in "${about_topics[@]}"; do cp "$help_source/$topic.help.txt" "$stage/en-US/"; done
 for rid in "${rids[@]}"; do
   src="$bin/runtimes/$rid/native"
   [ -d "$src" ] || { echo "build.sh: native SQLite for $rid is missing from $src." >&2; exit 1; }

@@ -4,14 +4,35 @@ using Fastband.Core.Locks;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>Releases a lock: a handle from Enter-FastbandLock, or a lease by id (pipe in Get-FastbandLock). Releasing twice is harmless.</summary>
+/// <summary>Releases a lock: a handle from Enter-FastbandLock, or a lease by id.</summary>
+/// <remarks>
+/// <para>Releases the lease and returns what was released. Give the handle that Enter-FastbandLock returned (by
+/// position or the pipeline), or -LeaseId; Get-FastbandLock's leases bind to -LeaseId from the pipeline. Releasing a
+/// lease twice, or one that is already gone, is harmless.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// $lock = Enter-FastbandLock -Path src/api
+/// $lock | Exit-FastbandLock
+/// </code>
+/// <para>Takes a lock and releases it through its handle.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Get-FastbandLock -Agent MCP_Agent1 | Exit-FastbandLock
+/// </code>
+/// <para>Releases every lease that MCP_Agent1 holds, by id.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Exit, "FastbandLock", SupportsShouldProcess = true, DefaultParameterSetName = "Handle")]
 [OutputType(typeof(ReleaseResult))]
 public sealed class ExitFastbandLockCommand : FastbandAgentCmdlet
 {
+    /// <summary>The handle that Enter-FastbandLock returned. It can come from the pipeline.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = "Handle")]
     public LockHandle? Handle { get; set; }
 
+    /// <summary>The id of the lease to release. Binds the LeaseId property of piped objects, such as Get-FastbandLock's
+    /// leases.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Lease")]
     public string LeaseId { get; set; } = "";
 

@@ -4,12 +4,30 @@ using Fastband.Core.Issues;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>The audit trail of issues and fixes, oldest first.</summary>
+/// <summary>Gets the audit trail of issues and fixes, oldest first.</summary>
+/// <remarks>
+/// <para>Every create, claim, release, submit, apply and reject is recorded with its time, agent, action, success,
+/// message and ids, and so is every refusal caused by the state (a claim on a taken issue, a release by a non-holder, a
+/// hold). Returns the entries that match every filter given, oldest first.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Get-FastbandAudit -Since '1d' -Agent bob
+/// </code>
+/// <para>What bob did with issues and fixes in the last day.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Get-FastbandAudit -IssueId issue_001 | Format-Table Timestamp, Agent, Action, Success, Message
+/// </code>
+/// <para>The history of issue_001.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "FastbandAudit")]
 [OutputType(typeof(AuditEntry))]
 public sealed class GetFastbandAuditCommand : FastbandCmdlet
 {
-    /// <summary>A duration back from now (30m, 1h, 2d), a timestamp, or a [datetime].</summary>
+    /// <summary>Only entries at or after this time: a duration back from now ('30m', '1h', '2d'; quote it), a
+    /// timestamp, or a [datetime].</summary>
     [Parameter(Position = 0)]
     public PointInTime? Since { get; set; }
 
@@ -17,9 +35,11 @@ public sealed class GetFastbandAuditCommand : FastbandCmdlet
     [Parameter]
     public string? Agent { get; set; }
 
+    /// <summary>Only entries about this issue. Binds the IssueId property of piped objects.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public string? IssueId { get; set; }
 
+    /// <summary>At most this many entries (0: no limit).</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
     public int Limit { get; set; }

@@ -4,12 +4,29 @@ using Fastband.Core.Backup;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>Lists complete backups, newest first, each with why retention keeps it; -Id finds one (or 'latest').</summary>
+/// <summary>Gets the complete backups, newest first.</summary>
+/// <remarks>
+/// <para>Lists every complete backup with its type, time, size and why retention keeps it (RetentionReason). With -Id
+/// it returns one backup, found by id or name, or the newest with 'latest'; an unknown one is an error. The objects
+/// pipe into Restore-FastbandBackup and Test-FastbandBackup.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Get-FastbandBackup
+/// </code>
+/// <para>Every backup, newest first.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Get-FastbandBackup -Id latest | Test-FastbandBackup
+/// </code>
+/// <para>Verifies the newest backup.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "FastbandBackup")]
 [OutputType(typeof(BackupInfo))]
 public sealed class GetFastbandBackupCommand : FastbandBackupCmdlet
 {
-    /// <summary>A backup id or name, or 'latest'.</summary>
+    /// <summary>A backup id or name, or 'latest'. Default: list them all.</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }

@@ -5,16 +5,35 @@ using Fastband.Core.Events;
 namespace Fastband.PowerShell.Cmdlets;
 
 /// <summary>Reads interaction events, oldest first.</summary>
+/// <remarks>
+/// <para>Returns the events that match every filter given, oldest first. -Limit keeps the newest N of them, still
+/// oldest first.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Get-FastbandEvent -Interaction 12 -Type question, answer
+/// </code>
+/// <para>The questions and answers of interaction 12.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Get-FastbandEvent -Type error -Limit 20
+/// </code>
+/// <para>The last twenty error events.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "FastbandEvent")]
 [OutputType(typeof(InteractionEvent))]
 public sealed class GetFastbandEventCommand : FastbandCmdlet
 {
+    /// <summary>Only this interaction. Binds the Interaction property of piped objects.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     public long? Interaction { get; set; }
 
+    /// <summary>Only events of these types.</summary>
     [Parameter]
     public string[]? Type { get; set; }
 
+    /// <summary>Only events by this actor.</summary>
     [Parameter]
     public string? Actor { get; set; }
 

@@ -4,7 +4,17 @@ using Fastband.Core.Events;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>The caller's cursor into the event log: acknowledged up to which id, and how many events wait.</summary>
+/// <summary>Gets the caller's cursor into the event log.</summary>
+/// <remarks>
+/// <para>Returns the id up to which the caller has acknowledged events, that event's interaction, how many events wait
+/// after it, and the checkpoint file that mirrors it. It changes nothing.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Get-FastbandEventCursor -Agent AgentB
+/// </code>
+/// <para>Where AgentB stands and how many events wait for it.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "FastbandEventCursor")]
 [OutputType(typeof(EventCursor))]
 public sealed class GetFastbandEventCursorCommand : FastbandAgentCmdlet

@@ -4,28 +4,59 @@ using Fastband.Core.OpsLog;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>Reads the Agent Ops Log, newest first; with -Follow, keeps writing new entries until Ctrl+C.</summary>
+/// <summary>Reads the Agent Ops Log, newest first.</summary>
+/// <remarks>
+/// <para>Returns the entries that match every filter given, newest first: every one, or at most -Limit of them. With
+/// -IncludeArchive, the entries already moved to the daily archive files are read too.</para>
+/// <para>With -Follow, it writes the matching entries and then keeps writing new ones as they are appended, until
+/// Ctrl+C. On a PostgreSQL store it wakes as soon as a write commits; on SQLite it polls every
+/// opsLog.pollInterval.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Get-FastbandOpsLog -Since '1h' -EventType hold, clearance_granted
+/// </code>
+/// <para>The holds and clearances of the last hour.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Get-FastbandOpsLog -TicketId 1205 -Limit 0 -IncludeArchive
+/// </code>
+/// <para>Everything ever written about ticket 1205, the archive included.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Get-FastbandOpsLog -Follow -Limit 10
+/// </code>
+/// <para>Shows the ten newest entries, then every new one until Ctrl+C.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "FastbandOpsLog")]
 [OutputType(typeof(OpsLogEntry))]
 public sealed class GetFastbandOpsLogCommand : FastbandCmdlet
 {
-    /// <summary>A duration back from now (30m, 1h, 2d), a timestamp, or a [datetime].</summary>
+    /// <summary>Only entries at or after this time: a duration back from now ('30m', '1h', '2d'; quote it), a
+    /// timestamp, or a [datetime].</summary>
     [Parameter(Position = 0)]
     public PointInTime? Since { get; set; }
 
+    /// <summary>Only entries at or before this time: a duration back from now ('1h'), a timestamp, or a
+    /// [datetime].</summary>
     [Parameter]
     public PointInTime? Until { get; set; }
 
-    /// <summary>Only entries written by this agent.</summary>
+    /// <summary>Only entries written by this agent. Binds the Name property of piped objects (Get-FastbandAgent's
+    /// output).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
     public string? Agent { get; set; }
 
+    /// <summary>Only entries of these event types.</summary>
     [Parameter]
     [ValidateSet(OpsEventType.ClearanceGranted, OpsEventType.Hold, OpsEventType.RebuildRequested, OpsEventType.RebuildComplete,
         OpsEventType.TicketClaimed, OpsEventType.TicketCompleted, OpsEventType.StatusUpdate, OpsEventType.ReviewComplete, OpsEventType.General)]
     public string[]? EventType { get; set; }
 
+    /// <summary>Only entries about this ticket (a leading # is dropped).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
@@ -35,9 +66,11 @@ public sealed class GetFastbandOpsLogCommand : FastbandCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int Limit { get; set; }
 
+    /// <summary>Also read the entries archived to .fastband/agent_ops/archive/.</summary>
     [Parameter]
     public SwitchParameter IncludeArchive { get; set; }
 
+    /// <summary>Keep writing new entries as they arrive, until Ctrl+C.</summary>
     [Parameter]
     public SwitchParameter Follow { get; set; }
 

@@ -4,15 +4,30 @@ using Fastband.Core.Sessions;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>
-/// With -SessionId: that session's whole saved state (what the seed calls restore_session). Without: every saved
-/// session, without contents, most recently saved first.
-/// </summary>
+/// <summary>Gets the saved sessions, or one session's whole state.</summary>
+/// <remarks>
+/// <para>Without -SessionId: every saved session, without contents, most recently saved first. With -SessionId: that
+/// session's whole saved state (conversation, agent contexts, task progress, current task), what the seed calls
+/// restore_session; an unknown session is not found.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Get-FastbandSession
+/// </code>
+/// <para>Every saved session with its size and last save.</para>
+/// </example>
+/// <example>
+/// <code>
+/// (Get-FastbandSession -SessionId james-1).ConversationHistory | ConvertFrom-Json
+/// </code>
+/// <para>The conversation saved for james-1, as objects.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "FastbandSession", DefaultParameterSetName = "List")]
 [OutputType(typeof(SessionSummary), ParameterSetName = new[] { "List" })]
 [OutputType(typeof(Fastband.Core.Sessions.SessionState), ParameterSetName = new[] { "One" })]
 public sealed class GetFastbandSessionCommand : FastbandCmdlet
 {
+    /// <summary>The session whose whole state to get. Binds the SessionId property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "One", ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string SessionId { get; set; } = "";

@@ -4,11 +4,29 @@ using Fastband.Core.Git;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>The snapshots taken before restores (and by New-FastbandSnapshot), newest first; -Id picks one.</summary>
+/// <summary>Gets the snapshots, newest first.</summary>
+/// <remarks>
+/// <para>Lists the snapshots under refs/fastband/snapshots/ (those taken before restores and by New-FastbandSnapshot)
+/// with their time, agent, reason and restore command. -Id picks by id; wildcards are allowed. The objects pipe into
+/// Restore-FastbandSnapshot.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Get-FastbandSnapshot
+/// </code>
+/// <para>Every snapshot, newest first.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Get-FastbandSnapshot -Id '20261121-*'
+/// </code>
+/// <para>The snapshots of one day.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Get, "FastbandSnapshot")]
 [OutputType(typeof(GitSnapshot))]
 public sealed class GetFastbandSnapshotCommand : FastbandCmdlet
 {
+    /// <summary>Only the snapshots whose id matches; wildcards are allowed.</summary>
     [Parameter(Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]

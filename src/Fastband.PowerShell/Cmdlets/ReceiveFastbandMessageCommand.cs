@@ -4,11 +4,36 @@ using Fastband.Core.Messaging;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>The caller's unread messages, oldest first; -All includes acknowledged ones, -Acknowledge acknowledges those read.</summary>
+/// <summary>Gets the caller's unread messages, oldest first.</summary>
+/// <remarks>
+/// <para>Returns the caller's messages that are not acknowledged yet, oldest first: every one, or at most -Limit of
+/// them (the rest then come with the next call). With -All the acknowledged ones are included. With -Acknowledge the unread messages
+/// returned are acknowledged in the same transaction that reads them, so nothing is read twice and nothing is
+/// missed.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Receive-FastbandMessage -Agent MCP_Agent1
+/// </code>
+/// <para>MCP_Agent1's unread messages; they stay unread.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Receive-FastbandMessage -Acknowledge -Agent MCP_Agent1
+/// </code>
+/// <para>Reads and acknowledges the unread messages in one step.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Receive-FastbandMessage | Where-Object Kind -eq 'question' | Confirm-FastbandMessage
+/// </code>
+/// <para>Acknowledges only the questions.</para>
+/// </example>
 [Cmdlet(VerbsCommunications.Receive, "FastbandMessage", SupportsShouldProcess = true)]
 [OutputType(typeof(Message))]
 public sealed class ReceiveFastbandMessageCommand : FastbandAgentCmdlet
 {
+    /// <summary>Include messages already acknowledged.</summary>
     [Parameter]
     public SwitchParameter All { get; set; }
 
@@ -17,7 +42,7 @@ public sealed class ReceiveFastbandMessageCommand : FastbandAgentCmdlet
     [Alias("Ack")]
     public SwitchParameter Acknowledge { get; set; }
 
-    /// <summary>At most this many messages (0: no limit); the rest come with the next call.</summary>
+    /// <summary>At most this many messages; the rest come with the next call. Default: every one (0).</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
     public int Limit { get; set; }

@@ -4,14 +4,30 @@ using Fastband.Core.Git;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>
-/// Puts a snapshot back (HEAD, the index and the work tree as they were), after snapshotting the present, so this
-/// too can be undone. -WhatIf reports what would change. Takes Get-FastbandSnapshot's objects from the pipeline.
-/// </summary>
+/// <summary>Puts a snapshot back: HEAD, the index and the work tree as they were.</summary>
+/// <remarks>
+/// <para>Snapshots the present first, so this too can be undone, then puts back the snapshot's HEAD, index and work
+/// tree. Untracked files the snapshot does not have are left in place unless -RemoveUntracked. Confirmation is asked by
+/// default (ConfirmImpact High); with -WhatIf it reports what would change and touches nothing. Takes
+/// Get-FastbandSnapshot's objects from the pipeline.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Get-FastbandSnapshot | Select-Object -First 1 | Restore-FastbandSnapshot -WhatIf
+/// </code>
+/// <para>What putting back the newest snapshot would change.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Restore-FastbandSnapshot -Id 20261121-073508-831-4dff4a -WithSession -Confirm:$false
+/// </code>
+/// <para>Undoes a restore, session state included.</para>
+/// </example>
 [Cmdlet(VerbsData.Restore, "FastbandSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(GitRestoreResult))]
 public sealed class RestoreFastbandSnapshotCommand : FastbandSessionCmdlet
 {
+    /// <summary>The snapshot to put back. Binds the Id property of piped snapshots.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Id { get; set; } = "";

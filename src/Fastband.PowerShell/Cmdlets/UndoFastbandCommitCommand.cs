@@ -4,14 +4,31 @@ using Fastband.Core.Git;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>
-/// Rolls back your last commits with a soft reset (their changes stay staged). Refused (Fastband.RollbackRefused)
-/// when one is another agent's, already pushed, or a merge, unless -Force. -WhatIf reports what would be undone.
-/// </summary>
+/// <summary>Rolls back your last commits with a soft reset.</summary>
+/// <remarks>
+/// <para>Moves HEAD back by -Count commits with a soft reset, so their changes stay staged. It is refused
+/// (Fastband.RollbackRefused) when one of them is another agent's (by its Agent: trailer; a commit without one is
+/// nobody's), already pushed (reachable from a remote-tracking branch) or a merge, unless -Force. Confirmation is asked
+/// by default (ConfirmImpact High); with -WhatIf it reports the commits that would be undone and changes
+/// nothing.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Undo-FastbandCommit -Count 2 -WhatIf -Agent James
+/// </code>
+/// <para>Shows the two commits that would be rolled back.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Undo-FastbandCommit -Agent James -Confirm:$false
+/// </code>
+/// <para>Rolls back James's last commit; its changes stay staged.</para>
+/// </example>
 [Cmdlet(VerbsCommon.Undo, "FastbandCommit", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(GitRollbackResult))]
 public sealed class UndoFastbandCommitCommand : FastbandAgentCmdlet
 {
+    /// <summary>How many of the last commits to roll back. Default 1.</summary>
     [Parameter(Position = 0)]
     [ValidateRange(1, 1000)]
     public int Count { get; set; } = 1;

@@ -4,15 +4,33 @@ using Fastband.Core.Events;
 
 namespace Fastband.PowerShell.Cmdlets;
 
-/// <summary>
-/// Writes communication.md (the last interactions) and archive.md (the older ones), atomically, keeping the
-/// previous communication.md as communication.md.bak. With -Watch, writes again whenever new events arrive,
-/// until Ctrl+C.
-/// </summary>
+/// <summary>Writes communication.md and archive.md from the event log.</summary>
+/// <remarks>
+/// <para>Writes communication.md (the last events.recentInteractions interactions, 3 by default) and archive.md (every
+/// older one), each to a temporary file that is then renamed over the old one; the previous communication.md is kept as
+/// communication.md.bak. The same events give the same bytes, and a run that would change nothing writes nothing. If
+/// writing fails the old files stay as they were and an error event says why. The files go to the project folder unless
+/// events.directory says otherwise.</para>
+/// <para>With -Watch it writes them again whenever new events arrive, until Ctrl+C, writing one result per run (a
+/// failed run is a warning, and watching goes on).</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// Update-FastbandSnapshot
+/// </code>
+/// <para>Writes communication.md and archive.md once.</para>
+/// </example>
+/// <example>
+/// <code>
+/// Update-FastbandSnapshot -Watch
+/// </code>
+/// <para>Keeps them current until Ctrl+C.</para>
+/// </example>
 [Cmdlet(VerbsData.Update, "FastbandSnapshot", SupportsShouldProcess = true)]
 [OutputType(typeof(SnapshotResult))]
 public sealed class UpdateFastbandSnapshotCommand : FastbandCmdlet
 {
+    /// <summary>Write the snapshot again whenever new events arrive, until Ctrl+C.</summary>
     [Parameter]
     public SwitchParameter Watch { get; set; }
 
