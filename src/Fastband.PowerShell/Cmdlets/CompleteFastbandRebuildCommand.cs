@@ -13,6 +13,7 @@ public sealed class CompleteFastbandRebuildCommand : FastbandAgentCmdlet
     public string Container { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

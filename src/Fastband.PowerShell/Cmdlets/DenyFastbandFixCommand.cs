@@ -10,6 +10,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class DenyFastbandFixCommand : FastbandAgentCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.FixIdCompleter))]
     [Alias("FixId")]
     public string Id { get; set; } = "";
 

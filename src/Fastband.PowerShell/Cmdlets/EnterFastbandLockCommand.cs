@@ -35,6 +35,7 @@ public sealed class EnterFastbandLockCommand : FastbandAgentCmdlet
     public string? Reason { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

@@ -13,6 +13,7 @@ public sealed class ExitFastbandLockCommand : FastbandAgentCmdlet
     public LockHandle? Handle { get; set; }
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Lease")]
+    [ArgumentCompleter(typeof(Completion.LeaseIdCompleter))]
     public string LeaseId { get; set; } = "";
 
     protected override bool WritesAsAgent => false;

@@ -10,6 +10,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class GetFastbandAgentCommand : FastbandCmdlet
 {
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string? Name { get; set; }
 
     [Parameter]

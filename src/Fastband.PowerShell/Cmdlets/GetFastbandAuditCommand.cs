@@ -15,9 +15,11 @@ public sealed class GetFastbandAuditCommand : FastbandCmdlet
 
     /// <summary>Only entries by this agent.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string? Agent { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     public string? IssueId { get; set; }
 
     [Parameter]

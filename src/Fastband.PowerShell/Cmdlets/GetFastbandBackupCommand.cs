@@ -11,6 +11,7 @@ public sealed class GetFastbandBackupCommand : FastbandCmdlet
 {
     /// <summary>A backup id or name, or 'latest'.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.BackupIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }
 

@@ -10,6 +10,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class GetFastbandCheckpointCommand : FastbandCmdlet
 {
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.CheckpointNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }

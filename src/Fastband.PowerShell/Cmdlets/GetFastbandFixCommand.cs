@@ -10,10 +10,12 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class GetFastbandFixCommand : FastbandCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Id")]
+    [ArgumentCompleter(typeof(Completion.FixIdCompleter))]
     [Alias("FixId")]
     public string Id { get; set; } = "";
 
     [Parameter(ParameterSetName = "List", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     public string? IssueId { get; set; }
 
     [Parameter(ParameterSetName = "List")]

@@ -13,6 +13,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class GetFastbandIssueCommand : FastbandAgentCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Id")]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     [Alias("IssueId")]
     public string Id { get; set; } = "";
 

@@ -11,6 +11,7 @@ public sealed class GetFastbandLockCommand : FastbandCmdlet
 {
     /// <summary>Only this holder's locks.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string? Agent { get; set; }
 
     [Parameter]

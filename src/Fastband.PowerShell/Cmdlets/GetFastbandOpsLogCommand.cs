@@ -18,6 +18,7 @@ public sealed class GetFastbandOpsLogCommand : FastbandCmdlet
 
     /// <summary>Only entries written by this agent.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     [Alias("Name")]
     public string? Agent { get; set; }
 
@@ -27,6 +28,7 @@ public sealed class GetFastbandOpsLogCommand : FastbandCmdlet
     public string[]? EventType { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

@@ -14,6 +14,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class GetFastbandSessionCommand : FastbandCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "One", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.SessionIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string SessionId { get; set; } = "";
 

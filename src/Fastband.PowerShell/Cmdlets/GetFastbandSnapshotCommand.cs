@@ -10,6 +10,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class GetFastbandSnapshotCommand : FastbandCmdlet
 {
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.SnapshotIdCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }

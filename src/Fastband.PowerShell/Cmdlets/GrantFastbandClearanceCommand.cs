@@ -10,10 +10,12 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class GrantFastbandClearanceCommand : FastbandAgentCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string[] ToAgent { get; set; } = Array.Empty<string>();
 
     /// <summary>The tickets they are cleared for. Default: all work.</summary>
     [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string[]? TicketId { get; set; }
 

@@ -10,6 +10,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class RequestFastbandClearanceCommand : FastbandAgentCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string[] TicketId { get; set; } = Array.Empty<string>();
 

@@ -11,6 +11,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class RequestFastbandLockHandoffCommand : FastbandAgentCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.LockedPathCompleter))]
     public string Path { get; set; } = "";
 
     [Parameter(Position = 1)]

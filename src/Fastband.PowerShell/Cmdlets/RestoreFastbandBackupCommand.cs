@@ -15,12 +15,14 @@ public sealed class RestoreFastbandBackupCommand : FastbandAgentCmdlet
 {
     /// <summary>The backup id or name, or 'latest'.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.BackupIdCompleter))]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
     public string BackupId { get; set; } = "";
 
     /// <summary>The components to restore (default: all the backup holds).</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.BackupComponentCompleter))]
     [ValidateSet("code", "config", "data", "database", "git")]
     public string[]? Component { get; set; }
 

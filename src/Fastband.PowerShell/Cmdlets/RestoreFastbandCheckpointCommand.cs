@@ -14,6 +14,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class RestoreFastbandCheckpointCommand : FastbandSessionCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.CheckpointNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 

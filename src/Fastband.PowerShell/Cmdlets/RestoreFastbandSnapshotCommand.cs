@@ -13,6 +13,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class RestoreFastbandSnapshotCommand : FastbandSessionCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.SnapshotIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string Id { get; set; } = "";
 

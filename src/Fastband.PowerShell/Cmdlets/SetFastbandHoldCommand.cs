@@ -14,10 +14,12 @@ public sealed class SetFastbandHoldCommand : FastbandAgentCmdlet
 
     /// <summary>Only these agents. Default: everyone.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string[]? ForAgent { get; set; }
 
     /// <summary>Only work on these tickets. Default: all work.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string[]? TicketId { get; set; }
 

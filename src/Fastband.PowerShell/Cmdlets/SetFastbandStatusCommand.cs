@@ -18,6 +18,7 @@ public sealed class SetFastbandStatusCommand : FastbandAgentCmdlet
     public string[]? Files { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

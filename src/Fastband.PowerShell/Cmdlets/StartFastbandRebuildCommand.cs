@@ -13,6 +13,7 @@ public sealed class StartFastbandRebuildCommand : FastbandAgentCmdlet
     public string Container { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

@@ -14,6 +14,7 @@ public sealed class TestFastbandBackupCommand : FastbandCmdlet
 {
     /// <summary>The backup id or name, or 'latest' (the default).</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.BackupIdCompleter))]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
     public string BackupId { get; set; } = "latest";

@@ -13,6 +13,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class UnlockFastbandLockCommand : FastbandAgentCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.LockedPathCompleter))]
     public string Path { get; set; } = "";
 
     [Parameter(Mandatory = true)]

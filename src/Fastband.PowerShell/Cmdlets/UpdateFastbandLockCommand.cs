@@ -10,6 +10,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class UpdateFastbandLockCommand : FastbandAgentCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.LeaseIdCompleter))]
     public string LeaseId { get; set; } = "";
 
     /// <summary>The new duration from now. Default: the lease's own.</summary>

@@ -10,6 +10,7 @@ namespace Fastband.PowerShell.Cmdlets;
 public sealed class WaitFastbandClearanceCommand : FastbandAgentCmdlet
 {
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

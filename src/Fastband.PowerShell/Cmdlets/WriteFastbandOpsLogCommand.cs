@@ -19,6 +19,7 @@ public sealed class WriteFastbandOpsLogCommand : FastbandAgentCmdlet
     public string Message { get; set; } = "";
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 
