@@ -28,7 +28,6 @@ public sealed class NewFastbandBackupCommand : FastbandAgentCmdlet
 
     /// <summary>The components to back up (default: those enabled in backup_config.yaml).</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(Completion.BackupComponentCompleter))]
     [ValidateSet("code", "config", "data", "database", "git")]
     public string[]? Component { get; set; }
 

@@ -22,7 +22,6 @@ public sealed class RestoreFastbandBackupCommand : FastbandAgentCmdlet
 
     /// <summary>The components to restore (default: all the backup holds).</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(Completion.BackupComponentCompleter))]
     [ValidateSet("code", "config", "data", "database", "git")]
     public string[]? Component { get; set; }
 

@@ -51,42 +51,6 @@ public sealed class BackupIdCompleter : FastbandCompleter
         });
 }
 
-/// <summary>
-/// Backup components: with a -BackupId already typed, the components that backup holds; otherwise every
-/// component there is.
-/// </summary>
-public sealed class BackupComponentCompleter : FastbandCompleter
-{
-    protected override IEnumerable<CompletionCandidate> Candidates(CompletionContext context)
-    {
-        string? backupId = context.Bound("BackupId");
-        var held = backupId is null ? null : Held(context, backupId);
-        return (held ?? BackupComponent.All).Select(c => new CompletionCandidate(c)).ToList();
-    }
-
-    private static IReadOnlyList<string>? Held(CompletionContext context, string backupId)
-    {
-        try
-        {
-            var backups = ExistingProject.OpenBackups(context.Options);
-            var manifest = backups?.Find(backupId).Manifest;
-            return manifest?.Components.Where(c => c.Value).Select(c => c.Key)
-                .OrderBy(c => IndexOf(c)).ToList();
-        }
-        catch (FastbandException)
-        {
-            return null; // not a backup (yet): offer them all
-        }
-    }
-
-    private static int IndexOf(string component)
-    {
-        for (int i = 0; i < BackupComponent.All.Count; i++)
-            if (BackupComponent.All[i] == component) return i;
-        return int.MaxValue;
-    }
-}
-
 /// <summary>The paths live leases hold (for breaking a lock or asking for a handoff).</summary>
 public sealed class LockedPathCompleter : FastbandCompleter
 {
@@ -119,16 +83,13 @@ public sealed class IssueIdCompleter : FastbandCompleter
             .Select(i => new CompletionCandidate(i.Id, i.ToString())));
 }
 
-/// <summary>Fix ids (of the -IssueId already typed, if any), proposed ones first.</summary>
+/// <summary>Fix ids, proposed ones (those awaiting review) first.</summary>
 public sealed class FixIdCompleter : FastbandCompleter
 {
-    protected override IEnumerable<CompletionCandidate> Candidates(CompletionContext context)
-    {
-        string? issueId = context.Bound("IssueId");
-        return FromStore(context, project => project.Issues.Fixes(issueId)
+    protected override IEnumerable<CompletionCandidate> Candidates(CompletionContext context) =>
+        FromStore(context, project => project.Issues.Fixes()
             .OrderBy(f => f.Status != FixStatus.Proposed)
             .Select(f => new CompletionCandidate(f.Id, $"{f.Id}: {f.Title} (issue {f.IssueId}, {f.Status}, by {f.ProposedBy})")));
-    }
 }
 
 /// <summary>Checkpoint names, newest first.</summary>
