@@ -98,10 +98,14 @@
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
+    # What a gallery shows (Publish-PSResource writes it into the package). No LicenseUri: the repository has
+    # no licence file yet, and the copyright above reserves all rights. PSEdition_Core is in Tags because
+    # PSResourceGet 1.2 does not derive it from CompatiblePSEditions, and galleries filter editions by that tag.
     PrivateData          = @{
         PSData = @{
-            Tags       = @('agents', 'coordination', 'ops-log', 'backup', 'git')
-            ProjectUri = 'https://example.invalid/fastband'
+            Tags         = @('agents', 'ai', 'coordination', 'ops-log', 'locks', 'leases', 'messaging', 'backup', 'restore', 'git', 'checkpoints', 'sqlite', 'postgresql', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/fastband/fastband'
+            ReleaseNotes = '0.1.0: the first release. The Agent Ops Log with enforced holds and clearances, rebuild announcements, agent sessions and ticket conflicts; locks as leases with fencing tokens; the status board and messages between agents; backups with verified, undoable restores; the git safety net (attributed commits, checkpoints, snapshots, rollback) with session state; issues and fixes with an audit trail; the interaction event log, heartbeats and leader election; health checks and alerts; SQLite or PostgreSQL stores. Tab completion for agents, tickets, backups, locks, leases, issues, fixes, checkpoints, snapshots and sessions. See https://github.com/fastband/fastband#readme.'
         }
     }
 }

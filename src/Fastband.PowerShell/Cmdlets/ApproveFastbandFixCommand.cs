@@ -28,6 +28,7 @@ public sealed class ApproveFastbandFixCommand : FastbandAgentCmdlet
 {
     /// <summary>The fix to apply, e.g. fix_001. It can come from the pipeline (an id, or a fix's Id).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.FixIdCompleter))]
     [Alias("FixId")]
     public string Id { get; set; } = "";
 

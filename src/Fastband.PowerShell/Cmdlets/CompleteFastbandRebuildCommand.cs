@@ -32,6 +32,7 @@ public sealed class CompleteFastbandRebuildCommand : FastbandAgentCmdlet
 
     /// <summary>The ticket the rebuild was for.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

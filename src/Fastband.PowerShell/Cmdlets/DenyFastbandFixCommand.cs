@@ -21,6 +21,7 @@ public sealed class DenyFastbandFixCommand : FastbandAgentCmdlet
 {
     /// <summary>The fix to reject. Binds the Id or FixId property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.FixIdCompleter))]
     [Alias("FixId")]
     public string Id { get; set; } = "";
 

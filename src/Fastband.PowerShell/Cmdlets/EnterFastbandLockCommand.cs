@@ -81,6 +81,7 @@ public sealed class EnterFastbandLockCommand : FastbandAgentCmdlet
 
     /// <summary>The ticket the work is for; a clearance for it lets the lock through a hold.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

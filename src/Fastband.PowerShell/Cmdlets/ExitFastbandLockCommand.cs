@@ -34,6 +34,7 @@ public sealed class ExitFastbandLockCommand : FastbandAgentCmdlet
     /// <summary>The id of the lease to release. Binds the LeaseId property of piped objects, such as Get-FastbandLock's
     /// leases.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = "Lease")]
+    [ArgumentCompleter(typeof(Completion.LeaseIdCompleter))]
     public string LeaseId { get; set; } = "";
 
     protected override bool WritesAsAgent => false;

@@ -28,6 +28,7 @@ public sealed class GetFastbandAgentCommand : FastbandCmdlet
 {
     /// <summary>The agent to get. Binds the Name property of piped objects.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string? Name { get; set; }
 
     /// <summary>Also list agents not seen within the active window.</summary>

@@ -33,10 +33,12 @@ public sealed class GetFastbandAuditCommand : FastbandCmdlet
 
     /// <summary>Only entries by this agent.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string? Agent { get; set; }
 
     /// <summary>Only entries about this issue. Binds the IssueId property of piped objects.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     public string? IssueId { get; set; }
 
     /// <summary>At most this many entries (0: no limit).</summary>

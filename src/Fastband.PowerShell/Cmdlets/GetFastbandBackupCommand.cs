@@ -28,6 +28,7 @@ public sealed class GetFastbandBackupCommand : FastbandBackupCmdlet
 {
     /// <summary>A backup id or name, or 'latest'. Default: list them all.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.BackupIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }
 

@@ -29,6 +29,7 @@ public sealed class GetFastbandCheckpointCommand : FastbandCmdlet
     /// <summary>Only the checkpoints whose name matches (without the checkpoint- prefix); wildcards are
     /// allowed.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.CheckpointNameCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }

@@ -27,11 +27,13 @@ public sealed class GetFastbandFixCommand : FastbandCmdlet
 {
     /// <summary>The fix to get, e.g. fix_001.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "Id")]
+    [ArgumentCompleter(typeof(Completion.FixIdCompleter))]
     [Alias("FixId")]
     public string Id { get; set; } = "";
 
     /// <summary>Only the fixes of this issue. Binds the IssueId property of piped objects.</summary>
     [Parameter(ParameterSetName = "List", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     public string? IssueId { get; set; }
 
     /// <summary>Only fixes in this status: proposed, applied or rejected.</summary>

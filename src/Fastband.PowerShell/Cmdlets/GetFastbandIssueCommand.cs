@@ -34,6 +34,7 @@ public sealed class GetFastbandIssueCommand : FastbandAgentCmdlet
 {
     /// <summary>The issue to get, e.g. issue_001. Binds the Id or IssueId property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = "Id")]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     [Alias("IssueId")]
     public string Id { get; set; } = "";
 

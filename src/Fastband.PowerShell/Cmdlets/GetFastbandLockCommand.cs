@@ -27,6 +27,7 @@ public sealed class GetFastbandLockCommand : FastbandCmdlet
 {
     /// <summary>Only this holder's leases (or, with -Waiting, this agent's place in the queue).</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string? Agent { get; set; }
 
     /// <summary>List who waits for a lock, in queue order, instead of the leases.</summary>

@@ -47,6 +47,7 @@ public sealed class GetFastbandOpsLogCommand : FastbandCmdlet
     /// <summary>Only entries written by this agent. Binds the Name property of piped objects (Get-FastbandAgent's
     /// output).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     [Alias("Name")]
     public string? Agent { get; set; }
 
@@ -58,6 +59,7 @@ public sealed class GetFastbandOpsLogCommand : FastbandCmdlet
 
     /// <summary>Only entries about this ticket (a leading # is dropped).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

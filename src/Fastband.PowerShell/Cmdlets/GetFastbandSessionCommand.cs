@@ -29,6 +29,7 @@ public sealed class GetFastbandSessionCommand : FastbandCmdlet
 {
     /// <summary>The session whose whole state to get. Binds the SessionId property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = "One", ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.SessionIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string SessionId { get; set; } = "";
 

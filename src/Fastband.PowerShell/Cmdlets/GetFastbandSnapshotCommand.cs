@@ -28,6 +28,7 @@ public sealed class GetFastbandSnapshotCommand : FastbandCmdlet
 {
     /// <summary>Only the snapshots whose id matches; wildcards are allowed.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.SnapshotIdCompleter))]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string? Id { get; set; }

@@ -27,6 +27,7 @@ public sealed class GetFastbandTicketConflictCommand : FastbandAgentCmdlet
 {
     /// <summary>The ticket to check. Binds the TicketId, Ticket or CurrentTicket property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket", "CurrentTicket")]
     public string TicketId { get; set; } = "";
 

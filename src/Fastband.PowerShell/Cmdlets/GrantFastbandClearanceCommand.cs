@@ -22,10 +22,12 @@ public sealed class GrantFastbandClearanceCommand : FastbandAgentCmdlet
 {
     /// <summary>The agents to clear.</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string[] ToAgent { get; set; } = Array.Empty<string>();
 
     /// <summary>The tickets they are cleared for. Default: all work.</summary>
     [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string[]? TicketId { get; set; }
 

@@ -33,6 +33,7 @@ public sealed class LockFastbandIssueCommand : FastbandAgentCmdlet
 {
     /// <summary>The issue to claim. It can come from the pipeline (an id, or an issue's Id).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     [Alias("IssueId")]
     public string Id { get; set; } = "";
 

@@ -52,6 +52,7 @@ public sealed class NewFastbandIssueCommand : FastbandAgentCmdlet
 
     /// <summary>Issues that must be resolved before this one is ready.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     public string[]? BlockedBy { get; set; }
 
     /// <summary>The id to use; default the next issue_NNN.</summary>

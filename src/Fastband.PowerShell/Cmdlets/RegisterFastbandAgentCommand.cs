@@ -22,6 +22,7 @@ public sealed class RegisterFastbandAgentCommand : FastbandAgentCmdlet
 {
     /// <summary>The ticket the agent is working on.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

@@ -22,6 +22,7 @@ public sealed class RequestFastbandClearanceCommand : FastbandAgentCmdlet
 {
     /// <summary>The tickets to ask clearance for (at least one).</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string[] TicketId { get; set; } = Array.Empty<string>();
 

@@ -23,6 +23,7 @@ public sealed class RequestFastbandLockHandoffCommand : FastbandAgentCmdlet
 {
     /// <summary>The file, folder or glob you want. Binds the Path property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.LockedPathCompleter))]
     public string Path { get; set; } = "";
 
     /// <summary>A note added to the request, e.g. why you need it.</summary>

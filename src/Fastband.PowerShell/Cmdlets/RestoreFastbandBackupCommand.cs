@@ -40,6 +40,7 @@ public sealed class RestoreFastbandBackupCommand : FastbandBackupCmdlet
 {
     /// <summary>The backup id or name, or 'latest'. Binds the Id property of piped backups.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.BackupIdCompleter))]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
     public string BackupId { get; set; } = "";

@@ -33,6 +33,7 @@ public sealed class RestoreFastbandCheckpointCommand : FastbandSessionCmdlet
     /// <summary>The checkpoint to go back to (without the checkpoint- prefix). Binds the Name property of piped
     /// checkpoints.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.CheckpointNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 

@@ -23,6 +23,7 @@ public sealed class RestoreFastbandSessionCommand : FastbandCmdlet
     /// <summary>The session id. Default: $env:FASTBAND_SESSION. Binds the SessionId property of piped
     /// objects.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.SessionIdCompleter))]
     public string? SessionId { get; set; }
 
     protected override void Process(FastbandProject project)

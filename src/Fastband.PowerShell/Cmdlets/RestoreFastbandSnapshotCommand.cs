@@ -29,6 +29,7 @@ public sealed class RestoreFastbandSnapshotCommand : FastbandSessionCmdlet
 {
     /// <summary>The snapshot to put back. Binds the Id property of piped snapshots.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.SnapshotIdCompleter))]
     [ValidateNotNullOrEmpty]
     public string Id { get; set; } = "";
 

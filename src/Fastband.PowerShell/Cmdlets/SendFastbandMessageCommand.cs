@@ -28,6 +28,7 @@ public sealed class SendFastbandMessageCommand : FastbandAgentCmdlet
 {
     /// <summary>The registered agent to send it to.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     [Alias("Recipient")]
     public string To { get; set; } = "";
 

@@ -36,10 +36,12 @@ public sealed class SetFastbandHoldCommand : FastbandAgentCmdlet
 
     /// <summary>Only these agents are held. Default: everyone.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.AgentNameCompleter))]
     public string[]? ForAgent { get; set; }
 
     /// <summary>Only work on these tickets is held. Default: all work.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string[]? TicketId { get; set; }
 

@@ -37,6 +37,7 @@ public sealed class SetFastbandStatusCommand : FastbandAgentCmdlet
 
     /// <summary>The ticket you work on.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

@@ -26,6 +26,7 @@ public sealed class StartFastbandRebuildCommand : FastbandAgentCmdlet
 
     /// <summary>The ticket the rebuild is for.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

@@ -29,6 +29,7 @@ public sealed class SubmitFastbandFixCommand : FastbandAgentCmdlet
 {
     /// <summary>The issue the fix is for. Binds the IssueId property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     public string IssueId { get; set; } = "";
 
     /// <summary>The fix in a few words.</summary>

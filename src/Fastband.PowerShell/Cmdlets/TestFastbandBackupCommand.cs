@@ -28,6 +28,7 @@ public sealed class TestFastbandBackupCommand : FastbandBackupCmdlet
 {
     /// <summary>The backup id or name, or 'latest' (the default). Binds the Id property of piped backups.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.BackupIdCompleter))]
     [Alias("Id")]
     [ValidateNotNullOrEmpty]
     public string BackupId { get; set; } = "latest";

@@ -30,6 +30,7 @@ public sealed class TestFastbandCoordinationCommand : FastbandAgentCmdlet
     /// <summary>The ticket you want to work on. Default: work that names no ticket, which every hold not scoped to
     /// tickets blocks.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

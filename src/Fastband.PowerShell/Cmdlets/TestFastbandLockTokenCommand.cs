@@ -30,6 +30,7 @@ public sealed class TestFastbandLockTokenCommand : FastbandCmdlet
     /// <summary>The lease the token claims to belong to. Binds the LeaseId property of piped objects (a handle or a
     /// lease).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.LeaseIdCompleter))]
     public string LeaseId { get; set; } = "";
 
     /// <summary>The token to check. Binds the FencingToken property of piped objects.</summary>

@@ -29,6 +29,7 @@ public sealed class UnlockFastbandIssueCommand : FastbandAgentCmdlet
 {
     /// <summary>The issue to release. It can come from the pipeline (an id, or an issue's Id).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.IssueIdCompleter))]
     [Alias("IssueId")]
     public string Id { get; set; } = "";
 

@@ -23,6 +23,7 @@ public sealed class UnlockFastbandLockCommand : FastbandAgentCmdlet
 {
     /// <summary>The file, folder or glob whose locks to break. Binds the Path property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.LockedPathCompleter))]
     public string Path { get; set; } = "";
 
     /// <summary>Why the lock is broken; written to the ops log and sent to the holder.</summary>

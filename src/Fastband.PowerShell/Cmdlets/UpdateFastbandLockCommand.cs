@@ -28,6 +28,7 @@ public sealed class UpdateFastbandLockCommand : FastbandAgentCmdlet
 {
     /// <summary>The id of the lease to renew. Binds the LeaseId property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.LeaseIdCompleter))]
     public string LeaseId { get; set; } = "";
 
     /// <summary>The new duration from now: '30m', a [timespan], or seconds. Default: the lease's own.</summary>

@@ -24,6 +24,7 @@ public sealed class WaitFastbandClearanceCommand : FastbandAgentCmdlet
 {
     /// <summary>The ticket you want to work on. Default: work that names no ticket.</summary>
     [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 

@@ -43,6 +43,7 @@ public sealed class WriteFastbandOpsLogCommand : FastbandAgentCmdlet
 
     /// <summary>The ticket the entry is about, e.g. 1205 (a leading # is dropped).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(Completion.TicketIdCompleter))]
     [Alias("Ticket")]
     public string? TicketId { get; set; }
 
