@@ -117,8 +117,19 @@ Describe 'Backup completion' {
         Get-CompletionText "Get-FastbandBackup -Project '$p' -Id $($firstBackup.Id)" | Should -Be @($firstBackup.Id)
     }
 
-    It 'leaves -Component to its ValidateSet, which PowerShell completes ahead of any completer' {
-        Get-CompletionText "Restore-FastbandBackup -Project '$p' -BackupId $($partialBackup.Id) -Component d" | Should -Be @('data', 'database')
+    It 'offers for -Component the components the typed backup holds' {
+        Get-CompletionText "Restore-FastbandBackup -Project '$p' -BackupId $($partialBackup.Id) -Component " | Should -Be @('code', 'data')
+        Get-CompletionText "Restore-FastbandBackup -Project '$p' -BackupId $($partialBackup.Id) -Component d" | Should -Be @('data')
+        Get-CompletionText "New-FastbandBackup -Project '$p' -Component d" | Should -Be @('data', 'database') -Because 'without a backup, every component'
+        Get-CompletionText "New-FastbandBackup -Project '$p' -Component GI" | Should -Be @('git')
+    }
+
+    It 'refuses an unknown -Component through Core, naming the valid ones, and writes nothing' {
+        $before = @(Get-FastbandBackup -Project $p).Count
+        $null = New-FastbandBackup -Project $p -Agent alice -Component code, nonsense -Force -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable bad
+        $bad[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.InvalidComponent,*'
+        $bad[0].Exception.Message | Should -Match "'nonsense' is not a backup component: use one of code, config, data, database, git"
+        @(Get-FastbandBackup -Project $p).Count | Should -Be $before
     }
 }
 

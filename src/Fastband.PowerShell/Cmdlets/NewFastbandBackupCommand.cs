@@ -47,7 +47,7 @@ public sealed class NewFastbandBackupCommand : FastbandBackupCmdlet
     /// <summary>The components to back up: code, config, data, database, git. Default: those enabled in
     /// backup_config.yaml.</summary>
     [Parameter]
-    [ValidateSet("code", "config", "data", "database", "git")]
+    [ArgumentCompleter(typeof(Completion.BackupComponentCompleter))]
     public string[]? Component { get; set; }
 
     protected override void Process(BackupService backups)

@@ -47,7 +47,7 @@ public sealed class RestoreFastbandBackupCommand : FastbandBackupCmdlet
 
     /// <summary>The components to restore: code, config, data, database, git. Default: all the backup holds.</summary>
     [Parameter]
-    [ValidateSet("code", "config", "data", "database", "git")]
+    [ArgumentCompleter(typeof(Completion.BackupComponentCompleter))]
     public string[]? Component { get; set; }
 
     /// <summary>Restore into this folder instead of the project.</summary>

@@ -119,3 +119,22 @@ public sealed class SessionIdCompleter : FastbandCompleter
             .Select(s => new CompletionCandidate(s.SessionId,
                 $"{s.SessionId}{(s.Agent is null ? "" : $" ({s.Agent})")}{(s.CurrentTask is null ? "" : $": {s.CurrentTask}")}, updated {TimeSpec.Display(s.UpdatedAt)} UTC")));
 }
+
+/// <summary>
+/// Backup components: with a -BackupId already typed (Restore-FastbandBackup), the components that backup holds;
+/// otherwise the five a backup can hold.
+/// </summary>
+public sealed class BackupComponentCompleter : FastbandCompleter
+{
+    protected override IEnumerable<CompletionCandidate> Candidates(CompletionContext context)
+    {
+        var every = BackupComponent.All.Select(c => new CompletionCandidate(c, $"{c}: a backup component")).ToList();
+        if (context.Bound("BackupId") is not { Length: > 0 } id) return every;
+        var held = FromBackups(context, backups =>
+        {
+            var backup = backups.Find(id);
+            return backup.Manifest.Components.Where(c => c.Value).Select(c => new CompletionCandidate(c.Key, $"{c.Key}: held by backup {backup.Id}"));
+        }).ToList();
+        return held.Count > 0 ? held : every;
+    }
+}
