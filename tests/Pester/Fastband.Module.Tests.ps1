@@ -3,15 +3,8 @@
 
 BeforeDiscovery {
     # Read at discovery time (before any test runs) to generate one test per cmdlet.
-    $discoveryManifest = if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else {
-        Join-Path ([System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))) 'module/Fastband/Fastband.psd1'
-    }
-    $cmdletNames = if (Test-Path -LiteralPath $discoveryManifest) {
-        @((Import-PowerShellDataFile -LiteralPath $discoveryManifest).CmdletsToExport)
-    }
-    else {
-        @() # the BeforeAll below fails with the reason
-    }
+    . (Join-Path $PSScriptRoot 'TestSetup.ps1')
+    $cmdletNames = Get-FastbandTestCmdletNames
 }
 
 BeforeAll {

@@ -7,6 +7,13 @@ function Get-FastbandTestManifest {
     if ($env:FASTBAND_MODULE_MANIFEST) { $env:FASTBAND_MODULE_MANIFEST } else { Join-Path $repoRoot 'module/Fastband/Fastband.psd1' }
 }
 
+# The cmdlets the staged manifest exports, read without importing it (for BeforeDiscovery, to make one test per
+# cmdlet); none when the module is not staged, and the file's BeforeAll then fails with the reason.
+function Get-FastbandTestCmdletNames {
+    $manifest = Get-FastbandTestManifest
+    if (Test-Path -LiteralPath $manifest) { @((Import-PowerShellDataFile -LiteralPath $manifest).CmdletsToExport) } else { @() }
+}
+
 # Imports the staged module and returns the repository root.
 function Import-FastbandTestModule {
     $repoRoot = [System.IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../..'))

@@ -124,16 +124,7 @@ public static class MamlWriter
         Description(w, p.Description);
         if (inSyntax && p.ValidValues.Count > 0)
         {
-            w.WriteStartElement("command", "parameterValueGroup", Command);
-            foreach (string value in p.ValidValues)
-            {
-                w.WriteStartElement("command", "parameterValue", Command);
-                w.WriteAttributeString("required", "false");
-                w.WriteAttributeString("variableLength", "false");
-                w.WriteString(value);
-                w.WriteEndElement();
-            }
-            w.WriteEndElement();
+            ValidValues(w, p);
         }
         else if (!p.IsSwitch)
         {
@@ -148,17 +139,20 @@ public static class MamlWriter
         w.WriteElementString("maml", "uri", Maml, "");
         w.WriteEndElement();
         w.WriteElementString("dev", "defaultValue", Dev, p.IsSwitch ? "False" : "None");
-        if (!inSyntax && p.ValidValues.Count > 0)
+        if (!inSyntax && p.ValidValues.Count > 0) ValidValues(w, p);
+        w.WriteEndElement();
+    }
+
+    /// <summary>A ValidateSet's values, as the parameterValueGroup Get-Help lists.</summary>
+    private static void ValidValues(XmlWriter w, CmdletParameter p)
+    {
+        w.WriteStartElement("command", "parameterValueGroup", Command);
+        foreach (string value in p.ValidValues)
         {
-            w.WriteStartElement("command", "parameterValueGroup", Command);
-            foreach (string value in p.ValidValues)
-            {
-                w.WriteStartElement("command", "parameterValue", Command);
-                w.WriteAttributeString("required", "false");
-                w.WriteAttributeString("variableLength", "false");
-                w.WriteString(value);
-                w.WriteEndElement();
-            }
+            w.WriteStartElement("command", "parameterValue", Command);
+            w.WriteAttributeString("required", "false");
+            w.WriteAttributeString("variableLength", "false");
+            w.WriteString(value);
             w.WriteEndElement();
         }
         w.WriteEndElement();
