@@ -36,11 +36,10 @@ public sealed class BackupServiceTests : IDisposable
 
     private void Git(params string[] args)
     {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = _dir.Root, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("git") { WorkingDirectory = _dir.Root };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+        var r = ChildProcess.Run(psi);
+        Assert.True(r.ExitCode == 0, r.ToString());
     }
 
     private FastbandProject Open() => _dir.Open("backup-agent", _clock);
@@ -230,12 +229,9 @@ public sealed class BackupServiceTests : IDisposable
     public void GNU_tar_reads_the_archives()
     {
         var r = Create();
-        var psi = new ProcessStartInfo("tar", $"-tzf {Path.Combine(r.Backup!.Path, "code_backup.tar.gz")}") { RedirectStandardOutput = true, UseShellExecute = false };
-        using var tar = Process.Start(psi)!;
-        string listing = tar.StandardOutput.ReadToEnd();
-        tar.WaitForExit();
-        Assert.Equal(0, tar.ExitCode);
-        Assert.Contains("src/lib/util.py", listing);
+        var tar = ChildProcess.Run("tar", "-tzf", Path.Combine(r.Backup!.Path, "code_backup.tar.gz"));
+        Assert.True(tar.ExitCode == 0, tar.ToString());
+        Assert.Contains("src/lib/util.py", tar.Stdout);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Fastband.Core.Events;
@@ -172,12 +171,8 @@ public class ImportExportTests : ProjectTest
 
     private static string JqCompact(string path)
     {
-        var psi = new ProcessStartInfo("jq") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", ".", path }) psi.ArgumentList.Add(a);
-        using var jq = Process.Start(psi)!;
-        string output = jq.StandardOutput.ReadToEnd();
-        jq.WaitForExit();
-        Assert.Equal(0, jq.ExitCode);
-        return output;
+        var jq = ChildProcess.Run("jq", "-c", ".", path);
+        Assert.True(jq.ExitCode == 0, jq.ToString());
+        return jq.Stdout;
     }
 }
