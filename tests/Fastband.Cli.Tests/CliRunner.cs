@@ -55,6 +55,21 @@ public sealed class CliRunner : IDisposable
     public ChildProcess Start(IEnumerable<string> args, string? cwd = null, IDictionary<string, string>? env = null) =>
         ChildProcess.Start(StartInfo(args, cwd, env));
 
+    /// <summary>
+    /// Starts fastband with SIGINT at its default disposition, as a terminal starts its foreground job, so a Ctrl+C
+    /// (kill -INT) reaches it however the test run was started: a shell without job control starts background jobs
+    /// with SIGINT ignored, the ignore survives exec, and fastband (like .NET and any well-behaved program) keeps it.
+    /// A non-interactive sh cannot undo an ignore it inherited (trap - INT does nothing); env --default-signal can.
+    /// </summary>
+    public ChildProcess StartInterruptible(IEnumerable<string> args)
+    {
+        var psi = StartInfo(args);
+        psi.ArgumentList.Insert(0, psi.FileName);
+        psi.ArgumentList.Insert(0, "--default-signal=INT");
+        psi.FileName = "env";
+        return ChildProcess.Start(psi);
+    }
+
     /// <summary>Runs as <paramref name="agent"/>.</summary>
     public Result As(string agent, params string[] args) => Run(new[] { "--agent", agent }.Concat(args).ToArray());
 
