@@ -9,7 +9,7 @@ namespace Fastband.Core.Tests.Backup;
 public sealed class BackupServiceTests : IDisposable
 {
     private readonly TempProject _dir = new();
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
+    private ManualClock _clock = new();
 
     public BackupServiceTests()
     {
@@ -363,6 +363,10 @@ public sealed class BackupServiceTests : IDisposable
     public void A_scheduled_run_makes_the_daily_backup_once_per_day_after_its_time()
     {
         Directory.CreateDirectory(_dir.StateDir);
+        // From the latest local noon (at most a day ago), an hour and a minute later is still the same local day.
+        var localNow = DateTimeOffset.Now;
+        var noon = new DateTimeOffset(localNow.Date.AddHours(12), localNow.Offset);
+        _clock = new ManualClock((noon > localNow ? noon.AddDays(-1) : noon).ToUniversalTime());
         var local = _clock.GetUtcNow().ToLocalTime();
         var at = TimeOnly.FromDateTime(local.DateTime).AddHours(1); // an hour from now, local time
         File.WriteAllText(Path.Combine(_dir.StateDir, "backup_config.yaml"), $"daily_time: \"{at:HH\\:mm}\"\nweekly_enabled: false\n");

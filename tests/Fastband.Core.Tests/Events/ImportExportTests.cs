@@ -137,7 +137,7 @@ public class ImportExportTests : ProjectTest
         Assert.Equal(2, r.Events);
         var lines = File.ReadAllLines(path);
         Assert.Equal(2, lines.Length);
-        Assert.Equal("""{"interaction":1,"actor":"agent_a","type":"answer","content":"ok","timestamp":"2026-11-21T12:00:00Z"}""", lines[1]);
+        Assert.Equal($$"""{"interaction":1,"actor":"agent_a","type":"answer","content":"ok","timestamp":"{{ManualClock.Iso(Clock.GetUtcNow())}}"}""", lines[1]);
         Assert.Equal(File.ReadAllText(path), JqCompact(path)); // byte for byte what `jq -c .` makes of it
         Assert.False(File.Exists(path + ".tmp"));
 
