@@ -3,6 +3,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Fastband.Core.Tests;
 using Xunit;
 
 namespace Fastband.Cli.Tests;
@@ -51,13 +52,10 @@ public sealed class BackupCliTests : IDisposable
 
     private void Sh(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = _cli.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = _cli.Root };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
-        p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {err}");
+        var r = ChildProcess.Run(psi);
+        Assert.True(r.ExitCode == 0, $"{file} {string.Join(' ', args)}: {r.Stderr}");
     }
 
     private CliRunner.Result Fb(params string[] args) => _cli.As("tester", args);
@@ -107,7 +105,7 @@ public sealed class BackupCliTests : IDisposable
         }
     }
 
-    private static void WaitFor(Func<bool> condition, string what, Process? whileRunning = null)
+    private static void WaitFor(Func<bool> condition, string what, ChildProcess? whileRunning = null)
     {
         var watch = Stopwatch.StartNew();
         while (!condition())
@@ -181,13 +179,9 @@ public sealed class BackupCliTests : IDisposable
         foreach (var f in files)
             Assert.True(File.GetUnixFileMode(f) == (UnixFileMode.UserRead | UnixFileMode.UserWrite), $"{f} is {File.GetUnixFileMode(f)}");
 
-        var psi = new ProcessStartInfo("tar") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-tzf", Path.Combine(path, "code_backup.tar.gz") }) psi.ArgumentList.Add(a);
-        using var tar = Process.Start(psi)!;
-        string listing = tar.StandardOutput.ReadToEnd();
-        string err = tar.StandardError.ReadToEnd();
-        tar.WaitForExit();
-        Assert.True(tar.ExitCode == 0, err);
+        var tar = ChildProcess.Run("tar", "-tzf", Path.Combine(path, "code_backup.tar.gz"));
+        Assert.True(tar.ExitCode == 0, tar.Stderr);
+        string listing = tar.Stdout;
         Assert.Contains("src/app.py", listing);
         Assert.Contains("src/lib/util.py", listing);
         Assert.DoesNotContain(".fastband", listing);
@@ -386,22 +380,16 @@ public sealed class BackupCliTests : IDisposable
     public async Task A_second_create_while_one_runs_exits_3_saying_who_holds_it()
     {
         WriteLargeFile();
-        using var first = Process.Start(_cli.StartInfo(new[] { "--agent", "first-agent", "backup", "create" }))!;
+        using var first = _cli.Start(new[] { "--agent", "first-agent", "backup", "create" });
         var firstOut = first.StandardOutput.ReadToEndAsync();
         var firstErr = first.StandardError.ReadToEndAsync();
-        try
-        {
-            WaitFor(() => File.Exists(Path.Combine(BackupsDir, ".lock.holder")), ".lock.holder", first);
-            var second = _cli.As("second-agent", "backup", "create");
-            Assert.True(second.ExitCode == 3, second.ToString());
-            Assert.Contains("first-agent", second.Stderr);
-            Assert.Contains($"pid {first.Id}", second.Stderr);
-            Assert.Contains("first-agent", Ok("backup", "status").Stdout);
-        }
-        finally
-        {
-            Assert.True(first.WaitForExit(120_000), "the first backup did not finish");
-        }
+        WaitFor(() => File.Exists(Path.Combine(BackupsDir, ".lock.holder")), ".lock.holder", first);
+        var second = _cli.As("second-agent", "backup", "create");
+        Assert.True(second.ExitCode == 3, second.ToString());
+        Assert.Contains("first-agent", second.Stderr);
+        Assert.Contains($"pid {first.Id}", second.Stderr);
+        Assert.Contains("first-agent", Ok("backup", "status").Stdout);
+        first.WaitForExit("the first backup create to finish", TimeSpan.FromSeconds(120));
         Assert.True(first.ExitCode == 0, $"{await firstOut}\n{await firstErr}");
         Assert.Single(List());
     }
@@ -411,13 +399,12 @@ public sealed class BackupCliTests : IDisposable
     {
         WriteLargeFile();
         string staging = Path.Combine(BackupsDir, ".staging");
-        using (var doomed = Process.Start(_cli.StartInfo(new[] { "--agent", "doomed", "backup", "create" }))!)
+        using (var doomed = _cli.Start(new[] { "--agent", "doomed", "backup", "create" }))
         {
             _ = doomed.StandardOutput.ReadToEndAsync();
             _ = doomed.StandardError.ReadToEndAsync();
             WaitFor(() => Directory.Exists(staging) && Directory.EnumerateDirectories(staging).Any(), "a staging folder", doomed);
-            doomed.Kill(); // SIGKILL: no finally blocks run
-            doomed.WaitForExit();
+            doomed.Kill(); // SIGKILL: no finally blocks run; returns once it is gone
         }
         Assert.NotEmpty(Directory.EnumerateDirectories(staging));
         Assert.Empty(List());

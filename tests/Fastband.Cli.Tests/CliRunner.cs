@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Fastband.Core.Tests;
 
 namespace Fastband.Cli.Tests;
 
@@ -46,16 +47,27 @@ public sealed class CliRunner : IDisposable
 
     public Result RunIn(string? cwd, IDictionary<string, string>? env, params string[] args)
     {
-        using var p = Process.Start(StartInfo(args, cwd, env))!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(60_000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"fastband {string.Join(' ', args)} did not finish in 60 s");
-        }
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        var r = ChildProcess.Run(StartInfo(args, cwd, env));
+        return new Result(r.ExitCode, r.Stdout, r.Stderr);
+    }
+
+    /// <summary>Starts fastband and leaves it running: end it with the test (<c>using var p = _cli.Start(...)</c>).</summary>
+    public ChildProcess Start(IEnumerable<string> args, string? cwd = null, IDictionary<string, string>? env = null) =>
+        ChildProcess.Start(StartInfo(args, cwd, env));
+
+    /// <summary>
+    /// Starts fastband with SIGINT at its default disposition, as a terminal starts its foreground job, so a Ctrl+C
+    /// (kill -INT) reaches it however the test run was started: a shell without job control starts background jobs
+    /// with SIGINT ignored, the ignore survives exec, and fastband (like .NET and any well-behaved program) keeps it.
+    /// A non-interactive sh cannot undo an ignore it inherited (trap - INT does nothing); env --default-signal can.
+    /// </summary>
+    public ChildProcess StartInterruptible(IEnumerable<string> args)
+    {
+        var psi = StartInfo(args);
+        psi.ArgumentList.Insert(0, psi.FileName);
+        psi.ArgumentList.Insert(0, "--default-signal=INT");
+        psi.FileName = "env";
+        return ChildProcess.Start(psi);
     }
 
     /// <summary>Runs as <paramref name="agent"/>.</summary>

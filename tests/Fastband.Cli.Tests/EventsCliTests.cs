@@ -1,5 +1,6 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
+using Fastband.Core.Tests;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -28,11 +29,15 @@ public sealed class EventsCliTests : IDisposable
 
     private static void Tool(string tool, params string[] args)
     {
-        var psi = new ProcessStartInfo(tool) { RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{tool} {string.Join(' ', args)}: {p.StandardError.ReadToEnd()}");
+        var r = ChildProcess.Run(tool, args);
+        Assert.True(r.ExitCode == 0, $"{tool} {string.Join(' ', args)}: {r}");
+    }
+
+    /// <summary>Whether <paramref name="pid"/> ignores SIGINT (the SigIgn mask in /proc/PID/status, bit 2 for signal 2).</summary>
+    private static bool IgnoresSigint(int pid)
+    {
+        string mask = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))["SigIgn:".Length..].Trim();
+        return (ulong.Parse(mask, NumberStyles.HexNumber) & (1UL << (2 - 1))) != 0;
     }
 
     [Fact]
@@ -121,18 +126,20 @@ public sealed class EventsCliTests : IDisposable
     {
         Configure("  pollInterval: 50ms\n");
         _cli.As("a", "events", "log", "question", "before watching", "--new");
-        using var watcher = Process.Start(_cli.StartInfo(new[] { "--agent", "w", "--json", "events", "watch" }))!;
-        var firstLine = await watcher.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        // Started as a terminal's foreground job is, so the test does not depend on how the gate was started.
+        using var watcher = _cli.StartInterruptible(new[] { "--agent", "w", "--json", "events", "watch" });
+        var firstLine = await watcher.ReadLineAsync("the first snapshot line of events watch");
         Assert.Contains("\"changed\":true", firstLine);
         Assert.Contains("before watching", File.ReadAllText(InRoot("communication.md")));
 
         _cli.As("b", "events", "log", "answer", "arrived while watching");
-        var second = await watcher.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var second = await watcher.ReadLineAsync("events watch to report the event logged while watching");
         Assert.Contains("\"latestId\":2", second);
         Assert.Contains("arrived while watching", File.ReadAllText(InRoot("communication.md")));
 
+        Assert.False(IgnoresSigint(watcher.Id), $"{watcher.What} ignores SIGINT: env --default-signal=INT did not reset it, so Ctrl+C cannot be tested");
         Tool("kill", "-INT", watcher.Id.ToString());
-        Assert.True(watcher.WaitForExit(30_000), "watch did not stop on SIGINT");
+        watcher.WaitForExit("events watch to stop on SIGINT", TimeSpan.FromSeconds(30));
         Assert.Equal(130, watcher.ExitCode); // the shell's code for "ended by Ctrl+C" (128 + SIGINT), not a failure
         Assert.Empty(Directory.GetFiles(_cli.Root, "*.tmp"));
     }

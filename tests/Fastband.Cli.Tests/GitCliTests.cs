@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using Fastband.Core.Git;
 using Fastband.Core.Sessions;
+using Fastband.Core.Tests;
 using Xunit;
 
 namespace Fastband.Cli.Tests;
@@ -26,14 +27,11 @@ public sealed class GitCliTests : IDisposable
 
     private string Git(params string[] args)
     {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = _cli.Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("git") { WorkingDirectory = _cli.Root };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"git {string.Join(' ', args)}: {stderr.Result}");
-        return stdout.Result;
+        var r = ChildProcess.Run(psi);
+        Assert.True(r.ExitCode == 0, $"git {string.Join(' ', args)}: {r.Stderr}");
+        return r.Stdout;
     }
 
     private void Write(string rel, string text)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Fastband.Core.Tests;
 using Fastband.Core.Tests.Health;
 using Xunit;
 
@@ -9,17 +10,7 @@ namespace Fastband.Cli.Tests;
 public sealed class LeaderCliTests : IDisposable
 {
     private readonly CliRunner _cli = new();
-    private readonly List<Process> _children = new();
-
-    public void Dispose()
-    {
-        foreach (var p in _children)
-        {
-            try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
-        _cli.Dispose();
-    }
+    public void Dispose() => _cli.Dispose();
 
     private void Config(string yaml)
     {
@@ -54,9 +45,8 @@ public sealed class LeaderCliTests : IDisposable
         Assert.True(won.GetProperty("elected").GetBoolean());
 
         // The orchestrator: a long-running heartbeat loop, as a real process.
-        var orchestrator = Process.Start(_cli.StartInfo(new[] { "--agent", "orch", "heartbeat", "--role", "orchestrator", "--every", "500ms", "--json" }))!;
-        _children.Add(orchestrator);
-        using (var firstBeat = JsonDocument.Parse(orchestrator.StandardOutput.ReadLine()!))
+        using var orchestrator = _cli.Start(new[] { "--agent", "orch", "heartbeat", "--role", "orchestrator", "--every", "500ms", "--json" });
+        using (var firstBeat = JsonDocument.Parse(orchestrator.ReadLine("the orchestrator's first heartbeat line")))
         {
             Assert.True(firstBeat.RootElement.GetProperty("isLeader").GetBoolean());
             Assert.Equal(1, firstBeat.RootElement.GetProperty("term").GetInt64());
@@ -69,8 +59,7 @@ public sealed class LeaderCliTests : IDisposable
         Assert.Equal(0, _cli.As("orch", "leader", "check", "--term", "1").ExitCode);
         Assert.Equal(0, _cli.Run("health").ExitCode);
 
-        orchestrator.Kill(entireProcessTree: true);
-        orchestrator.WaitForExit();
+        orchestrator.Kill(); // SIGKILL, and returns once it is gone
         WaitUntil(() => !_cli.Run("leader", "show", "--json").Json.GetProperty("hasLeader").GetBoolean(), "the orchestrator's lease lapsed");
 
         var health = _cli.Run("health", "--json");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Fastband.Core.Tests;
 using Xunit;
 
 namespace Fastband.Cli.Tests;
@@ -39,20 +40,14 @@ public sealed class LockCliTests : IDisposable
     [Fact]
     public void A_lease_tied_to_owner_pid_ends_when_that_process_is_killed()
     {
-        using var harness = Process.Start(new ProcessStartInfo("sleep", "120") { UseShellExecute = false })!;
-        try
+        using (var harness = ChildProcess.Start(new ProcessStartInfo("sleep", "120")))
         {
             Acquire("A", "db", "--owner-pid", harness.Id.ToString());
             Assert.Equal(3, _cli.As("B", "lock", "acquire", "db").ExitCode);
             harness.Kill();
-            harness.WaitForExit();
             var r = _cli.As("B", "lock", "acquire", "db", "--json");
             Assert.True(r.ExitCode == 0, r.ToString());
             Assert.Equal("process-dead", r.Json.GetProperty("reclaimed")[0].GetProperty("why").GetString());
-        }
-        finally
-        {
-            if (!harness.HasExited) harness.Kill();
         }
         Assert.Equal(2, _cli.As("A", "lock", "acquire", "x", "--owner-pid", "2147483000").ExitCode);
     }
@@ -101,12 +96,13 @@ public sealed class LockCliTests : IDisposable
     public void A_waiter_gets_the_lock_when_the_holder_releases()
     {
         string id = Acquire("A", "q.txt").GetProperty("leaseId").GetString()!;
-        using var waiter = Process.Start(_cli.StartInfo(new[] { "--agent", "B", "lock", "acquire", "q.txt", "--wait", "60s" }))!;
-        Assert.True(SpinWait.SpinUntil(() => _cli.Run("lock", "list", "--json").Json.GetProperty("waiters").GetArrayLength() == 1, TimeSpan.FromSeconds(30)));
+        using var waiter = _cli.Start(new[] { "--agent", "B", "lock", "acquire", "q.txt", "--wait", "120s" });
+        Assert.True(SpinWait.SpinUntil(() => _cli.Run("lock", "list", "--json").Json.GetProperty("waiters").GetArrayLength() == 1, TimeSpan.FromSeconds(60)),
+            "gave up after 60 s waiting for B's lock acquire to show as a waiter in lock list");
         Assert.Contains("waiting #", _cli.Run("lock", "list").Stdout);
         Assert.False(waiter.HasExited);
         Assert.Equal(0, _cli.As("A", "lock", "release", "--lease", id).ExitCode);
-        Assert.True(waiter.WaitForExit(30_000));
+        waiter.WaitForExit("B's waiting lock acquire to return after A released", TimeSpan.FromSeconds(60));
         Assert.Equal(0, waiter.ExitCode);
         Assert.Equal("B", _cli.Run("lock", "list", "--json").Json.GetProperty("leases")[0].GetProperty("agent").GetString());
     }

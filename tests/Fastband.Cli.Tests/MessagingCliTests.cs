@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using Fastband.Core.Board;
 using Fastband.Core.Messaging;
+using Fastband.Core.Tests;
 using Xunit;
 
 namespace Fastband.Cli.Tests;
@@ -127,17 +127,21 @@ public sealed class MessagingCliTests : IDisposable
     public void Twenty_cli_processes_sending_at_once_get_sequence_numbers_1_to_20()
     {
         Register("alice");
-        var processes = Enumerable.Range(0, 20)
-            .Select(i => Process.Start(_cli.StartInfo(new[] { "--agent", $"s{i % 4}", "msg", "send", "--to", "alice", "--message", $"m{i}", "--json" }))!)
-            .ToList();
-        foreach (var p in processes)
+        var processes = new List<ChildProcess>();
+        try
         {
-            p.StandardInput.Close();
-            string err = p.StandardError.ReadToEnd();
-            p.StandardOutput.ReadToEnd();
-            Assert.True(p.WaitForExit(60_000));
-            Assert.True(p.ExitCode == 0, err);
-            p.Dispose();
+            for (int i = 0; i < 20; i++)
+                processes.Add(_cli.Start(new[] { "--agent", $"s{i % 4}", "msg", "send", "--to", "alice", "--message", $"m{i}", "--json" }));
+            foreach (var p in processes)
+            {
+                p.StandardInput.Close();
+                var r = p.WaitForOutput("msg send to finish", TimeSpan.FromSeconds(120));
+                Assert.True(r.ExitCode == 0, r.ToString());
+            }
+        }
+        finally
+        {
+            foreach (var p in processes) p.Dispose();
         }
         var all = _cli.As("alice", "msg", "read", "--all", "--json").Json.EnumerateArray().ToList();
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), all.Select(m => m.GetProperty("seq").GetInt64()));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using Fastband.Core.OpsLog;
@@ -256,11 +255,11 @@ public sealed class OpsCliTests : IDisposable
         _cli.As("ops1", "ops", "hold", "pause");
         Assert.Equal(3, _cli.As("A", "ops", "wait", "--timeout", "1s", "--interval", "100ms").ExitCode);
 
-        using var waiter = Process.Start(_cli.StartInfo(new[] { "--agent", "A", "ops", "wait", "--timeout", "60s", "--interval", "100ms" }))!;
+        using var waiter = _cli.Start(new[] { "--agent", "A", "ops", "wait", "--timeout", "120s", "--interval", "100ms" });
         Thread.Sleep(1500);
         Assert.False(waiter.HasExited);
         Assert.Equal(0, _cli.As("ops1", "ops", "lift").ExitCode);
-        Assert.True(waiter.WaitForExit(30_000), "wait did not return after the lift");
+        waiter.WaitForExit("ops wait to return after the lift", TimeSpan.FromSeconds(60));
         Assert.Equal(0, waiter.ExitCode);
     }
 
@@ -268,15 +267,14 @@ public sealed class OpsCliTests : IDisposable
     public async Task Follow_prints_new_entries_as_json_lines_as_they_arrive()
     {
         _cli.As("a", "ops", "write", "--type", "general", "--message", "old");
-        using var follower = Process.Start(_cli.StartInfo(new[] { "ops", "read", "--follow", "--json", "--type", "general" }))!;
-        var first = follower.StandardOutput.ReadLine();
-        Assert.Equal("old", JsonDocument.Parse(first!).RootElement.GetProperty("message").GetString());
+        using var follower = _cli.Start(new[] { "ops", "read", "--follow", "--json", "--type", "general" });
+        var first = await follower.ReadLineAsync("ops read --follow to print the entry written before it started");
+        Assert.Equal("old", JsonDocument.Parse(first).RootElement.GetProperty("message").GetString());
 
         _cli.As("b", "ops", "write", "--type", "hold", "--message", "not followed");
         _cli.As("b", "ops", "write", "--type", "general", "--message", "new");
-        var line = await follower.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("new", JsonDocument.Parse(line!).RootElement.GetProperty("message").GetString());
-        follower.Kill();
+        var line = await follower.ReadLineAsync("ops read --follow to print the entry written while it followed");
+        Assert.Equal("new", JsonDocument.Parse(line).RootElement.GetProperty("message").GetString());
     }
 
     [Fact]

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Fastband.Core.Tests;
 using Fastband.Core.Tests.Postgres;
 using Xunit;
 
@@ -11,15 +11,8 @@ public sealed class StoreCliTests : IDisposable
 {
     private readonly CliRunner _cli = new();
     private readonly List<string> _schemas = new();
-    private readonly List<Process> _children = new();
-
     public void Dispose()
     {
-        foreach (var p in _children)
-        {
-            try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
         foreach (var s in _schemas) PgTestServer.DropSchema(s);
         _cli.Dispose();
     }
@@ -202,11 +195,8 @@ public sealed class StoreCliTests : IDisposable
     {
         string? socketDir = Environment.GetEnvironmentVariable("FASTBAND_TEST_PG_SOCKET_DIR");
         Assert.True(!string.IsNullOrEmpty(socketDir), "FASTBAND_TEST_PG_SOCKET_DIR is not set: run tests/servers/start.sh and source .build/servers/env (test.sh does both).");
-        using (var probe = Process.Start(new ProcessStartInfo("unshare", "-n true") { RedirectStandardError = true, UseShellExecute = false })!)
-        {
-            probe.WaitForExit();
-            Assert.True(probe.ExitCode == 0, $"unshare -n does not work here ({probe.StandardError.ReadToEnd().Trim()}): this test needs root and util-linux.");
-        }
+        var probe = ChildProcess.Run("unshare", "-n", "true");
+        Assert.True(probe.ExitCode == 0, $"unshare -n does not work here ({probe.Stderr.Trim()}): this test needs root and util-linux.");
         string schema = PgTestServer.NewSchema("netns");
         _schemas.Add(schema);
         string store = $"Host={socketDir};Port={PgTestServer.Port};Database={PgTestServer.Database};Username={PgTestServer.User};Search Path={schema}";
@@ -219,12 +209,8 @@ public sealed class StoreCliTests : IDisposable
             psi.FileName = "unshare";
             psi.Environment["FASTBAND_STORE"] = store;
             psi.Environment["FASTBAND_HOST"] = host;
-            using var p = Process.Start(psi)!;
-            p.StandardInput.Close();
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(60_000), "a namespaced fastband did not finish");
-            return new Result(p.ExitCode, stdout.Result, stderr.Result);
+            var r = ChildProcess.Run(psi);
+            return new Result(r.ExitCode, r.Stdout, r.Stderr);
         }
 
         var taken = InNamespace("ns-a", "alice", "lock", "acquire", "src/app.cs", "--ttl", "1h");
@@ -244,12 +230,9 @@ public sealed class StoreCliTests : IDisposable
         psi.ArgumentList.Insert(0, "-n");
         psi.FileName = "unshare";
         psi.Environment["FASTBAND_STORE"] = $"{PgTestServer.Connection};Search Path={schema}";
-        using var tcp = Process.Start(psi)!;
-        tcp.StandardInput.Close();
-        string error = tcp.StandardError.ReadToEnd();
-        tcp.WaitForExit();
+        var tcp = ChildProcess.Run(psi);
         Assert.Equal(1, tcp.ExitCode);
-        Assert.Contains("could not be reached", error);
+        Assert.Contains("could not be reached", tcp.Stderr);
     }
 
     private sealed record Result(int ExitCode, string Stdout, string Stderr)
@@ -263,13 +246,12 @@ public sealed class StoreCliTests : IDisposable
         // With an hour between polls, only the writer's NOTIFY can bring the new entry within the test's patience.
         UsePostgres("opsLog:\n  pollInterval: 1h\n");
         _cli.As("a", "ops", "write", "--type", "general", "--message", "before");
-        var follower = Process.Start(_cli.StartInfo(new[] { "ops", "read", "--follow" }))!;
-        _children.Add(follower);
-        Assert.Contains("before", await follower.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        using var follower = _cli.Start(new[] { "ops", "read", "--follow" });
+        Assert.Contains("before", await follower.ReadLineAsync("the follower to print the entry written before it started"));
 
         var write = _cli.As("b", "ops", "write", "--type", "general", "--message", "woken by notify");
         Assert.True(write.ExitCode == 0, write.ToString());
-        var line = await follower.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var line = await follower.ReadLineAsync("the follower to print the entry its NOTIFY announced");
         Assert.Contains("woken by notify", line);
     }
 
@@ -279,9 +261,8 @@ public sealed class StoreCliTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(ConfigPath)!);
         File.WriteAllText(ConfigPath, "opsLog:\n  pollInterval: 1h\n");
         _cli.As("a", "ops", "write", "--type", "general", "--message", "before");
-        var follower = Process.Start(_cli.StartInfo(new[] { "ops", "read", "--follow" }))!;
-        _children.Add(follower);
-        Assert.Contains("before", await follower.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+        using var follower = _cli.Start(new[] { "ops", "read", "--follow" });
+        Assert.Contains("before", await follower.ReadLineAsync("the follower to print the entry written before it started"));
 
         _cli.As("b", "ops", "write", "--type", "general", "--message", "not pushed");
         var next = follower.StandardOutput.ReadLineAsync();

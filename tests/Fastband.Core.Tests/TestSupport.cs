@@ -1,13 +1,35 @@
+using System.Globalization;
 using Fastband.Core;
 
 namespace Fastband.Core.Tests;
 
-/// <summary>A clock tests move by hand.</summary>
+/// <summary>
+/// A clock tests move by hand. It starts at the real now, to the whole second (so a formatted time reads back
+/// exactly): what a test writes with it then falls inside every window the real clock applies too (file times,
+/// git, another process, a project opened without this clock), on whatever day the tests run.
+/// </summary>
 public sealed class ManualClock : TimeProvider
 {
     private DateTimeOffset _now;
 
-    public ManualClock(DateTimeOffset? start = null) => _now = start ?? new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+    public ManualClock(DateTimeOffset? start = null) => _now = start ?? RealNowToTheSecond();
+
+    public static DateTimeOffset RealNowToTheSecond() => RealNowTruncatedTo(TimeSpan.FromSeconds(1));
+
+    /// <summary>The start of the real current UTC hour: for a test whose few minutes must not cross a UTC midnight.</summary>
+    public static DateTimeOffset RealStartOfThisHour() => RealNowTruncatedTo(TimeSpan.FromHours(1));
+
+    /// <summary>Display form of a time, as the tests expect it: yyyy-MM-dd HH:mm:ss, UTC.</summary>
+    public static string Display(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+
+    /// <summary>ISO form of a time as the event files and JSON lines write it: yyyy-MM-ddTHH:mm:ssZ.</summary>
+    public static string Iso(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset RealNowTruncatedTo(TimeSpan unit)
+    {
+        long ticks = DateTimeOffset.UtcNow.UtcTicks;
+        return new DateTimeOffset(ticks - ticks % unit.Ticks, TimeSpan.Zero);
+    }
 
     public override DateTimeOffset GetUtcNow() => _now;
 

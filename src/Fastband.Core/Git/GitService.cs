@@ -597,7 +597,7 @@ public sealed class GitService : IHealthCheck
         return _repo = new Repo(top, lines[1], lines[2], exclude);
     }
 
-    private GitWriterLock Lock(Repo repo, string activity) => GitWriterLock.Acquire(repo.CommonDir, _caller, activity, WriterTimeout);
+    private GitWriterLock Lock(Repo repo, string activity) => GitWriterLock.Acquire(repo.CommonDir, _caller, activity, WriterTimeout, _clock);
 
     /// <summary>Every path in the repository but the project's .fastband/ folder (the store must never be committed or reset).</summary>
     private static string[] AllPathspec(Repo repo) => repo.StateExclude is null ? new[] { ":/" } : new[] { ":/", repo.StateExclude };

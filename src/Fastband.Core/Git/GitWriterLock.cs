@@ -20,10 +20,10 @@ public sealed class GitWriterLock : IDisposable
     private GitWriterLock(FileStream held) => _held = held;
 
     /// <summary>Waits (polling every 1 to 8 ms, jittered) until the lock is free, up to <paramref name="timeout"/>.</summary>
-    public static GitWriterLock Acquire(string gitCommonDirectory, CallerIdentity caller, string activity, TimeSpan timeout)
+    public static GitWriterLock Acquire(string gitCommonDirectory, CallerIdentity caller, string activity, TimeSpan timeout, TimeProvider clock)
     {
         string path = Path.Combine(gitCommonDirectory, FileName);
-        var clock = Stopwatch.StartNew();
+        var waited = Stopwatch.StartNew();
         while (true)
         {
             try
@@ -32,12 +32,12 @@ public sealed class GitWriterLock : IDisposable
                 // Who holds it, for a writer that gives up waiting (the locked file itself cannot be read meanwhile).
                 try
                 {
-                    File.WriteAllText(path + ".holder", $"{activity} by {caller.Agent}, pid {caller.ProcessId} on {caller.Host}, since {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss} UTC\n");
+                    File.WriteAllText(path + ".holder", $"{activity} by {caller.Agent}, pid {caller.ProcessId} on {caller.Host}, since {TimeSpec.Display(clock.GetUtcNow())} UTC\n");
                 }
                 catch (IOException) { /* only a courtesy */ }
                 return new GitWriterLock(held);
             }
-            catch (IOException) when (clock.Elapsed < timeout)
+            catch (IOException) when (waited.Elapsed < timeout)
             {
                 Thread.Sleep(1 + Random.Shared.Next(8));
             }

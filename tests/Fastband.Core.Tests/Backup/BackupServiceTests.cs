@@ -9,7 +9,7 @@ namespace Fastband.Core.Tests.Backup;
 public sealed class BackupServiceTests : IDisposable
 {
     private readonly TempProject _dir = new();
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero));
+    private ManualClock _clock = new();
 
     public BackupServiceTests()
     {
@@ -36,11 +36,10 @@ public sealed class BackupServiceTests : IDisposable
 
     private void Git(params string[] args)
     {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = _dir.Root, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("git") { WorkingDirectory = _dir.Root };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+        var r = ChildProcess.Run(psi);
+        Assert.True(r.ExitCode == 0, r.ToString());
     }
 
     private FastbandProject Open() => _dir.Open("backup-agent", _clock);
@@ -230,12 +229,9 @@ public sealed class BackupServiceTests : IDisposable
     public void GNU_tar_reads_the_archives()
     {
         var r = Create();
-        var psi = new ProcessStartInfo("tar", $"-tzf {Path.Combine(r.Backup!.Path, "code_backup.tar.gz")}") { RedirectStandardOutput = true, UseShellExecute = false };
-        using var tar = Process.Start(psi)!;
-        string listing = tar.StandardOutput.ReadToEnd();
-        tar.WaitForExit();
-        Assert.Equal(0, tar.ExitCode);
-        Assert.Contains("src/lib/util.py", listing);
+        var tar = ChildProcess.Run("tar", "-tzf", Path.Combine(r.Backup!.Path, "code_backup.tar.gz"));
+        Assert.True(tar.ExitCode == 0, tar.ToString());
+        Assert.Contains("src/lib/util.py", tar.Stdout);
     }
 
     [Fact]
@@ -367,6 +363,10 @@ public sealed class BackupServiceTests : IDisposable
     public void A_scheduled_run_makes_the_daily_backup_once_per_day_after_its_time()
     {
         Directory.CreateDirectory(_dir.StateDir);
+        // From the latest local noon (at most a day ago), an hour and a minute later is still the same local day.
+        var localNow = DateTimeOffset.Now;
+        var noon = new DateTimeOffset(localNow.Date.AddHours(12), localNow.Offset);
+        _clock = new ManualClock((noon > localNow ? noon.AddDays(-1) : noon).ToUniversalTime());
         var local = _clock.GetUtcNow().ToLocalTime();
         var at = TimeOnly.FromDateTime(local.DateTime).AddHours(1); // an hour from now, local time
         File.WriteAllText(Path.Combine(_dir.StateDir, "backup_config.yaml"), $"daily_time: \"{at:HH\\:mm}\"\nweekly_enabled: false\n");

@@ -41,11 +41,10 @@ public sealed class ScanCacheTests : IDisposable
 
     private void Run(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = _dir.Root, UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = _dir.Root };
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, p.StandardError.ReadToEnd());
+        var r = ChildProcess.Run(psi);
+        Assert.True(r.ExitCode == 0, r.ToString());
     }
 
     /// <summary>Every file an hour old: outside the racy window, so the cache may vouch for all of them.</summary>

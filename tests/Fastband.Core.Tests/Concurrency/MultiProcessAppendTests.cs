@@ -43,11 +43,12 @@ public abstract class AppendRaces : IDisposable
         string worker = Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll");
         Assert.True(File.Exists(worker), $"the worker was not built next to the tests: {worker}");
 
+        using var children = new ChildProcesses();
         var processes = Enumerable.Range(0, Writers).Select(i =>
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { worker, _dir.Root, $"w{i}", PerWriter.ToString(), mode, gate }) psi.ArgumentList.Add(a);
-            return Process.Start(psi)!;
+            return children.Start(psi);
         }).ToList();
         Thread.Sleep(1500); // let every runtime start and reach the gate
         File.WriteAllText(gate, "go");
@@ -55,13 +56,10 @@ public abstract class AppendRaces : IDisposable
         var windows = new List<(DateTimeOffset, DateTimeOffset)>();
         foreach (var p in processes)
         {
-            string stdout = p.StandardOutput.ReadToEnd();
-            string stderr = p.StandardError.ReadToEnd();
-            Assert.True(p.WaitForExit(120_000), "a writer did not finish in 2 minutes");
-            Assert.True(p.ExitCode == 0, $"writer failed ({p.ExitCode}): {stderr}");
-            var parts = stdout.Trim().Split(' ');
+            var r = p.WaitForOutput("a writer to finish", TimeSpan.FromMinutes(3));
+            Assert.True(r.ExitCode == 0, $"writer failed: {r}");
+            var parts = r.Stdout.Trim().Split(' ');
             windows.Add((new DateTimeOffset(long.Parse(parts[0]), TimeSpan.Zero), new DateTimeOffset(long.Parse(parts[1]), TimeSpan.Zero)));
-            p.Dispose();
         }
         using var reader = _dir.Open("reader");
         return new Run(reader.OpsLog.Read(new OpsLogQuery { Limit = 0 }), windows);

@@ -21,7 +21,13 @@ public sealed class MultiProcessEventTests : IDisposable
 
     public MultiProcessEventTests(ITestOutputHelper output) => _output = output;
 
-    public void Dispose() => _dir.Dispose();
+    private readonly ChildProcesses _children = new();
+
+    public void Dispose()
+    {
+        _children.Dispose();
+        _dir.Dispose();
+    }
 
     private static ProcessStartInfo Worker(params string[] args)
     {
@@ -37,18 +43,16 @@ public sealed class MultiProcessEventTests : IDisposable
     {
         using (_dir.Open("setup")) { } // the store and its schema exist before the race
         string gate = Path.Combine(_dir.Root, "go");
-        var processes = Enumerable.Range(0, Writers).Select(i => Process.Start(Worker(mode, _dir.Root, $"w{i}", PerWriter.ToString(), gate))!).ToList();
+        var processes = Enumerable.Range(0, Writers).Select(i => _children.Start(Worker(mode, _dir.Root, $"w{i}", PerWriter.ToString(), gate))).ToList();
         Thread.Sleep(1500); // let every runtime start and reach the gate
         File.WriteAllText(gate, "go");
         var windows = new List<(DateTimeOffset Start, DateTimeOffset End)>();
         foreach (var p in processes)
         {
-            string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
-            Assert.True(p.WaitForExit(120_000), "a writer did not finish in 2 minutes");
-            Assert.True(p.ExitCode == 0, $"writer failed ({p.ExitCode}): {stderr}");
-            var parts = stdout.Trim().Split(' ');
+            var r = p.WaitForOutput("a writer to finish", TimeSpan.FromMinutes(3));
+            Assert.True(r.ExitCode == 0, $"writer failed: {r}");
+            var parts = r.Stdout.Trim().Split(' ');
             windows.Add((new DateTimeOffset(long.Parse(parts[0]), TimeSpan.Zero), new DateTimeOffset(long.Parse(parts[1]), TimeSpan.Zero)));
-            p.Dispose();
         }
         var latestStart = windows.Max(w => w.Start);
         var earliestEnd = windows.Min(w => w.End);
@@ -104,7 +108,7 @@ public sealed class MultiProcessEventTests : IDisposable
             for (int i = 0; i < Total; i++) w.Events.Log("question", $"event {i}", newInteraction: i % 3 == 0);
         string handled = Path.Combine(_dir.Root, "handled.txt");
 
-        var first = Process.Start(Worker("consume", _dir.Root, "consumer", handled, "15"))!;
+        var first = _children.Start(Worker("consume", _dir.Root, "consumer", handled, "15"));
         var deadline = Stopwatch.StartNew();
         while (HandledIds(handled).Count < 40)
         {
@@ -112,9 +116,8 @@ public sealed class MultiProcessEventTests : IDisposable
             if (first.HasExited) Assert.Fail($"the consumer ended before it was killed: {first.StandardError.ReadToEnd()}");
             Thread.Sleep(20);
         }
-        first.Kill(); // SIGKILL: no clean-up runs
+        first.Kill(); // SIGKILL: no clean-up runs; returns once it is gone
         _output.WriteLine($"killed after {deadline.ElapsedMilliseconds} ms");
-        first.WaitForExit();
         var beforeKill = HandledIds(handled);
         long cursor;
         using (var check = _dir.Open("consumer")) cursor = check.Events.Cursor().AckedId;
@@ -125,10 +128,9 @@ public sealed class MultiProcessEventTests : IDisposable
         long checkpoint = long.Parse(File.ReadAllText(Path.Combine(_dir.Root, "agent-consumer.checkpoint")).Trim());
         Assert.Contains(checkpoint, new[] { (cursor - 1) / 3 + 1, (cursor - 2) / 3 + 1 });
 
-        var second = Process.Start(Worker("consume", _dir.Root, "consumer", handled, "0"))!;
-        string err = second.StandardError.ReadToEnd();
-        Assert.True(second.WaitForExit(120_000), "the resumed consumer did not finish");
-        Assert.True(second.ExitCode == 0, err);
+        var second = _children.Start(Worker("consume", _dir.Root, "consumer", handled, "0"));
+        var resumedRun = second.WaitForOutput("the resumed consumer to finish", TimeSpan.FromMinutes(2));
+        Assert.True(resumedRun.ExitCode == 0, resumedRun.ToString());
 
         var all = HandledIds(handled);
         var resumed = all.Skip(beforeKill.Count).ToList();

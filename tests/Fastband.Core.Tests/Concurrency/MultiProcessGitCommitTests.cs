@@ -32,11 +32,12 @@ public sealed class MultiProcessGitCommitTests : IDisposable
         string gate = Path.Combine(Path.GetTempPath(), "fastband-gate-" + Guid.NewGuid().ToString("N"));
         string worker = Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll");
         Assert.True(File.Exists(worker), $"the worker was not built next to the tests: {worker}");
+        using var children = new ChildProcesses();
         var processes = Enumerable.Range(0, Workers).Select(i =>
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { worker, "gitcommit", _repo.Root, $"w{i}", PerWorker.ToString(), gate, mode }) psi.ArgumentList.Add(a);
-            return (Name: $"w{i}", Process: Process.Start(psi)!);
+            return (Name: $"w{i}", Process: children.Start(psi));
         }).ToList();
         Thread.Sleep(2000); // let every runtime start and reach the gate
         File.WriteAllText(gate, "go");
@@ -44,13 +45,10 @@ public sealed class MultiProcessGitCommitTests : IDisposable
         {
             return processes.Select(w =>
             {
-                var stdout = w.Process.StandardOutput.ReadToEndAsync();
-                var stderr = w.Process.StandardError.ReadToEndAsync();
-                Assert.True(w.Process.WaitForExit(180_000), $"{w.Name} did not finish in 3 minutes");
-                Assert.True(w.Process.ExitCode == 0, $"{w.Name} failed ({w.Process.ExitCode}): {stderr.Result}");
-                var lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var r = w.Process.WaitForOutput($"{w.Name} to finish its commits", TimeSpan.FromMinutes(3));
+                Assert.True(r.ExitCode == 0, $"{w.Name} failed: {r}");
+                var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 var f = lines[0].Split(' ');
-                w.Process.Dispose();
                 return new Report(w.Name, new DateTimeOffset(long.Parse(f[0]), TimeSpan.Zero), new DateTimeOffset(long.Parse(f[1]), TimeSpan.Zero),
                     int.Parse(f[2]), int.Parse(f[3]), lines.Skip(1).ToArray());
             }).ToList();

@@ -30,13 +30,16 @@ public abstract class MessageRaces : IDisposable
         _cleanup = useStore(_dir);
     }
 
+    private readonly ChildProcesses _children = new();
+
     public void Dispose()
     {
+        _children.Dispose();
         _dir.Dispose();
         _cleanup?.Invoke();
     }
 
-    private sealed record Worker(string Name, Process Process);
+    private sealed record Worker(string Name, ChildProcess Process);
 
     private sealed record Report(string Name, DateTimeOffset Start, DateTimeOffset End, IReadOnlyList<(long Id, long Seq, string Body)> Taken);
 
@@ -44,22 +47,19 @@ public abstract class MessageRaces : IDisposable
     {
         string worker = Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll");
         Assert.True(File.Exists(worker), $"the worker was not built next to the tests: {worker}");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { worker, _dir.Root, name, count.ToString(), mode, gate }) psi.ArgumentList.Add(a);
         if (recipient is not null) psi.ArgumentList.Add(recipient);
-        return new Worker(name, Process.Start(psi)!);
+        return new Worker(name, _children.Start(psi));
     }
 
     private static Report Finish(Worker w)
     {
-        var stdout = w.Process.StandardOutput.ReadToEndAsync();
-        var stderr = w.Process.StandardError.ReadToEndAsync();
-        Assert.True(w.Process.WaitForExit(180_000), $"{w.Name} did not finish in 3 minutes");
-        Assert.True(w.Process.ExitCode == 0, $"{w.Name} failed ({w.Process.ExitCode}): {stderr.Result}");
-        var lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var r = w.Process.WaitForOutput($"{w.Name} to finish", TimeSpan.FromMinutes(3));
+        Assert.True(r.ExitCode == 0, $"{w.Name} failed: {r}");
+        var lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var times = lines[0].Split(' ');
         var taken = lines.Skip(1).Select(l => l.Split(' ', 3)).Select(p => (long.Parse(p[0]), long.Parse(p[1]), p[2])).ToArray();
-        w.Process.Dispose();
         return new Report(w.Name, new DateTimeOffset(long.Parse(times[0]), TimeSpan.Zero), new DateTimeOffset(long.Parse(times[1]), TimeSpan.Zero), taken);
     }
 

@@ -24,17 +24,19 @@ public sealed class SnapshotTests : ProjectTest
     [Fact]
     public void Communication_holds_the_last_three_interactions_between_the_markers_with_a_heading_per_type_and_archive_the_rest()
     {
+        var start = Clock.GetUtcNow();
+        string At(int seconds) => ManualClock.Iso(start.AddSeconds(seconds));
         var p = WithInteractions(5);
         var r = p.Events.Snapshot();
 
         Assert.Equal(new long[] { 3, 4, 5 }, r.RecentInteractions);
         Assert.Equal((2, 15, true), (r.ArchivedInteractions, r.Events, r.Changed));
         string comm = File.ReadAllText(Comm);
-        Assert.StartsWith("# Communication Snapshot\n\n<!-- BEGIN COMMUNICATION -->\n### Interaction #3\n\n#### Question\n- [agent_a 2026-11-21T12:00:02Z] q3\n\n#### Answer\n- [agent_a 2026-11-21T12:00:02Z] a3\n\n#### Follow-up\n- [agent_a 2026-11-21T12:00:02Z] f3\n\n### Interaction #4\n", comm);
-        Assert.EndsWith("- [agent_a 2026-11-21T12:00:04Z] f5\n\n<!-- END COMMUNICATION -->\n", comm);
+        Assert.StartsWith($"# Communication Snapshot\n\n<!-- BEGIN COMMUNICATION -->\n### Interaction #3\n\n#### Question\n- [agent_a {At(2)}] q3\n\n#### Answer\n- [agent_a {At(2)}] a3\n\n#### Follow-up\n- [agent_a {At(2)}] f3\n\n### Interaction #4\n", comm);
+        Assert.EndsWith($"- [agent_a {At(4)}] f5\n\n<!-- END COMMUNICATION -->\n", comm);
         Assert.DoesNotContain("q2", comm);
         string archive = File.ReadAllText(Archive);
-        Assert.StartsWith("# Communication Archive\n\n## Interaction #1\n\n### Question\n- [agent_a 2026-11-21T12:00:00Z] q1\n", archive);
+        Assert.StartsWith($"# Communication Archive\n\n## Interaction #1\n\n### Question\n- [agent_a {At(0)}] q1\n", archive);
         Assert.Contains("## Interaction #2\n", archive);
         Assert.DoesNotContain("Interaction #3", archive);
     }
@@ -105,7 +107,7 @@ public sealed class SnapshotTests : ProjectTest
         Assert.Equal(Path.Combine(Dir.Root, "docs", "comm", "communication.md"), r.CommunicationFile);
         string comm = File.ReadAllText(r.CommunicationFile);
         Assert.StartsWith("# Team talk\n", comm);
-        Assert.Contains("#### A → B\n- [agent_a 2026-11-21T12:00:00Z] second\n\n#### Review wanted\n", comm);
+        Assert.Contains($"#### A → B\n- [agent_a {ManualClock.Iso(Clock.GetUtcNow())}] second\n\n#### Review wanted\n", comm);
         Assert.DoesNotContain("first", comm);
         Assert.Contains("first", File.ReadAllText(r.ArchiveFile));
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Fastband.Core.Tests.Events;
 
@@ -31,12 +30,8 @@ internal sealed class Unwritable : IDisposable
 
     public static void Run(string tool, params string[] args)
     {
-        var psi = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        string err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed ({p.ExitCode}): {err}");
+        var r = ChildProcess.Run(tool, args);
+        if (r.ExitCode != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', args)} failed ({r.ExitCode}): {r.Stderr}");
     }
 }
 

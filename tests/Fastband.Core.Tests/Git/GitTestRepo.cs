@@ -64,14 +64,11 @@ public sealed class GitTestRepo : IDisposable
 
     public static (int Code, string Stdout, string Stderr) TryGitIn(string dir, params string[] args)
     {
-        var psi = new ProcessStartInfo("git") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("git") { WorkingDirectory = dir };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["LC_ALL"] = "C";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        var r = ChildProcess.Run(psi);
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 
     /// <summary>The raw bytes of a file in a commit.</summary>
@@ -79,11 +76,13 @@ public sealed class GitTestRepo : IDisposable
     {
         var psi = new ProcessStartInfo("git") { WorkingDirectory = Root, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "cat-file", "blob", $"{commit}:{path}" }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = ChildProcess.Start(psi);
         using var ms = new MemoryStream();
-        p.StandardOutput.BaseStream.CopyTo(ms);
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{path} is not in {commit}: {p.StandardError.ReadToEnd()}");
+        var stderr = p.StandardError.ReadToEndAsync();
+        var copy = p.StandardOutput.BaseStream.CopyToAsync(ms);
+        if (!copy.Wait(ChildProcess.Patience)) throw new TimeoutException($"gave up after {ChildProcess.Patience.TotalSeconds:0} s waiting for the blob from {p.What}");
+        p.WaitForExit($"git cat-file to end after printing {path}");
+        Assert.True(p.ExitCode == 0, $"{path} is not in {commit}: {stderr.Result}");
         return ms.ToArray();
     }
 

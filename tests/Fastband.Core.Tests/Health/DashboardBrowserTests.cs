@@ -35,17 +35,10 @@ public sealed class DashboardBrowserTests : ProjectTest
 
     private static (int Code, string Stdout, string Stderr) Run(string file, IEnumerable<string> args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(file);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(600_000))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} did not finish in 10 minutes");
-        }
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        var r = ChildProcess.Run(psi, TimeSpan.FromMinutes(10)); // ensure-chromium.sh may download it
+        return (r.ExitCode, r.Stdout, r.Stderr);
     }
 
     private string[] Headless(string profile) => new[]

@@ -68,10 +68,10 @@ public abstract class ClaimRaces : IDisposable
         Assert.True(File.Exists(worker), $"the worker was not built next to the tests: {worker}");
         var processes = Enumerable.Range(0, Workers).Select(i =>
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { worker, mode, _dir.Root, $"w{i:00}", maxRounds.ToString(), sync }) psi.ArgumentList.Add(a);
             if (HostOf(i) is { } host) psi.Environment[CallerIdentity.HostVariable] = host;
-            return (Name: $"w{i:00}", Process: Process.Start(psi)!);
+            return (Name: $"w{i:00}", Process: ChildProcess.Start(psi));
         }).ToList();
         var stderr = processes.Select(p => p.Process.StandardError.ReadToEndAsync()).ToList();
         var rounds = new List<Round>();
@@ -93,22 +93,18 @@ public abstract class ClaimRaces : IDisposable
             for (int i = 0; i < processes.Count; i++)
             {
                 var (name, p) = processes[i];
-                Assert.True(p.WaitForExit(60_000), $"{name} did not stop");
+                p.WaitForExit($"{name} to stop after the stop file");
                 Assert.True(p.ExitCode == 0, $"{name} failed ({p.ExitCode}): {stderr[i].Result}");
             }
             return rounds;
         }
         finally
         {
-            foreach (var (_, p) in processes)
-            {
-                if (!p.HasExited) p.Kill();
-                p.Dispose();
-            }
+            foreach (var (_, p) in processes) p.Dispose(); // kills what still runs
         }
     }
 
-    private static void WaitFor(string sync, string pattern, List<(string Name, Process Process)> processes, string what)
+    private static void WaitFor(string sync, string pattern, List<(string Name, ChildProcess Process)> processes, string what)
     {
         var wait = Stopwatch.StartNew();
         while (Directory.EnumerateFiles(sync, pattern).Count(f => !f.EndsWith(".tmp", StringComparison.Ordinal)) < Workers)

@@ -293,6 +293,7 @@ public class IssueServiceTests : ProjectTest
     public void The_audit_exports_as_jsonl_in_the_seed_shape_and_since_filters()
     {
         var a = As("alice");
+        var start = Clock.GetUtcNow();
         a.Issues.Create("x");
         Clock.Advance(TimeSpan.FromHours(2));
         a.Issues.Claim("issue_001");
@@ -301,8 +302,8 @@ public class IssueServiceTests : ProjectTest
         var all = a.Issues.ExportAudit(file);
         Assert.Equal(3, all.Entries);
         var lines = File.ReadAllLines(file);
-        Assert.Equal("""{"timestamp":"2026-11-21T12:00:00Z","agent":"alice","action":"create_issue","success":true,"message":"Created issue_001 [medium]: x","issue_id":"issue_001"}""", lines[0]);
-        Assert.Equal("""{"timestamp":"2026-11-21T14:00:00Z","agent":"alice","action":"propose_fix","success":true,"message":"Proposed fix_001 for issue_001: Align the header","fix_id":"fix_001","issue_id":"issue_001"}""", lines[2]);
+        Assert.Equal($$"""{"timestamp":"{{ManualClock.Iso(start)}}","agent":"alice","action":"create_issue","success":true,"message":"Created issue_001 [medium]: x","issue_id":"issue_001"}""", lines[0]);
+        Assert.Equal($$"""{"timestamp":"{{ManualClock.Iso(start.AddHours(2))}}","agent":"alice","action":"propose_fix","success":true,"message":"Proposed fix_001 for issue_001: Align the header","fix_id":"fix_001","issue_id":"issue_001"}""", lines[2]);
         var recent = a.Issues.ExportAudit(file, Clock.GetUtcNow().AddHours(-1));
         Assert.Equal(2, recent.Entries);
         Assert.Equal(2, File.ReadAllLines(file).Length);

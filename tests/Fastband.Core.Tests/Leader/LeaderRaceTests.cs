@@ -13,7 +13,7 @@ public abstract class LeaderRaces : IDisposable
 {
     private readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
-    private readonly List<Process> _children = new();
+    private readonly ChildProcesses _children = new();
     private readonly Action? _cleanup;
 
     /// <param name="useStore">Points the scratch project at the store under test; returns how to clean it up.</param>
@@ -25,11 +25,7 @@ public abstract class LeaderRaces : IDisposable
 
     public void Dispose()
     {
-        foreach (var p in _children)
-        {
-            try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
+        _children.Dispose();
         _dir.Dispose();
         _cleanup?.Invoke();
         GC.SuppressFinalize(this);
@@ -44,12 +40,10 @@ public abstract class LeaderRaces : IDisposable
         string gate = Path.Combine(_dir.Root, "go");
         var procs = Enumerable.Range(0, workers).Select(i =>
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll"), mode, _dir.Root, $"w{i}", attempts.ToString(), gate }) psi.ArgumentList.Add(a);
             if (HostOf(i) is { } host) psi.Environment[CallerIdentity.HostVariable] = host;
-            var p = Process.Start(psi)!;
-            _children.Add(p);
-            return (Agent: $"w{i}", Process: p);
+            return (Agent: $"w{i}", Process: _children.Start(psi));
         }).ToList();
         Thread.Sleep(1500);
         File.WriteAllText(gate + ".tmp", workers.ToString());
@@ -58,10 +52,9 @@ public abstract class LeaderRaces : IDisposable
         var windows = new List<(long, long)>();
         foreach (var (agent, p) in procs)
         {
-            string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
-            Assert.True(p.WaitForExit(180_000), "a worker did not finish");
-            Assert.True(p.ExitCode == 0, $"worker {agent} failed: {stderr}");
-            var lines = stdout.Trim().Split('\n');
+            var r = p.WaitForOutput($"worker {agent} to finish campaigning", TimeSpan.FromMinutes(3));
+            Assert.True(r.ExitCode == 0, $"worker {agent} failed: {r}");
+            var lines = r.Stdout.Trim().Split('\n');
             var times = lines[0].Split(' ');
             windows.Add((long.Parse(times[0]), long.Parse(times[1])));
             wins.AddRange(lines.Skip(1).Select(l => (agent, long.Parse(l.Split(' ')[1]))));

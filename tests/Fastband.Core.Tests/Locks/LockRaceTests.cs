@@ -15,7 +15,7 @@ public abstract class LockRaces : IDisposable
 {
     protected readonly TempProject _dir = new();
     private readonly ITestOutputHelper _output;
-    private readonly List<Process> _children = new();
+    private readonly ChildProcesses _children = new();
 
     protected ITestOutputHelper Output => _output;
 
@@ -29,29 +29,23 @@ public abstract class LockRaces : IDisposable
 
     public virtual void Dispose()
     {
-        foreach (var p in _children)
-        {
-            try { if (!p.HasExited) p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
-            p.Dispose();
-        }
+        _children.Dispose();
         _dir.Dispose();
         _cleanup?.Invoke();
     }
 
     private static string Worker => Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll");
 
-    protected Process Start(params string[] args) => StartOn(null, args);
+    protected ChildProcess Start(params string[] args) => StartOn(null, args);
 
-    protected Process StartOn(string? host, params string[] args)
+    protected ChildProcess StartOn(string? host, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment.Remove(CallerIdentity.HostVariable);
         if (host is not null) psi.Environment[CallerIdentity.HostVariable] = host;
         psi.ArgumentList.Add(Worker);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        _children.Add(p);
-        return p;
+        return _children.Start(psi);
     }
 
     /// <param name="hostOf">The host each worker claims (FASTBAND_HOST), by worker number; null: the machine's own name.</param>
@@ -65,10 +59,9 @@ public abstract class LockRaces : IDisposable
         var windows = new List<(long, long)>();
         foreach (var p in procs)
         {
-            string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
-            Assert.True(p.WaitForExit(180_000), "a worker did not finish");
-            Assert.True(p.ExitCode == 0, $"worker failed: {stderr}");
-            var parts = stdout.Trim().Split(' ');
+            var r = p.WaitForOutput("a lock worker to finish", TimeSpan.FromMinutes(3));
+            Assert.True(r.ExitCode == 0, $"worker failed: {r}");
+            var parts = r.Stdout.Trim().Split(' ');
             windows.Add((long.Parse(parts[0]), long.Parse(parts[1])));
         }
         return (File.ReadAllLines(marks).ToList(), windows);
@@ -100,14 +93,14 @@ public abstract class LockRaces : IDisposable
         Assert.All(entersPerAgent, n => Assert.Equal(15, n));
     }
 
-    protected (Process Holder, string LeaseId, long Token) Hold(string agent, int ttlSeconds, bool tied, string resource = "shared.txt", string? host = null)
+    protected (ChildProcess Holder, string LeaseId, long Token) Hold(string agent, int ttlSeconds, bool tied, string resource = "shared.txt", string? host = null)
     {
         using (_dir.Open("setup")) { }
         var holder = StartOn(host, "hold", _dir.Root, agent, ttlSeconds.ToString(), tied ? "tied" : "untied", resource);
-        var line = holder.StandardOutput.ReadLine();
-        if (line is null || !line.StartsWith("held "))
-            Assert.Fail($"holder did not take the lock: {line} {holder.StandardError.ReadToEnd()}"); // it has exited, so stderr is complete
-        var parts = line!.Split(' ');
+        var line = holder.ReadLine($"{agent} to report the lock it holds");
+        if (!line.StartsWith("held "))
+            Assert.Fail($"holder did not take the lock: {line}");
+        var parts = line.Split(' ');
         return (holder, parts[1], long.Parse(parts[2]));
     }
 
@@ -119,8 +112,7 @@ public abstract class LockRaces : IDisposable
         Assert.False(next.Locks.Acquire(new LockRequest { Resources = new[] { "shared.txt" } }).Granted);
         Assert.Empty(next.Locks.Cleanup()); // a live holder's lock survives cleanup
 
-        holder.Kill(); // SIGKILL: no chance to release
-        holder.WaitForExit();
+        holder.Kill(); // SIGKILL: no chance to release; returns once it is gone
         var r = next.Locks.Acquire(new LockRequest { Resources = new[] { "shared.txt" } }); // no waiting for the hour-long TTL
         Assert.True(r.Granted, r.Message);
         var reclaimed = Assert.Single(r.Reclaimed);
@@ -132,8 +124,7 @@ public abstract class LockRaces : IDisposable
     public void An_untied_lease_outlives_its_process_and_is_granted_to_others_only_after_its_TTL()
     {
         var (holder, _, _) = Hold("shortcall", ttlSeconds: 2, tied: false);
-        holder.Kill();
-        holder.WaitForExit();
+        holder.Kill(); // returns once it is gone
         using var next = _dir.Open("next");
         Assert.False(next.Locks.Acquire(new LockRequest { Resources = new[] { "shared.txt" } }).Granted); // the process is gone, the lease is not
         var r = next.Locks.Acquire(new LockRequest { Resources = new[] { "shared.txt" }, Wait = TimeSpan.FromSeconds(20) });

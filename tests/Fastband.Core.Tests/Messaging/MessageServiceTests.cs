@@ -44,7 +44,7 @@ public sealed class MessageServiceTests : ProjectTest
         Assert.Equal("please release base.html", m.Body);
         Assert.Equal(1, m.Seq);
         Assert.Equal(Clock.GetUtcNow(), m.SentAt);
-        Assert.Equal("#1 [bob][2026-11-21 12:00:00] handoff_request [thread h-1205] please release base.html", m.Formatted);
+        Assert.Equal($"#1 [bob][{ManualClock.Display(Clock.GetUtcNow())}] handoff_request [thread h-1205] please release base.html", m.Formatted);
     }
 
     [Theory]

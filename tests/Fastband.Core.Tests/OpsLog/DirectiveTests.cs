@@ -199,8 +199,10 @@ public sealed class DirectiveTests : IDisposable
     [Fact]
     public void Waiting_gives_up_at_the_timeout_with_the_blocked_answer()
     {
-        using (var ops = As("ops")) ops.Directives.Hold("long");
-        using var p = _dir.Open("A"); // the real clock, so the timeout really passes
+        // The real clock for both: the wait's timeout must really pass, and a hold stamped by the manual clock would be
+        // judged against the real one's directive window (24 h back from the real now).
+        using (var ops = _dir.Open("ops")) ops.Directives.Hold("long");
+        using var p = _dir.Open("A");
         var answer = p.Coordination.WaitUntilAllowed(null, null, TimeSpan.FromMilliseconds(150), CancellationToken.None, TimeSpan.FromMilliseconds(20));
         Assert.False(answer.Allowed);
     }

@@ -6,11 +6,13 @@ namespace Fastband.Core.Tests.OpsLog;
 public sealed class OpsLogServiceTests : IDisposable
 {
     private readonly TempProject _dir = new();
-    private readonly ManualClock _clock = new();
+    private ManualClock _clock = new();
 
     public void Dispose() => _dir.Dispose();
 
     private FastbandProject As(string agent) => _dir.Open(agent, _clock);
+
+    private static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public void An_unknown_event_type_is_refused_with_the_valid_list_and_nothing_is_written()
@@ -53,14 +55,16 @@ public sealed class OpsLogServiceTests : IDisposable
         Assert.Equal("1205", e.TicketId);
         Assert.Equal(4, Convert.ToInt32(e.Metadata["phase"]));
         Assert.Equal(Environment.ProcessId, e.ProcessId);
-        Assert.Equal("[MCP_Agent1][2026-11-21 12:00:00] [#1205] Starting work on ticket #1205", e.Formatted);
-        Assert.Equal("[MCP_Agent1][2026-11-21 12:00:00] no ticket", OpsLogEntry.Format("MCP_Agent1", e.Timestamp, null, "no ticket"));
+        string at = ManualClock.Display(_clock.GetUtcNow());
+        Assert.Equal($"[MCP_Agent1][{at}] [#1205] Starting work on ticket #1205", e.Formatted);
+        Assert.Equal($"[MCP_Agent1][{at}] no ticket", OpsLogEntry.Format("MCP_Agent1", e.Timestamp, null, "no ticket"));
     }
 
     [Fact]
     public void Reading_since_a_duration_or_a_timestamp_returns_newest_first()
     {
         using var p = As("a1");
+        var start = _clock.GetUtcNow();
         p.OpsLog.Write("general", "three hours ago");
         _clock.Advance(TimeSpan.FromHours(2));
         p.OpsLog.Write("general", "one hour ago");
@@ -73,7 +77,7 @@ public sealed class OpsLogServiceTests : IDisposable
         Assert.Equal(new[] { "twenty minutes ago" }, Since("30m"));
         Assert.Equal(new[] { "twenty minutes ago", "one hour ago" }, Since("1h"));
         Assert.Equal(3, Since("2d").Length);
-        Assert.Equal(new[] { "twenty minutes ago", "one hour ago" }, Since("2026-11-21T13:30:00Z"));
+        Assert.Equal(new[] { "twenty minutes ago", "one hour ago" }, Since(ManualClock.Iso(start + TimeSpan.FromMinutes(90))));
         Assert.Equal(new[] { "twenty minutes ago" }, p.OpsLog.Read(new OpsLogQuery { Since = new PointInTime(TimeSpan.FromMinutes(30)).Resolve(now) }).Select(e => e.Message));
     }
 
@@ -148,6 +152,7 @@ public sealed class OpsLogServiceTests : IDisposable
     public void Old_entries_move_to_daily_archive_files_and_reads_can_include_them()
     {
         using var p = As("a1");
+        var dayOne = _clock.GetUtcNow();
         p.OpsLog.Write("general", "day one", "7");
         _clock.Advance(TimeSpan.FromDays(1));
         p.OpsLog.Write("general", "day two");
@@ -156,7 +161,7 @@ public sealed class OpsLogServiceTests : IDisposable
 
         var result = p.OpsLog.Archive();
         Assert.Equal(2, result.ArchivedCount);
-        Assert.Equal(new[] { "2026-11-21.jsonl", "2026-11-22.jsonl" }, result.Files.Select(Path.GetFileName));
+        Assert.Equal(new[] { Day(dayOne) + ".jsonl", Day(dayOne.AddDays(1)) + ".jsonl" }, result.Files.Select(Path.GetFileName));
         Assert.All(result.Files, f => Assert.StartsWith(Path.Combine(_dir.StateDir, "agent_ops", "archive"), f));
         Assert.Equal(1, p.Store.OpsLog.Count());
 
@@ -173,6 +178,7 @@ public sealed class OpsLogServiceTests : IDisposable
     {
         Directory.CreateDirectory(_dir.StateDir); // short windows, so that minutes-old entries may be archived
         File.WriteAllText(Path.Combine(_dir.StateDir, "config.json"), """{ "opsLog": { "directiveWindow": "30s", "rebuildTimeout": "10s" } }""");
+        _clock = new ManualClock(ManualClock.RealStartOfThisHour()); // its four minutes stay in one UTC day
         using var p = As("a1");
         var first = p.OpsLog.Write("general", "first");
         _clock.Advance(TimeSpan.FromMinutes(2));

@@ -40,13 +40,11 @@ public sealed class EventWatchWakeupTests : IDisposable
     {
         string gate = Path.Combine(_dir.Root, "gate");
         File.WriteAllText(gate, "");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("dotnet");
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Fastband.StressWorker.dll"), "event", _dir.Root, "writer", "1", gate }) psi.ArgumentList.Add(a);
         if (_dir.Environment(Fastband.Core.Store.StoreSettings.Variable) is { } store) psi.Environment[Fastband.Core.Store.StoreSettings.Variable] = store;
-        using var worker = Process.Start(psi)!;
-        string err = worker.StandardError.ReadToEnd();
-        worker.WaitForExit();
-        Assert.True(worker.ExitCode == 0, $"the writer failed: {err}");
+        var r = ChildProcess.Run(psi);
+        Assert.True(r.ExitCode == 0, $"the writer failed: {r}");
     }
 
     private static async Task Stop(Watching w)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Xunit;
@@ -65,12 +64,7 @@ internal sealed class ScratchCluster : IDisposable
 
     private static void Run(params string[] command)
     {
-        var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        string error = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{string.Join(' ', command)} failed ({p.ExitCode}): {error} {output.Result}");
+        var r = ChildProcess.Run(command[0], command[1..]);
+        Assert.True(r.ExitCode == 0, $"{string.Join(' ', command)} failed: {r}");
     }
 }

@@ -8,7 +8,7 @@ namespace Fastband.Core.Tests.Store;
 public abstract class LockStoreConformanceTests : IDisposable
 {
     private readonly List<IFastbandStore> _opened = new();
-    protected readonly DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+    protected readonly DateTimeOffset Now = ManualClock.RealNowToTheSecond(); // the store itself runs on the real clock
 
     protected abstract IFastbandStore CreateStore();
 

@@ -9,7 +9,7 @@ namespace Fastband.Core.Tests.Store;
 public abstract class SessionStoreConformanceTests : IDisposable
 {
     private readonly List<IFastbandStore> _opened = new();
-    protected readonly DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
+    protected readonly DateTimeOffset Now = ManualClock.RealNowToTheSecond(); // the store itself runs on the real clock
 
     /// <summary>Calling it twice reopens the same data.</summary>
     protected abstract IFastbandStore CreateStore();
