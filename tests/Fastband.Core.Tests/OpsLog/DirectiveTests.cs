@@ -188,12 +188,20 @@ public sealed class DirectiveTests : IDisposable
     {
         using (var ops = As("ops")) ops.Directives.Hold("wait for me");
         using var waiter = As("A");
-        var wait = Task.Run(() => waiter.Coordination.WaitUntilAllowed(null, null, TimeSpan.FromMinutes(5), CancellationToken.None, TimeSpan.FromMilliseconds(20)));
-        await Task.Delay(200);
-        Assert.False(wait.IsCompleted);
-        using (var ops = As("ops")) ops.Directives.Lift();
-        var answer = await wait.WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.True(answer.Allowed);
+        using var stop = new CancellationTokenSource(); // ends the waiting thread whatever happens to the test
+        var wait = Task.Run(() => waiter.Coordination.WaitUntilAllowed(null, null, TimeSpan.FromMinutes(5), stop.Token, TimeSpan.FromMilliseconds(20)));
+        try
+        {
+            await Task.Delay(200);
+            Assert.False(wait.IsCompleted);
+            using (var ops = As("ops")) ops.Directives.Lift();
+            var answer = await wait.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(answer.Allowed);
+        }
+        finally
+        {
+            stop.Cancel();
+        }
     }
 
     [Fact]
