@@ -54,7 +54,10 @@ public abstract class LockRaces : IDisposable
         using (_dir.Open("setup")) { }
         string gate = Path.Combine(_dir.Root, "go"), marks = Path.Combine(_dir.Root, "marks.txt");
         var procs = Enumerable.Range(0, workers).Select(i => StartOn(hostOf?.Invoke(i), mode, _dir.Root, $"w{i}", each.ToString(), gate, marks)).ToList();
-        Thread.Sleep(1500);
+        // The gate opens once every worker has started and opened the store, however long that takes on a busy machine.
+        string ready = marks + ".ready";
+        Assert.True(SpinWait.SpinUntil(() => File.Exists(ready) && File.ReadAllLines(ready).Length >= workers || procs.Any(p => p.HasExited), TimeSpan.FromMinutes(3)),
+            "every lock worker to start and open the store within 3 minutes");
         File.WriteAllText(gate, "go");
         var windows = new List<(long, long)>();
         foreach (var p in procs)
@@ -192,7 +195,9 @@ public sealed class LockRaceTests : LockRaces
     [Fact]
     public void Negative_control_without_the_lock_the_harness_sees_two_enters_in_a_row()
     {
-        var (marks, windows) = Race("nolock", 8, 15);
+        // More rounds than the locked run: unprotected, each worker is done in a few milliseconds per round, and the
+        // workers must still be seen running at once on a busy machine.
+        var (marks, windows) = Race("nolock", 8, 100);
         Assert.True(windows.Max(w => w.Start) < windows.Min(w => w.End), "the workers did not run at once");
         var problems = Violations(marks);
         Output.WriteLine(string.Join("\n", problems));
