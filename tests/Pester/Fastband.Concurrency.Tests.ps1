@@ -1,53 +1,65 @@
 #Requires -Version 7.4
-# Pester 5: several pwsh processes write to one project's ops log at the same time.
+# Pester 5: several pwsh processes write to one project's ops log at the same time, and a negative control.
 #
 # 8 processes start at once (`pwsh -NoProfile -Command ...`), each imports the module and writes 200 entries
 # under its own -Agent with a sequence number in -Metadata. Each writer records when it started and ended
 # writing. The test then checks that nothing was lost or duplicated and that the writers really overlapped.
+# Then, at a second gate, the same 8 processes append 200 lines each to a plain text file by read-modify-write
+# (read it all, add a line, write it all back): the same check finds lines lost there, which shows it would
+# catch a log that lost writes. The worker helpers (gates, marks, results) are in TestSetup.ps1; races of
+# claims, locks and holds are in Fastband.Races.Tests.ps1.
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $repoRoot = Import-FastbandTestModule
-    $manifest = Get-FastbandTestManifest
     $savedEnvironment = Clear-FastbandEnvironment
-
-    # The pwsh running these tests, else the one on PATH.
-    $pwsh = [Environment]::ProcessPath
-    if (-not $pwsh -or [System.IO.Path]::GetFileNameWithoutExtension($pwsh) -ne 'pwsh') {
-        $pwsh = (Get-Command pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
-    }
 
     $writerCount = 8
     $entriesPerWriter = 200
 
-    # What each writer process runs. Its parameters come through the environment, so that no path needs quoting.
-    # It waits for a start gate so that all writers begin together, after the slow part (pwsh start-up and
-    # Import-Module) is over, and records its start and end times (UTC ticks) in its own file.
-    $writerCommand = @'
-$ErrorActionPreference = 'Stop'
-try {
-    Import-Module $env:FB_TEST_MANIFEST
-    $null = New-Item -ItemType File -Path $env:FB_TEST_READY -Force
-    $deadline = [DateTime]::UtcNow.AddMinutes(2)
-    while (-not (Test-Path -LiteralPath $env:FB_TEST_GATE)) {
-        if ([DateTime]::UtcNow -gt $deadline) { throw 'the start gate never opened' }
-        Start-Sleep -Milliseconds 10
-    }
+    # What each writer process runs after the prologue (Import-Module). It waits at a gate so that all writers
+    # begin together, after the slow part (pwsh start-up and Import-Module) is over, and records its start and
+    # end times (UTC ticks) for each phase.
+    $writerBody = @'
     $count = [int]$env:FB_TEST_COUNT
+    $me = $env:FB_TEST_WORKER
+    Set-TestMark ready
+    $null = Wait-TestGate ops-log
     $start = [DateTime]::UtcNow.Ticks
     for ($i = 0; $i -lt $count; $i++) {
-        $null = Write-FastbandOpsLog -Project $env:FB_TEST_PROJECT -Agent $env:FB_TEST_AGENT -EventType status_update `
-            -Message "write $i" -Metadata @{ seq = $i; writer = $env:FB_TEST_AGENT }
+        $null = Write-FastbandOpsLog -Project $env:FB_TEST_PROJECT -Agent $me -EventType status_update `
+            -Message "write $i" -Metadata @{ seq = $i; writer = $me }
     }
-    $end = [DateTime]::UtcNow.Ticks
-    Set-Content -LiteralPath $env:FB_TEST_TIMES -Value "$start`n$end"
-    exit 0
-}
-catch {
-    [Console]::Error.WriteLine("writer $($env:FB_TEST_AGENT) failed: $_")
-    exit 1
-}
+    Write-TestResult ops-log @{ Start = $start; End = [DateTime]::UtcNow.Ticks }
+
+    # The control: an unprotected append, with a short pause between the read and the write back.
+    $null = Wait-TestGate text-file
+    $start = [DateTime]::UtcNow.Ticks
+    for ($i = 0; $i -lt $count; $i++) {
+        try {
+            $lines = [System.IO.File]::ReadAllLines($env:FB_TEST_TEXT)
+            Start-Sleep -Milliseconds 2
+            [System.IO.File]::WriteAllLines($env:FB_TEST_TEXT, [string[]]($lines + "$me $i"))
+        }
+        catch [System.IO.IOException] {
+            $i--   # the file was busy: try this line again
+        }
+    }
+    Write-TestResult text-file @{ Start = $start; End = [DateTime]::UtcNow.Ticks }
 '@
+
+    # What went wrong with a set of writes, each a writer's name and a sequence number: per writer, which of
+    # 0..Count-1 are missing and which appear more than once. The same check judges the log and the control.
+    function Get-WriteDamage([object[]] $Writes, [string[]] $Writers, [int] $Count) {
+        foreach ($writer in $Writers) {
+            $seen = @($Writes | Where-Object Writer -eq $writer | ForEach-Object { [int]$_.Seq })
+            [pscustomobject]@{
+                Writer  = $writer
+                Missing = @(0..($Count - 1) | Where-Object { $_ -notin $seen })
+                Doubled = @($seen | Group-Object | Where-Object Count -gt 1 | ForEach-Object { [int]$_.Name })
+            }
+        }
+    }
 }
 
 AfterAll {
@@ -59,63 +71,31 @@ Describe 'Concurrent writers' {
         $project = Join-Path $TestDrive 'shared-project'
         $work = Join-Path $TestDrive 'writers'
         $null = New-Item -ItemType Directory -Path $project, $work
-        $gate = Join-Path $work 'go'
+        $textFile = Join-Path $TestDrive 'appended.txt'
+        $null = New-Item -ItemType File -Path $textFile
 
-        $writers = foreach ($n in 1..$writerCount) {
-            $agent = "writer_$n"
-            $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh)
-            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $writerCommand) { $info.ArgumentList.Add($argument) }
-            $info.UseShellExecute = $false
-            $info.RedirectStandardOutput = $true
-            $info.RedirectStandardError = $true
-            $info.Environment['FB_TEST_MANIFEST'] = $manifest
-            $info.Environment['FB_TEST_PROJECT'] = $project
-            $info.Environment['FB_TEST_AGENT'] = $agent
-            $info.Environment['FB_TEST_COUNT'] = "$entriesPerWriter"
-            $info.Environment['FB_TEST_READY'] = Join-Path $work "$agent.ready"
-            $info.Environment['FB_TEST_GATE'] = $gate
-            $info.Environment['FB_TEST_TIMES'] = Join-Path $work "$agent.times"
-            $process = [System.Diagnostics.Process]::Start($info)
-            [pscustomobject]@{
-                Agent   = $agent
-                Process = $process
-                # Read both pipes from the start, so that a chatty writer cannot block on a full pipe.
-                Stdout  = $process.StandardOutput.ReadToEndAsync()
-                Stderr  = $process.StandardError.ReadToEndAsync()
-                Times   = Join-Path $work "$agent.times"
-            }
-        }
-
+        $environment = @{ FB_TEST_PROJECT = $project; FB_TEST_COUNT = $entriesPerWriter; FB_TEST_TEXT = $textFile }
+        $writers = @()
         try {
-            # Open the gate once every writer has started and imported the module.
-            $deadline = [DateTime]::UtcNow.AddMinutes(2)
-            while (@(Get-ChildItem -LiteralPath $work -Filter '*.ready').Count -lt $writerCount) {
-                if ([DateTime]::UtcNow -gt $deadline) { throw 'Not every writer process got ready within 2 minutes.' }
-                if (@($writers | Where-Object { $_.Process.HasExited }).Count -gt 0) { break } # a writer died: report it below
-                Start-Sleep -Milliseconds 50
-            }
-            $null = New-Item -ItemType File -Path $gate
-
-            foreach ($w in $writers) {
-                if (-not $w.Process.WaitForExit(300000)) {
-                    $w.Process.Kill()   # only ever a process this test started
-                    throw "Writer $($w.Agent) did not finish within 5 minutes."
-                }
-                $w.Process.WaitForExit()   # lets the redirected streams drain
-            }
+            $writers = foreach ($n in 1..$writerCount) { Start-TestWorker -Name "writer_$n" -Work $work -Body $writerBody -Environment $environment }
+            Wait-TestMark -Worker $writers -Mark ready
+            Open-TestGate -Work $work -Gate ops-log
+            $logSpans = @(foreach ($w in $writers) { Wait-TestResult -Worker $w -Name ops-log -Timeout ([TimeSpan]::FromMinutes(5)) })
+            Open-TestGate -Work $work -Gate text-file
+            $textSpans = @(foreach ($w in $writers) { Wait-TestResult -Worker $w -Name text-file -Timeout ([TimeSpan]::FromMinutes(5)) })
+            Wait-TestWorkerExit -Worker $writers
         }
         finally {
-            foreach ($w in $writers) {
-                if (-not $w.Process.HasExited) { $w.Process.Kill() }
-            }
+            Stop-TestWorker $writers
         }
 
         $entries = @(Get-FastbandOpsLog -Project $project -Limit 0)
+        $names = @($writers.Name)
     }
 
     It 'ran every writer to a clean exit' {
         foreach ($w in $writers) {
-            $w.Process.ExitCode | Should -Be 0 -Because "writer $($w.Agent) said: $($w.Stderr.Result) $($w.Stdout.Result)"
+            $w.Process.ExitCode | Should -Be 0 -Because "writer $($w.Name) said: $(Get-TestWorkerError $w)"
         }
     }
 
@@ -130,11 +110,11 @@ Describe 'Concurrent writers' {
     It "kept each writer's sequence 0..199 complete, in order" {
         foreach ($w in $writers) {
             # Newest first, so reverse to the order in which the writer wrote.
-            $mine = @($entries | Where-Object Agent -eq $w.Agent)
+            $mine = @($entries | Where-Object Agent -eq $w.Name)
             [array]::Reverse($mine)
             $sequence = @($mine | ForEach-Object { [int]$_.Metadata['seq'] })
-            ($sequence -join ',') | Should -Be ((0..($entriesPerWriter - 1)) -join ',') -Because "writer $($w.Agent) wrote seq 0..$($entriesPerWriter - 1) one after the other"
-            @($mine | Where-Object { $_.Metadata['writer'] -ne $w.Agent }).Count | Should -Be 0
+            ($sequence -join ',') | Should -Be ((0..($entriesPerWriter - 1)) -join ',') -Because "writer $($w.Name) wrote seq 0..$($entriesPerWriter - 1) one after the other"
+            @($mine | Where-Object { $_.Metadata['writer'] -ne $w.Name }).Count | Should -Be 0
         }
     }
 
@@ -148,12 +128,8 @@ Describe 'Concurrent writers' {
     }
 
     It 'had the writers overlap in time' {
-        $spans = foreach ($w in $writers) {
-            $ticks = @(Get-Content -LiteralPath $w.Times)
-            [pscustomobject]@{ Agent = $w.Agent; Start = [long]$ticks[0]; End = [long]$ticks[1] }
-        }
-        $latestStart = ($spans | Measure-Object -Property Start -Maximum).Maximum
-        $earliestEnd = ($spans | Measure-Object -Property End -Minimum).Minimum
+        $latestStart = ($logSpans | ForEach-Object { [long]$_.Start } | Measure-Object -Maximum).Maximum
+        $earliestEnd = ($logSpans | ForEach-Object { [long]$_.End } | Measure-Object -Minimum).Minimum
         $latestStart | Should -BeLessThan $earliestEnd -Because 'every writer started before any writer finished'
 
         # The log itself shows the interleaving: ordered by id, the writer changes far more often than 8 times.
@@ -163,5 +139,21 @@ Describe 'Concurrent writers' {
             if ($ascending[$i].Agent -ne $ascending[$i - 1].Agent) { $switches++ }
         }
         $switches | Should -BeGreaterThan ($writerCount * 2) -Because 'concurrent writers interleave their entries'
+    }
+
+    It 'lost and doubled no write, by the same check that the control fails' {
+        $writes = @($entries | ForEach-Object { [pscustomobject]@{ Writer = $_.Agent; Seq = $_.Metadata['seq'] } })
+        $damage = @(Get-WriteDamage -Writes $writes -Writers $names -Count $entriesPerWriter)
+        ($damage | ForEach-Object { $_.Missing.Count + $_.Doubled.Count } | Measure-Object -Sum).Sum | Should -Be 0
+    }
+
+    It 'control: read-modify-write appends to a plain file lose lines' {
+        Test-AllSpansOverlap $textSpans | Should -BeTrue -Because 'the control writers raced too'
+        $writes = @(Get-Content -LiteralPath $textFile | ForEach-Object {
+                if ($_ -match '^(writer_\d+) (\d+)$') { [pscustomobject]@{ Writer = $Matches[1]; Seq = [int]$Matches[2] } }
+            })
+        $damage = @(Get-WriteDamage -Writes $writes -Writers $names -Count $entriesPerWriter)
+        $lost = ($damage | ForEach-Object { $_.Missing.Count } | Measure-Object -Sum).Sum
+        $lost | Should -BeGreaterThan 0 -Because "$($writerCount * $entriesPerWriter) lines were appended without protection; the file kept $($writes.Count)"
     }
 }

@@ -82,10 +82,7 @@ public sealed class LockService : Board.ILockBoardSource
         if (request.Wait < TimeSpan.Zero) throw new InvalidInputException("InvalidWait", "The wait cannot be negative: use 0 to try once.");
         string mode = request.Shared ? LockMode.Shared : LockMode.Exclusive;
 
-        var holds = _directives.BlockingHolds(_caller.Agent, request.TicketId);
-        if (holds.Count > 0)
-            throw new BlockedException("HoldInForce",
-                $"{_caller.Agent} may not take locks: hold {holds[^1].Id} by {holds[^1].IssuedBy} is in force ({holds[^1].Reason}); wait for the lift or ask for clearance.");
+        ThrowIfHeld(request.TicketId);
 
         int? pid = null;
         DateTimeOffset? started = null;
@@ -123,6 +120,9 @@ public sealed class LockService : Board.ILockBoardSource
                         continue;
                     }
                 }
+                // A hold posted while this request waits refuses it as one posted before would: a waiter is
+                // never granted what a newcomer would be refused. (The finally below leaves the queue.)
+                if (ticket is not null) ThrowIfHeld(request.TicketId);
                 var step = _store.Locks.Write(tx =>
                 {
                     var leases = ReclaimStale(tx, tx.Leases(), now, reclaimed);
@@ -185,6 +185,14 @@ public sealed class LockService : Board.ILockBoardSource
         {
             if (ticket is { } abandoned) _store.Locks.Write(tx => { tx.DeleteWaiter(abandoned); return 0; }); // cancelled or failed mid-wait
         }
+    }
+
+    private void ThrowIfHeld(string? ticketId)
+    {
+        var holds = _directives.BlockingHolds(_caller.Agent, ticketId);
+        if (holds.Count > 0)
+            throw new BlockedException("HoldInForce",
+                $"{_caller.Agent} may not take locks: hold {holds[^1].Id} by {holds[^1].IssuedBy} is in force ({holds[^1].Reason}); wait for the lift or ask for clearance.");
     }
 
     private static void Sleep(TimeSpan poll, TimeSpan left, CancellationToken cancellation)

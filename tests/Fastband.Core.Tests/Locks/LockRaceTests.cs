@@ -137,6 +137,25 @@ public abstract class LockRaces : IDisposable
     }
 
     [Fact]
+    public async Task A_hold_posted_while_a_request_waits_refuses_it_instead_of_granting_it_when_the_lock_frees()
+    {
+        using var holder = _dir.Open("holder");
+        var lease = holder.Locks.Acquire(new LockRequest { Resources = new[] { "held.txt" } }).Lease!;
+        var waiting = Task.Run(() =>
+        {
+            using var w = _dir.Open("waiter");
+            return w.Locks.Acquire(new LockRequest { Resources = new[] { "held.txt" }, Wait = TimeSpan.FromSeconds(60) });
+        });
+        Assert.True(SpinWait.SpinUntil(() => holder.Locks.List().Waiters.Count == 1, TimeSpan.FromSeconds(20)), "the waiter never queued");
+        using (var ops = _dir.Open("ops")) ops.Directives.Hold("migration");
+        holder.Locks.Release(lease.LeaseId);
+        var e = await Assert.ThrowsAsync<BlockedException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal("HoldInForce", e.ErrorId);
+        Assert.Empty(holder.Locks.List().Leases);
+        Assert.Empty(holder.Locks.List().Waiters); // it left the queue
+    }
+
+    [Fact]
     public async Task Waiters_are_served_in_arrival_order()
     {
         using var holder = _dir.Open("holder");
