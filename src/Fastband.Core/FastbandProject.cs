@@ -65,7 +65,7 @@ public sealed class FastbandProject : IDisposable
         Directives = new DirectiveBoard(OpsLog, agents, caller, config.OpsLog, clock);
         Rebuilds = new RebuildTracker(OpsLog, caller, config.OpsLog, clock);
         Agents = agents;
-        Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock);
+        Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock, OpsLog.LatestId);
         Locks = new LockService(store, caller, Directives, OpsLog, root, clock) { Session = session };
         Backups = new BackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);

@@ -9,9 +9,12 @@ public sealed class Coordinator
     private readonly CallerIdentity _caller;
     private readonly OpsLogSettings _settings;
     private readonly TimeProvider _clock;
+    private readonly Func<long> _latestEntry;
 
-    internal Coordinator(DirectiveBoard directives, RebuildTracker rebuilds, AgentRegistry agents, CallerIdentity caller, OpsLogSettings settings, TimeProvider clock)
+    // latestEntry: the ops log's highest entry id; a check that sees it change while it reads holds and rebuilds reads again.
+    internal Coordinator(DirectiveBoard directives, RebuildTracker rebuilds, AgentRegistry agents, CallerIdentity caller, OpsLogSettings settings, TimeProvider clock, Func<long> latestEntry)
     {
+        _latestEntry = latestEntry;
         _directives = directives;
         _rebuilds = rebuilds;
         _agents = agents;
@@ -19,6 +22,8 @@ public sealed class Coordinator
         _settings = settings;
         _clock = clock;
     }
+
+    private const int MaxConsistentReads = 20;
 
     /// <summary>
     /// May <paramref name="agent"/> (the caller when null) work on <paramref name="ticketId"/> now?
@@ -30,9 +35,22 @@ public sealed class Coordinator
         string who = agent ?? _caller.Agent;
         AgentName.Validate(who);
         string? ticket = OpsLogService.NormalizeTicket(ticketId);
-        var holds = _directives.BlockingHolds(who, ticket);
-        var rebuilds = _rebuilds.InProgress()
-            .Where(r => !string.Equals(r.RequestedBy, who, StringComparison.OrdinalIgnoreCase)).ToArray();
+        // Holds and rebuilds are two reads of the ops log. If an entry lands between them (a hold posted, then the
+        // rebuild completed), the two do not describe one moment: read both again until no entry came in between.
+        IReadOnlyList<Directive> holds;
+        RebuildStatus[] rebuilds;
+        long before = _latestEntry();
+        for (int attempt = 1; ; attempt++)
+        {
+            holds = _directives.BlockingHolds(who, ticket);
+            rebuilds = _rebuilds.InProgress()
+                .Where(r => !string.Equals(r.RequestedBy, who, StringComparison.OrdinalIgnoreCase)).ToArray();
+            long after = _latestEntry();
+            if (after == before) break;
+            if (attempt == MaxConsistentReads)
+                throw new BlockedException("CoordinationBusy", $"The ops log changed during each of {MaxConsistentReads} reads, so whether {who} may work could not be decided: try again.");
+            before = after;
+        }
         string target = ticket is null ? "" : $" on ticket #{ticket}";
         string reason = holds.Count > 0
             ? $"{who} may not work{target}: hold {holds[^1].Id} by {holds[^1].IssuedBy} is in force ({holds[^1].Reason})."

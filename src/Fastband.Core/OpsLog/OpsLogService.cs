@@ -54,6 +54,9 @@ public sealed class OpsLogService
         return entry;
     }
 
+    /// <summary>The highest entry id ever written, or 0: it changes with every write.</summary>
+    public long LatestId() => _store.OpsLog.LatestId();
+
     /// <summary>Entries matching the query, newest first; with IncludeArchive, the archive files are merged in.</summary>
     public IReadOnlyList<OpsLogEntry> Read(OpsLogQuery query)
     {

@@ -214,4 +214,28 @@ public sealed class DirectiveTests : IDisposable
         var answer = p.Coordination.WaitUntilAllowed(null, null, TimeSpan.FromMilliseconds(150), CancellationToken.None, TimeSpan.FromMilliseconds(20));
         Assert.False(answer.Allowed);
     }
+
+    [Fact]
+    public void A_hold_that_lands_between_the_two_reads_of_a_check_is_not_missed()
+    {
+        using var a = As("A");
+        using var ops = As("ops");
+        a.Rebuilds.Announce("webapp", null, null, "requested");
+        // The check reads holds, then rebuilds. Meanwhile ops posts a hold and the rebuild completes: the first
+        // read saw no hold, the second no rebuild. The probe lets both writes land inside the read window.
+        bool landed = false;
+        var coordinator = new Coordinator(a.Directives, a.Rebuilds, a.Agents, a.Caller, a.Config.OpsLog, _clock, () =>
+        {
+            long latest = a.OpsLog.LatestId();
+            if (landed) return latest;
+            landed = true;
+            ops.Directives.Hold("migration starts now");
+            a.Rebuilds.Announce("webapp", null, null, "complete");
+            return latest; // the id from before the writes: the writes happen "during" the reads that follow
+        });
+        var answer = coordinator.Check("B");
+        Assert.True(landed);
+        Assert.False(answer.Allowed, answer.Reason);
+        Assert.Contains("migration starts now", answer.Reason);
+    }
 }
