@@ -104,7 +104,8 @@ public sealed class GitCheckpoint
 
 /// <summary>
 /// Everything that was uncommitted (tracked and untracked, not ignored) and where HEAD was, kept under
-/// <c>refs/fastband/snapshots/&lt;id&gt;</c> before a restore changed the work tree.
+/// <c>refs/fastband/snapshots/&lt;id&gt;</c> before a restore changed the work tree; a restore's snapshot also holds
+/// the ignored files that restore overwrote or removed (<see cref="GitRestoreResult.IgnoredSaved"/>).
 /// </summary>
 public sealed class GitSnapshot
 {
