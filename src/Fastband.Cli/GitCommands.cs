@@ -183,6 +183,7 @@ internal static class GitCommands
         if (r.ChangedFiles.Count > 50) sb.AppendLine().Append($"  ... and {r.ChangedFiles.Count - 50} more");
         foreach (var f in r.UntrackedKept) sb.AppendLine().Append("  untracked, left in place: ").Append(f);
         foreach (var f in r.UntrackedRemoved) sb.AppendLine().Append(r.DryRun ? "  untracked, would be removed: " : "  untracked, removed (in the snapshot): ").Append(f);
+        foreach (var f in r.IgnoredSaved) sb.AppendLine().Append(r.DryRun ? "  ignored, would be overwritten (saved in the snapshot first): " : "  ignored, overwritten (saved in the snapshot): ").Append(f);
         return sb.ToString();
     }
 

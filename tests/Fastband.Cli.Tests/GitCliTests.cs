@@ -215,4 +215,39 @@ public sealed class GitCliTests : IDisposable
         var noId = As("bob", "session", "restore");
         Assert.True(noId.ExitCode == 2, noId.ToString());
     }
+
+    [Fact]
+    public void With_the_store_in_gitignore_every_git_writer_works_and_a_restore_keeps_an_ignored_files_bytes_recoverable()
+    {
+        // Issue 14: '.fastband/' in .gitignore made commit and checkpoint end in a NullReferenceException (exit 1).
+        Write(".gitignore", ".fastband/\n");
+        Write("app.txt", "v1\n");
+        Write("config.local", "from the checkpoint\n");
+        var commit = Ok(As("alice", "git", "commit", "--task", "T1", "-m", "first version", "--json")).Json;
+        Assert.Equal(new[] { ".gitignore", "app.txt", "config.local" }, commit.GetProperty("files").EnumerateArray().Select(f => f.GetString()));
+        Ok(As("alice", "git", "checkpoint", "v1"));
+        Git("rm", "-q", "--cached", "config.local");
+        Write(".gitignore", ".fastband/\nconfig.local\n");
+        Ok(As("alice", "git", "commit", "--task", "T2", "-m", "config.local is local now"));
+
+        Write("config.local", "local secret\n");
+        Write("app.txt", "v2\n");
+        string snapshotId = Ok(As("alice", "git", "snapshot", "--reason", "try", "--json")).Json.GetProperty("id").GetString()!;
+        Assert.Equal("v2\n", Git("show", $"refs/fastband/snapshots/{snapshotId}:app.txt"));
+
+        var text = Ok(As("alice", "git", "restore", "v1", "--dry-run"));
+        Assert.Contains("ignored, would be overwritten (saved in the snapshot first): config.local", text.Stdout);
+        var restored = Ok(As("alice", "git", "restore", "v1", "--confirm", "--json")).Json;
+        Assert.Equal("from the checkpoint\n", Read("config.local"));
+        Assert.Equal("config.local", Assert.Single(restored.GetProperty("ignoredSaved").EnumerateArray()).GetString());
+        var snapshot = restored.GetProperty("snapshot");
+        string reference = snapshot.GetProperty("ref").GetString()!;
+        Assert.Contains($"git show {reference}:PATH", restored.GetProperty("message").GetString());
+        Assert.Equal("local secret\n", Git("show", $"{reference}:config.local"));
+
+        Ok(As("alice", "git", "snapshots", "restore", snapshot.GetProperty("id").GetString()!, "--confirm"));
+        Assert.Equal("local secret\n", Read("config.local"));
+        Assert.Equal("v2\n", Read("app.txt"));
+        Assert.Equal("", Git("ls-files", "config.local"));
+    }
 }

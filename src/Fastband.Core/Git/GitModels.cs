@@ -104,7 +104,8 @@ public sealed class GitCheckpoint
 
 /// <summary>
 /// Everything that was uncommitted (tracked and untracked, not ignored) and where HEAD was, kept under
-/// <c>refs/fastband/snapshots/&lt;id&gt;</c> before a restore changed the work tree.
+/// <c>refs/fastband/snapshots/&lt;id&gt;</c> before a restore changed the work tree; a restore's snapshot also holds
+/// the ignored files that restore overwrote or removed (<see cref="GitRestoreResult.IgnoredSaved"/>).
 /// </summary>
 public sealed class GitSnapshot
 {
@@ -196,6 +197,14 @@ public sealed class GitRestoreResult
 
     /// <summary>Untracked files removed (--remove-untracked); each is in the snapshot, byte for byte.</summary>
     public IReadOnlyList<string> UntrackedRemoved { get; init; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Ignored files the restore overwrote or removed (or, in a dry run, would), relative to the repository's top
+    /// folder: a file the target tracks that is ignored here, or one in an ignored folder where the target has a file.
+    /// Each is in <see cref="Snapshot"/>, byte for byte: <c>git show &lt;snapshot ref&gt;:PATH</c> prints one, and
+    /// restoring the snapshot puts them all back, untracked.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredSaved { get; init; } = Array.Empty<string>();
 
     /// <summary>The session whose state was put back too (--with-session), else null.</summary>
     public string? SessionRestored { get; init; }

@@ -8,17 +8,50 @@ public sealed record GitRun(int ExitCode, string Output, string Error)
 {
     public bool Ok => ExitCode == 0;
 
-    /// <summary>The first line of stderr that says why (git's "fatal:"/"error:" line), else the exit code.</summary>
+    /// <summary>
+    /// Why git failed, as one sentence: stderr without git's "hint:" advice, from its first "fatal:"/"error:" line
+    /// when it has one, the lines joined (a line ending in ':' introduces a list, e.g. of ignored paths, joined
+    /// with commas); else the first line of stdout; else the exit code. Never empty, never several lines.
+    /// </summary>
     public string Reason
     {
         get
         {
-            var lines = Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            string? line = lines.FirstOrDefault(l => l.StartsWith("fatal:", StringComparison.Ordinal) || l.StartsWith("error:", StringComparison.Ordinal))
-                           ?? lines.FirstOrDefault() ?? (Output.Trim().Length > 0 ? Output.Trim().Split('\n')[0] : null);
-            return (line ?? $"exit code {ExitCode}").TrimEnd('.');
+            var lines = Error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(l => !l.StartsWith("hint:", StringComparison.Ordinal)).ToList();
+            int first = lines.FindIndex(l => l.StartsWith("fatal:", StringComparison.Ordinal) || l.StartsWith("error:", StringComparison.Ordinal));
+            if (first > 0) lines.RemoveRange(0, first);
+            if (lines.Count == 0 && Output.Trim().Length > 0) lines.Add(Output.Trim().Split('\n')[0].Trim());
+            if (lines.Count == 0) return $"exit code {ExitCode}";
+            var sentence = new StringBuilder(lines[0]);
+            bool listing = lines[0].EndsWith(':');
+            foreach (string line in lines.Skip(1))
+            {
+                if (sentence.Length > MaxReasonLength) { sentence.Append(" ..."); break; }
+                bool message = line.StartsWith("fatal:", StringComparison.Ordinal) || line.StartsWith("error:", StringComparison.Ordinal)
+                               || line.StartsWith("warning:", StringComparison.Ordinal);
+                if (message) listing = false;
+                sentence.Append(sentence[^1] == ':' ? " " : listing ? ", " : "; ").Append(line);
+                if (line.EndsWith(':')) listing = true;
+            }
+            return sentence.ToString().TrimEnd('.', ':', ' ');
         }
     }
+
+    /// <summary>How much of git's stderr a <see cref="Reason"/> keeps (git can list thousands of paths).</summary>
+    public const int MaxReasonLength = 400;
+
+    /// <summary>
+    /// The exception for a failed call: <see cref="BlockedException"/> (GitLocked) when another git process held a
+    /// lock file, else <see cref="FastbandException"/> (GitFailed) saying what failed and git's <see cref="Reason"/>.
+    /// </summary>
+    public FastbandException Failure(string what) =>
+        LockContention
+            ? new BlockedException("GitLocked", $"git {what} could not run: {Reason}; another git process kept its lock file for too long (if none is running, delete the .lock file it names).")
+            : new FastbandException(FailureKind.Failed, "GitFailed", $"git {what} failed: {Reason}.");
+
+    /// <summary>Returns this run when git succeeded; throws <see cref="Failure"/> when it did not.</summary>
+    public GitRun ThrowIfFailed(string what) => Ok ? this : throw Failure(what);
 
     /// <summary>
     /// True when git failed because another git process held a lock file (index.lock, a ref's .lock):

@@ -68,7 +68,15 @@ public sealed class GitService : IHealthCheck
     /// <summary>The runner, for tests and the bench (how often it retried a lock file).</summary>
     public GitRunner Runner => _git;
 
-    private sealed record Repo(string Top, string GitDir, string CommonDir, string? StateExclude);
+    /// <summary>Where the repository is; StatePath is the project's .fastband/ folder relative to Top (null when outside the work tree).</summary>
+    private sealed record Repo(string Top, string GitDir, string CommonDir, string? StatePath)
+    {
+        public string? StateExclude => StatePath is null ? null : ":(top,exclude,glob)" + GlobLiteral(StatePath) + "/**";
+
+        /// <summary>True for the .fastband/ folder and anything in it.</summary>
+        public bool IsState(string path) =>
+            StatePath is not null && (path.TrimEnd('/') == StatePath || path.StartsWith(StatePath + "/", StringComparison.Ordinal));
+    }
 
     // ================================================================ commit
 
@@ -87,15 +95,16 @@ public sealed class GitService : IHealthCheck
     {
         string message = $"[{_caller.Agent}] {task}: {description}\n\nAgent: {_caller.Agent}\nTask: {task}" + (Session is null ? "" : $"\nSession: {Session}");
         var spec = files is null ? AllPathspec(repo) : files.Select(f => ":(literal)" + f).ToArray();
+        if (files is not null)
+        {
+            // git add stages the other named files before it refuses an ignored one: refuse before it runs.
+            var ignored = IgnoredUntracked(files);
+            if (ignored.Count > 0)
+                throw new InvalidInputException("IgnoredFile", $"{string.Join(", ", ignored)} {(ignored.Count == 1 ? "is" : "are")} ignored by the repository's ignore rules, so nothing was committed: leave ignored files out, or change .gitignore.");
+        }
         var add = _git.RunRetrying(new[] { "add", "-A", "--" }.Concat(spec));
         if (!add.Ok)
         {
-            if (add.Error.Contains("ignored by one of your .gitignore files", StringComparison.Ordinal))
-            {
-                var ignored = add.Error.Split('\n').SkipWhile(l => !l.Contains(".gitignore", StringComparison.Ordinal)).Skip(1)
-                    .TakeWhile(l => !l.StartsWith("hint:", StringComparison.Ordinal)).Select(l => l.Trim()).Where(l => l.Length > 0);
-                throw new InvalidInputException("IgnoredFile", $"{string.Join(", ", ignored)} {(files!.Count == 1 ? "is" : "are")} ignored by the repository's ignore rules, so nothing was committed: leave ignored files out, or change .gitignore.");
-            }
             if (add.Error.Contains("did not match any files", StringComparison.Ordinal))
                 throw new InvalidInputException("FileNotFound", $"git add refused: {add.Reason}; name files that exist, or that git tracks (to commit a deletion).");
             throw Failed("add", add);
@@ -398,6 +407,58 @@ public sealed class GitService : IHealthCheck
         return Restore(repo, "snapshot", id, parents[0], treeCommit: snapshot, indexCommit: parents.Length > 1 ? parents[1] : null, session, options);
     }
 
+    /// <summary>The files of the commits a restore writes, and every folder above them, to find what is in their way.</summary>
+    private sealed class TargetPaths
+    {
+        private readonly HashSet<string> _files = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _folders = new(StringComparer.Ordinal);
+
+        public TargetPaths(IEnumerable<IEnumerable<string>> trees)
+        {
+            foreach (string path in trees.SelectMany(t => t))
+            {
+                _files.Add(path);
+                for (int slash = path.IndexOf('/'); slash > 0; slash = path.IndexOf('/', slash + 1)) _folders.Add(path[..slash]);
+            }
+        }
+
+        /// <summary>
+        /// True when writing the targets replaces or removes the local file or folder at <paramref name="path"/>: the
+        /// targets have a file there, a folder there (a local file is removed to make room), or a file where one of its
+        /// folders is (the local folder is removed with everything in it).
+        /// </summary>
+        public bool InTheWay(string path)
+        {
+            path = path.TrimEnd('/');
+            if (_files.Contains(path) || _folders.Contains(path)) return true;
+            for (int slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+                if (_files.Contains(path[..slash])) return true;
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Ignored files (never in a snapshot by themselves) that writing <paramref name="targets"/> would overwrite or
+    /// remove: a file the target tracks that is ignored here, or one in a folder where the target has a file.
+    /// git reset --hard and read-tree -u overwrite both without a word. Ignored folders the targets do not
+    /// reach are not listed file by file (node_modules/, bin/ stay cheap).
+    /// </summary>
+    private List<string> IgnoredInTheWay(Repo repo, TargetPaths targets)
+    {
+        var listing = new[] { "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--full-name" };
+        var top = _git.Run(listing.Concat(new[] { "--directory", "--" }).Concat(AllPathspec(repo)), readOnly: true);
+        if (!top.Ok) throw Failed("ls-files --ignored", top);
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (string entry in Split0(top.Output).Where(e => !repo.IsState(e) && targets.InTheWay(e)))
+        {
+            if (!entry.EndsWith('/')) { found.Add(entry); continue; }
+            var inside = _git.Run(listing.Concat(new[] { "--", ":(top,literal)" + entry }), readOnly: true);
+            if (!inside.Ok) throw Failed("ls-files --ignored", inside);
+            found.UnionWith(Split0(inside.Output).Where(f => !repo.IsState(f) && targets.InTheWay(f)));
+        }
+        return found.ToList();
+    }
+
     private GitRestoreResult Restore(Repo repo, string kind, string name, string headTarget, string treeCommit, string? indexCommit,
         SessionState? session, GitRestoreOptions options)
     {
@@ -414,9 +475,13 @@ public sealed class GitService : IHealthCheck
             changed.UnionWith(Split0(diff.Output));
         }
         var untracked = Untracked(repo);
-        var inTarget = TreePaths(treeCommit);
-        changed.UnionWith(untracked.Where(inTarget.ContainsKey));
-        var strays = untracked.Where(p => !inTarget.ContainsKey(p)).ToList();
+        // A snapshot restore writes HEAD's tree, then the snapshot's: whatever is in the way of either is at stake.
+        var targets = new TargetPaths(headTarget == treeCommit
+            ? new[] { TreePaths(treeCommit).Keys }
+            : new[] { TreePaths(headTarget).Keys, TreePaths(treeCommit).Keys });
+        changed.UnionWith(untracked.Where(targets.InTheWay));
+        var strays = untracked.Where(p => !targets.InTheWay(p)).ToList();
+        var ignored = IgnoredInTheWay(repo, targets);
         string what = kind == "checkpoint" ? $"checkpoint '{name}' ({treeCommit[..7]})" : $"snapshot {name}";
         if (options.DryRun)
         {
@@ -424,16 +489,17 @@ public sealed class GitService : IHealthCheck
             {
                 Kind = kind, Target = name, TargetCommit = treeCommit, PreviousHead = previous, DryRun = true, ChangedFiles = changed.ToArray(),
                 UntrackedKept = options.RemoveUntracked ? Array.Empty<string>() : strays, UntrackedRemoved = options.RemoveUntracked ? strays : Array.Empty<string>(),
-                SessionRestored = session?.SessionId,
+                IgnoredSaved = ignored, SessionRestored = session?.SessionId,
                 Message = $"Dry run: restoring {what} would change {changed.Count} file(s)"
                           + (strays.Count == 0 ? "" : options.RemoveUntracked ? $" and remove {strays.Count} untracked file(s)" : $" and leave {strays.Count} untracked file(s) it does not have")
-                          + "; everything uncommitted would first be snapshotted. Nothing was changed.",
+                          + (ignored.Count == 0 ? "" : $" and overwrite or remove {ignored.Count} ignored file(s)")
+                          + "; everything uncommitted" + (ignored.Count == 0 ? "" : ", and those ignored files,") + " would first be snapshotted. Nothing was changed.",
             };
         }
 
         // 1. Snapshot everything, with the session state about to be replaced (or the caller's).
         string? keepSession = session?.SessionId ?? Session;
-        var snap = SnapshotLocked(repo, $"before restoring {kind} {name}", keepSession is null ? null : _sessions.Find(keepSession));
+        var snap = SnapshotLocked(repo, $"before restoring {kind} {name}", keepSession is null ? null : _sessions.Find(keepSession), ignored);
 
         // 2. Move HEAD, the index and the work tree.
         var reset = _git.RunRetrying(new[] { "reset", "--hard", "-q", headTarget });
@@ -473,20 +539,22 @@ public sealed class GitService : IHealthCheck
                          + $"(get it back with '{snap.RestoreCommand}', or look with 'git show {snap.Ref}')."
                          + (kept.Length > 0 ? $" {kept.Length} untracked file(s) the target does not have were left in place (--remove-untracked removes them)." : "")
                          + (removed.Count > 0 ? $" {removed.Count} untracked file(s) were removed; they are in the snapshot." : "")
+                         + (ignored.Count > 0 ? $" {ignored.Count} ignored file(s) were overwritten or removed; their bytes are in the snapshot too ('git show {snap.Ref}:PATH' prints one, restoring the snapshot puts them all back, untracked)." : "")
                          + (session is not null ? $" Session '{session.SessionId}' was restored too." : "");
         return new GitRestoreResult
         {
             Kind = kind, Target = name, TargetCommit = treeCommit, PreviousHead = previous, Snapshot = snap, ChangedFiles = changed.ToArray(),
-            UntrackedKept = kept, UntrackedRemoved = removed, SessionRestored = session?.SessionId, Message = message,
+            UntrackedKept = kept, UntrackedRemoved = removed, IgnoredSaved = ignored, SessionRestored = session?.SessionId, Message = message,
         };
     }
 
     /// <summary>
     /// Records the work tree (tracked and untracked files, not ignored, not .fastband/), the index and HEAD as a commit
     /// under <c>refs/fastband/snapshots/&lt;id&gt;</c>, through a temporary index file given to the child processes
-    /// only: the real index and the work tree are not touched.
+    /// only: the real index and the work tree are not touched. <paramref name="ignored"/> names ignored files to
+    /// record too (force-added to that temporary index): those a restore is about to overwrite or remove.
     /// </summary>
-    private GitSnapshot SnapshotLocked(Repo repo, string reason, SessionState? session)
+    private GitSnapshot SnapshotLocked(Repo repo, string reason, SessionState? session, IReadOnlyList<string>? ignored = null)
     {
         var now = _clock.GetUtcNow();
         string id = now.UtcDateTime.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture) + "-" + Convert.ToHexString(Guid.NewGuid().ToByteArray()[..3]).ToLowerInvariant();
@@ -501,6 +569,12 @@ public sealed class GitService : IHealthCheck
             var indexTree = _git.Run(new[] { "write-tree" }, env);
             var add = _git.Run(new[] { "add", "-A", "--" }.Concat(AllPathspec(repo)), env);
             if (!add.Ok) throw Failed("add (snapshot)", add);
+            if (ignored is { Count: > 0 })
+            {
+                var force = _git.Run(new[] { "add", "-f", "--pathspec-from-file=-", "--pathspec-file-nul" }, env,
+                    input: string.Concat(ignored.Select(p => ":(top,literal)" + p + "\0")));
+                if (!force.Ok) throw Failed("add -f (ignored files, snapshot)", force);
+            }
             var workTree = _git.Run(new[] { "write-tree" }, env);
             if (!workTree.Ok) throw Failed("write-tree (snapshot)", workTree);
             var parents = new List<string>();
@@ -512,7 +586,9 @@ public sealed class GitService : IHealthCheck
                 if (ic.Ok) indexCommit = ic.Output.Trim();
             }
             if (indexCommit is not null) { parents.Add("-p"); parents.Add(indexCommit); }
-            string message = $"fastband snapshot {id}: {reason}\n\nAgent: {_caller.Agent}" + (Session is null ? "" : $"\nSession: {Session}");
+            string message = $"fastband snapshot {id}: {reason}\n\n"
+                             + (ignored is { Count: > 0 } ? $"Ignored files kept here (a restore puts them back untracked):\n{string.Join('\n', ignored.Take(50).Select(p => "  " + p))}\n" + (ignored.Count > 50 ? $"  ... and {ignored.Count - 50} more\n" : "") + "\n" : "")
+                             + $"Agent: {_caller.Agent}" + (Session is null ? "" : $"\nSession: {Session}");
             var commit = _git.Run(new[] { "commit-tree", workTree.Output.Trim() }.Concat(parents).Concat(new[] { "-m", message }), env);
             if (!commit.Ok) throw Failed("commit-tree (snapshot)", commit);
             string snapshot = commit.Output.Trim();
@@ -593,14 +669,33 @@ public sealed class GitService : IHealthCheck
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string top = lines[0];
         string rel = Path.GetRelativePath(top, _stateDirectory).Replace('\\', '/');
-        string? exclude = rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) ? null : $":(top,exclude,literal){rel}";
-        return _repo = new Repo(top, lines[1], lines[2], exclude);
+        string? state = rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) || rel == "." ? null : rel.TrimEnd('/');
+        return _repo = new Repo(top, lines[1], lines[2], state);
     }
 
     private GitWriterLock Lock(Repo repo, string activity) => GitWriterLock.Acquire(repo.CommonDir, _caller, activity, WriterTimeout, _clock);
 
-    /// <summary>Every path in the repository but the project's .fastband/ folder (the store must never be committed or reset).</summary>
+    /// <summary>
+    /// Every path in the repository but the project's .fastband/ folder (the store must never be committed or reset).
+    /// The exclude is a glob whose first character is escaped: git (2.39 and later, dir.c exclude_matches_pathspec)
+    /// treats an exclude pathspec as naming its path, so when .gitignore lists .fastband/, a literal
+    /// ':(exclude).fastband' makes 'git add' report ".fastband is ignored" and exit 1 although it staged the rest.
+    /// A pattern with no wildcard-free prefix names no path, excludes the same files, and works whether or not the
+    /// folder is ignored, or holds files tracked from before.
+    /// </summary>
     private static string[] AllPathspec(Repo repo) => repo.StateExclude is null ? new[] { ":/" } : new[] { ":/", repo.StateExclude };
+
+    /// <summary>A path as a glob that matches only itself, with no wildcard-free prefix (every character escaped).</summary>
+    private static string GlobLiteral(string path) => string.Concat(path.Select(c => c == '/' ? "/" : "\\" + c));
+
+    /// <summary>Of the named files (relative to the project folder), those git ignores and does not track.</summary>
+    private List<string> IgnoredUntracked(IReadOnlyList<string> files)
+    {
+        // check-ignore without --no-index reports only untracked paths: a tracked file that matches a rule commits fine.
+        var run = _git.Run(new[] { "check-ignore", "-z", "--stdin" }, input: string.Join('\0', files) + "\0", readOnly: true);
+        if (run.ExitCode > 1) throw Failed("check-ignore", run); // 1: none is ignored
+        return Split0(run.Output);
+    }
 
     /// <summary>The author is the agent (and the committer too when the repository has no identity configured).</summary>
     private Dictionary<string, string> Identity(Repo repo)
@@ -679,10 +774,7 @@ public sealed class GitService : IHealthCheck
         new(FailureKind.Failed, "GitRestoreFailed",
             $"Restoring {what} stopped at git {step} ({run.Reason}); everything from before is in snapshot {snap.Id}: '{snap.RestoreCommand}' puts it back.");
 
-    private static FastbandException Failed(string what, GitRun run) =>
-        run.LockContention
-            ? new BlockedException("GitLocked", $"git {what} could not run: {run.Reason}; another git process kept its lock file for too long (if none is running, delete the .lock file it names).")
-            : new FastbandException(FailureKind.Failed, "GitFailed", $"git {what} failed: {run.Reason}.");
+    private static FastbandException Failed(string what, GitRun run) => run.Failure(what);
 
     private static string CheckpointName(string name)
     {
