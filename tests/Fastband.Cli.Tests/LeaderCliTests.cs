@@ -68,6 +68,9 @@ public sealed class LeaderCliTests : IDisposable
         Assert.Equal("unhealthy", leaderFinding.GetProperty("state").GetString());
         Assert.Equal("unhealthy", health.Json.GetProperty("state").GetString());
 
+        // From here on nothing waits for a lapse: the next leader's lease lasts a minute, so the checks below cannot
+        // outlive it however slowly a busy machine starts each process.
+        Config("leader:\n  heartbeatTimeout: 60s\nhealth:\n  heartbeatLate: 30s\n  heartbeatDead: 60s\n");
         var second = Ok("ag1", "leader", "campaign", "--json").Json;
         Assert.Equal(2, second.GetProperty("term").GetInt64());
         Assert.Equal("ag1", second.GetProperty("leader").GetString());
