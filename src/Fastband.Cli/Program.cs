@@ -20,7 +20,9 @@ public static class Program
         foreach (var (name, build) in Groups)
             if (!known || name == group) root.Subcommands.Add(build());
 
-        var parsed = root.Parse(args);
+        // No response files: "@alice please review" is a message, and "@/path/to/secret" must not pull a file's
+        // contents into the ops log (or a command line out of a file).
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Errors.Count > 0)
         {
             string command = string.Join(' ', CommandPath(parsed.CommandResult.Command, root));
@@ -51,7 +53,7 @@ public static class Program
             string a = args[i];
             if (withValue.Contains(a)) { i++; continue; }
             if (a == "--json" || withValue.Any(o => a.StartsWith(o + "=", StringComparison.Ordinal) || a.StartsWith(o + ":", StringComparison.Ordinal))) continue;
-            return a.StartsWith('-') || a.StartsWith('@') ? null : a; // another option (--help), or a response file: build everything
+            return a.StartsWith('-') || a.StartsWith('@') ? null : a; // another option (--help), or no group name at all: build everything
         }
         return null;
     }

@@ -52,6 +52,33 @@ public sealed class LockCliTests : IDisposable
         Assert.Equal(2, _cli.As("A", "lock", "acquire", "x", "--owner-pid", "2147483000").ExitCode);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-5")]
+    [InlineData("2147483000")]
+    public void An_owner_pid_that_names_no_live_process_exits_2_in_one_sentence_and_takes_nothing(string pid)
+    {
+        var r = _cli.As("A", "lock", "acquire", "x", "--owner-pid=" + pid);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.Contains(pid, r.Stderr);
+        Assert.Equal("", r.Stdout);
+        Assert.Contains("No locks held", _cli.Run("lock", "list").Stdout);
+        Assert.Equal(0, _cli.As("B", "lock", "acquire", "x").ExitCode);
+    }
+
+    [Fact]
+    public void Releasing_another_agents_lease_exits_3_and_points_to_lock_break()
+    {
+        string id = Acquire("A", "src").GetProperty("leaseId").GetString()!;
+        var r = _cli.As("B", "lock", "release", "--lease", id);
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.Equal($"fastband: Lease {id} is held by A: use lock break with a reason.", r.Stderr.Trim());
+        Assert.Equal(3, _cli.As("B", "lock", "acquire", "src/a.cs").ExitCode);
+        Assert.Equal(0, _cli.As("A", "lock", "release", "--lease", id).ExitCode);
+        Assert.Equal(0, _cli.As("A", "lock", "release", "--lease", id).ExitCode);
+    }
+
     [Fact]
     public void Breaking_invalidates_the_old_token_and_tells_the_holder()
     {

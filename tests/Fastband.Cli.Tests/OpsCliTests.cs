@@ -111,6 +111,19 @@ public sealed class OpsCliTests : IDisposable
     }
 
     [Fact]
+    public void A_held_agent_granting_itself_clearance_exits_3_and_stays_held()
+    {
+        Assert.Equal(0, _cli.As("ops1", "ops", "hold", "freeze", "--agents", "B").ExitCode);
+        var r = _cli.As("B", "ops", "clearance", "--to", "B", "--reason", "I am fine");
+        Assert.True(r.ExitCode == 3, r.ToString());
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        Assert.Contains("ops1", r.Stderr);
+        Assert.Equal(3, _cli.As("B", "ops", "check").ExitCode);
+        Assert.Equal(0, _cli.As("ops1", "ops", "clearance", "--to", "B", "--reason", "go ahead").ExitCode);
+        Assert.Equal(0, _cli.As("B", "ops", "check").ExitCode);
+    }
+
+    [Fact]
     public void Hold_check_clearance_lift_drive_the_exit_codes()
     {
         Assert.Equal(0, _cli.As("B", "ops", "check", "--ticket", "1206").ExitCode);

@@ -39,8 +39,10 @@ public sealed class BackupConfig
         {
             try
             {
+                string text = File.ReadAllText(path);
+                YamlGuard.RefuseAnchorsAndAliases(text, YamlGuard.Shown(stateDirectory, FileName), "InvalidBackupConfig");
                 var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-                raw = deserializer.Deserialize<Raw?>(File.ReadAllText(path)) ?? new Raw();
+                raw = deserializer.Deserialize<Raw?>(text) ?? new Raw();
             }
             catch (YamlException e)
             {

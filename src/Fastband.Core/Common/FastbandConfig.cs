@@ -96,8 +96,9 @@ public sealed class FastbandConfig
         var stream = new YamlStream();
         try
         {
-            using var reader = new StreamReader(path);
-            stream.Load(reader);
+            string text = File.ReadAllText(path);
+            YamlGuard.RefuseAnchorsAndAliases(text, YamlGuard.Shown(System.IO.Path.GetDirectoryName(path)!, FileName), "InvalidConfig");
+            stream.Load(new StringReader(text));
         }
         catch (YamlException e)
         {
@@ -116,7 +117,7 @@ public sealed class FastbandConfig
         YamlMappingNode map => ToObject(map, path),
         YamlSequenceNode seq => new JsonArray(seq.Children.Select(c => ToJson(c, path)).ToArray()),
         YamlScalarNode scalar => Scalar(scalar),
-        _ => throw new InvalidInputException("InvalidConfig", $"{path}, line {node.Start.Line}: aliases and anchors are not supported here; write the value out."),
+        _ => throw new InvalidInputException("InvalidConfig", $"{path}, line {node.Start.Line}: this kind of YAML node is not supported here; write the value out."),
     };
 
     private static JsonObject ToObject(YamlMappingNode map, string path)

@@ -82,21 +82,22 @@ public sealed class LockService : Board.ILockBoardSource
         if (request.Wait < TimeSpan.Zero) throw new InvalidInputException("InvalidWait", "The wait cannot be negative: use 0 to try once.");
         string mode = request.Shared ? LockMode.Shared : LockMode.Exclusive;
 
-        ThrowIfHeld(request.TicketId);
-
         int? pid = null;
         DateTimeOffset? started = null;
         if (request.OwnerProcessId is { } ownerPid)
         {
+            // 0 and negative pids name no process (a kill(2) target group at most): a lease tied to one would be dead at once.
             pid = ownerPid;
-            started = ProcessLiveness.StartTimeOf(ownerPid) ?? throw new InvalidInputException("OwnerNotRunning",
-                $"No process {ownerPid} is running on this host: pass the pid of the process the lock should live as long as.");
+            started = (ownerPid > 0 ? ProcessLiveness.StartTimeOf(ownerPid) : null) ?? throw new InvalidInputException("OwnerNotRunning",
+                $"No process {ownerPid} is running on this host: pass the pid of the live process the lock should live as long as.");
         }
         else if (request.TieToCaller)
         {
             pid = _caller.ProcessId;
             started = _caller.ProcessStartedAt;
         }
+
+        ThrowIfHeld(request.TicketId);
 
         var watch = Stopwatch.StartNew();
         var deadline = _clock.GetUtcNow() + request.Wait;
@@ -345,18 +346,25 @@ public sealed class LockService : Board.ILockBoardSource
         };
     }
 
-    /// <summary>Releases a lease by id. Releasing twice, or a lease that expired, is harmless.</summary>
+    /// <summary>
+    /// Releases the caller's own lease by id. Releasing twice, or a lease that expired, is harmless. Another
+    /// agent's lease is refused: taking it away is a break, which needs a reason and tells the holder.
+    /// </summary>
     public ReleaseResult Release(string leaseId)
     {
         var now = _clock.GetUtcNow();
-        var released = _store.Locks.Write(tx =>
+        var (released, foreign) = _store.Locks.Write(tx =>
         {
             var lease = tx.Lease(leaseId);
-            if (lease is null) return null;
+            if (lease is null) return ((Lease?)null, (Lease?)null);
+            // A live lease of another agent is not the caller's to release; an expired one is gone for everyone.
+            if (!string.Equals(lease.Agent, _caller.Agent, StringComparison.OrdinalIgnoreCase) && lease.ExpiresAt > now) return (null, lease);
             tx.DeleteLease(leaseId);
             tx.Record(new LockEvent { At = now, Action = "released", LeaseId = leaseId, Agent = lease.Agent, Resources = lease.Resources, FencingToken = lease.FencingToken, Detail = $"by {_caller.Agent}" });
-            return lease;
+            return (lease, null);
         });
+        if (foreign is not null)
+            throw new BlockedException("LeaseHeldByOther", $"Lease {leaseId} is held by {foreign.Agent}: use lock break with a reason.");
         return released is null
             ? new ReleaseResult { Message = $"Nothing to release: lease {leaseId} is gone ({Fate(leaseId, now)})." }
             : new ReleaseResult { ReleasedLeaseIds = new[] { leaseId }, Resources = released.Resources, Message = $"Released {leaseId}: {string.Join(", ", released.Resources)}." };

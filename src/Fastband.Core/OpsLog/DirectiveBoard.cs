@@ -69,6 +69,14 @@ public sealed class DirectiveBoard
             throw new InvalidInputException("NoAgents", "A clearance needs at least one agent: name them with --to (or -To).");
         var what = OpsLogService.NormalizeTickets(tickets);
         string why = OpsLogService.ValidateMessage(reason);
+        if (who.Contains(_caller.Agent, StringComparer.OrdinalIgnoreCase))
+        {
+            var other = Evaluate().Holds.Select(h => h.Hold)
+                .LastOrDefault(h => !PostedBy(h, _caller.Agent) && Covers(h, _caller.Agent, what));
+            if (other is not null)
+                throw new BlockedException("SelfClearance",
+                    $"{_caller.Agent} may not clear itself of hold {other.Id} by {other.IssuedBy}: ask {other.IssuedBy} (or another agent) for clearance.");
+        }
         string on = what.Count == 0 ? "all work" : "tickets " + string.Join(", ", what.Select(t => "#" + t));
         var entry = _log.Write(OpsEventType.ClearanceGranted, $"CLEARANCE GRANTED for {string.Join(", ", who)} on {on}. {why}", null,
             new Dictionary<string, object?>
@@ -121,13 +129,27 @@ public sealed class DirectiveBoard
     {
         string? ticket = OpsLogService.NormalizeTicket(ticketId);
         return Evaluate().Holds
-            .Where(h => Covers(h.Hold, agent, ticket) && !h.Exemptions.Any(c => Covers(c, agent, ticket)))
+            .Where(h => Covers(h.Hold, agent, ticket) && !h.Exemptions.Any(c => Covers(c, agent, ticket) && MayExempt(c, h.Hold, agent)))
             .Select(h => h.Hold).ToArray();
     }
 
     private static bool Covers(Directive d, string agent, string? ticket) =>
         (d.Agents.Count == 0 || d.Agents.Contains(agent, StringComparer.OrdinalIgnoreCase))
         && (d.Tickets.Count == 0 || (ticket is not null && d.Tickets.Contains(ticket, StringComparer.Ordinal)));
+
+    /// <summary>Does a hold cover <paramref name="agent"/> on any of <paramref name="tickets"/> (none: on any work)?</summary>
+    private static bool Covers(Directive hold, string agent, IReadOnlyList<string> tickets) =>
+        tickets.Count == 0 || hold.Tickets.Count == 0 ? Covers(hold, agent, (string?)hold.Tickets.FirstOrDefault())
+            : tickets.Any(t => Covers(hold, agent, t));
+
+    private static bool PostedBy(Directive d, string agent) => string.Equals(d.IssuedBy, agent, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// A clearance exempts its own author only from the author's own holds: a held agent cannot clear itself (also
+    /// not through a clearance that reached the log past <see cref="GrantClearance"/>'s check, such as in a race).
+    /// </summary>
+    private static bool MayExempt(Directive clearance, Directive hold, string agent) =>
+        !PostedBy(clearance, agent) || PostedBy(hold, agent);
 
     private sealed record StandingHold(Directive Hold, List<Directive> Exemptions);
 

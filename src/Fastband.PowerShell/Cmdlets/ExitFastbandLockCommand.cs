@@ -8,7 +8,8 @@ namespace Fastband.PowerShell.Cmdlets;
 /// <remarks>
 /// <para>Releases the lease and returns what was released. Give the handle that Enter-FastbandLock returned (by
 /// position or the pipeline), or -LeaseId; Get-FastbandLock's leases bind to -LeaseId from the pipeline. Releasing a
-/// lease twice, or one that is already gone, is harmless.</para>
+/// lease twice, or one that is already gone, is harmless. Another agent's live lease is refused (LeaseHeldByOther):
+/// take it away with Unlock-FastbandLock and a reason, which is recorded and tells the holder.</para>
 /// </remarks>
 /// <example>
 /// <code>
@@ -19,9 +20,9 @@ namespace Fastband.PowerShell.Cmdlets;
 /// </example>
 /// <example>
 /// <code>
-/// Get-FastbandLock -Agent MCP_Agent1 | Exit-FastbandLock
+/// Get-FastbandLock -Agent MCP_Agent1 | Exit-FastbandLock -Agent MCP_Agent1
 /// </code>
-/// <para>Releases every lease that MCP_Agent1 holds, by id.</para>
+/// <para>MCP_Agent1 releases every lease it holds, by id.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Exit, "FastbandLock", SupportsShouldProcess = true, DefaultParameterSetName = "Handle")]
 [OutputType(typeof(ReleaseResult))]

@@ -217,6 +217,58 @@ public abstract class ServerBackupTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A DATABASE_URL with a percent-encoded password, and a secret of the caller's own, both in this process's
+    /// environment (under names no other test reads): the dump's children see neither, nor the password either way
+    /// it is written, nor any variable outside the allow-list.
+    /// </summary>
+    [Fact]
+    public async Task The_tools_inherit_no_url_no_password_and_no_variable_outside_the_allow_list()
+    {
+        Sql(BigTableSql);
+        string password = TestServers.Password(Target);
+        string encoded = string.Concat(password.Select(c => $"%{(int)c:X2}"));
+        string scheme = Target.Type == DatabaseTarget.Postgres ? "postgres" : "mysql";
+        string url = $"{scheme}://{Uri.EscapeDataString(Target.User!)}:{encoded}@{Target.Host}:{Target.Port}/{Database}";
+        string decoy = "decoy-" + Guid.NewGuid().ToString("N");
+        string suffix = Guid.NewGuid().ToString("N")[..8].ToUpperInvariant();
+        string urlVariable = "FASTBAND_TEST_URL_" + suffix, decoyVariable = "FASTBAND_TEST_DECOY_" + suffix;
+        Environment.SetEnvironmentVariable(urlVariable, url);
+        Environment.SetEnvironmentVariable(decoyVariable, decoy);
+        try
+        {
+            var target = DatabaseBackups.FromUrl(url, _work);
+            Assert.Equal(password, target.ResolvePassword());
+            var callers = Environment.GetEnvironmentVariables().Keys.Cast<string>().ToHashSet(StringComparer.Ordinal);
+            Assert.Contains(decoyVariable, callers);
+
+            var dump = Task.Run(() => Backup.Dump(target, Out, CancellationToken.None));
+            var seen = ProcessWatch.While(dump, password, DumpTool);
+            await dump;
+
+            Assert.True(seen.Seen > 0, $"no {DumpTool} child was observed while the dump ran: the test proves nothing");
+            Assert.Empty(seen.Leaks);
+            foreach (string environ in seen.Environs)
+            {
+                foreach (var (what, secret) in new[] { ("the URL", url), ("the encoded password", encoded), ("the password", password), ("the decoy secret", decoy) })
+                    Assert.False(environ.Contains(secret, StringComparison.Ordinal), $"{DumpTool}'s environment holds {what}");
+                var names = environ.Split('\0', StringSplitOptions.RemoveEmptyEntries).Select(v => v.Split('=')[0]).ToArray();
+                Assert.DoesNotContain(urlVariable, names);
+                Assert.DoesNotContain(decoyVariable, names);
+                // Of this process's variables only the allow-list gets through. A tool may set its own on the way:
+                // Debian's pg_wrapper (what /usr/bin/pg_dump is there) sets PGSYSCONFDIR, PGCLUSTER, PGHOST, PGPORT.
+                Assert.All(names.Where(callers.Contains), n => Assert.True(n is "PATH" or "HOME" or "LANG" or "TZ" or "TMPDIR" || n.StartsWith("LC_", StringComparison.Ordinal),
+                    $"{DumpTool} inherited {n}, which is not on the allow-list"));
+                Assert.Contains("PATH", names);
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(urlVariable, null);
+            Environment.SetEnvironmentVariable(decoyVariable, null);
+        }
+    }
+
     /// <summary>The credentials files the observed children were pointed at.</summary>
     protected abstract IEnumerable<string> CredentialFiles(ProcessWatch.Observation seen);
 

@@ -237,6 +237,39 @@ public sealed class LockServiceTests : ProjectTest
         Assert.Equal("OwnerNotRunning", e.ErrorId);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(int.MinValue)]
+    public void An_owner_pid_that_names_no_process_is_refused_and_nothing_is_written(int pid)
+    {
+        var a = As("A");
+        var e = Assert.Throws<InvalidInputException>(() => a.Locks.Acquire(Ask("x") with { OwnerProcessId = pid }));
+        Assert.Equal("OwnerNotRunning", e.ErrorId);
+        Assert.Contains($"{pid}", e.Message);
+        Assert.Empty(a.Locks.List().Leases);
+        Assert.Empty(a.Locks.History(null, 10));
+    }
+
+    [Fact]
+    public void Releasing_another_agents_lease_by_id_is_refused_and_the_lease_stays_held()
+    {
+        var lease = As("A").Locks.Acquire(Ask("src")).Lease!;
+        var b = As("B");
+
+        var e = Assert.Throws<BlockedException>(() => b.Locks.Release(lease.LeaseId));
+        Assert.Equal("LeaseHeldByOther", e.ErrorId);
+        Assert.Equal($"Lease {lease.LeaseId} is held by A: use lock break with a reason.", e.Message);
+        Assert.Equal(lease.LeaseId, Assert.Single(b.Locks.List().Leases).LeaseId);
+        Assert.Empty(b.Locks.History(new[] { "released" }, 10));
+        Assert.False(As("B").Locks.Acquire(Ask("src/a.cs")).Granted);
+
+        // The holder's own release, and a second one, stay harmless; a gone lease is nobody's.
+        Assert.True(As("A").Locks.Release(lease.LeaseId).Released);
+        Assert.False(As("A").Locks.Release(lease.LeaseId).Released);
+        Assert.False(b.Locks.Release(lease.LeaseId).Released);
+    }
+
     [Fact]
     public void Bad_requests_are_refused_and_take_nothing()
     {

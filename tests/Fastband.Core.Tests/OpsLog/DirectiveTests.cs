@@ -122,6 +122,44 @@ public sealed class DirectiveTests : IDisposable
     }
 
     [Fact]
+    public void A_held_agent_cannot_clear_itself_of_a_hold_someone_else_posted()
+    {
+        using (var ops = As("ops")) ops.Directives.Hold("migration", new[] { "B", "C" });
+        using (var b = As("B"))
+        {
+            var e = Assert.Throws<BlockedException>(() => b.Directives.GrantClearance(new[] { "B" }, null, "I am fine"));
+            Assert.Equal("SelfClearance", e.ErrorId);
+            Assert.Contains("hold", e.Message);
+            Assert.Contains("ops", e.Message);
+            // Clearing itself along with another agent is refused as a whole.
+            Assert.Throws<BlockedException>(() => b.Directives.GrantClearance(new[] { "c", "b" }, new[] { "5" }, "both of us"));
+            Assert.Empty(b.Directives.GetStatus().Clearances);
+        }
+        Assert.False(MayWork("B"));
+        Assert.False(MayWork("C"));
+
+        // B may still clear someone else; the hold's poster may clear anyone, itself included.
+        using (var b = As("B")) b.Directives.GrantClearance(new[] { "C" }, null, "C is unaffected");
+        Assert.True(MayWork("C"));
+        using (var ops = As("ops")) ops.Directives.GrantClearance(new[] { "ops", "B" }, null, "done with B's part");
+        Assert.True(MayWork("B"));
+    }
+
+    [Fact]
+    public void A_clearance_naming_its_author_is_fine_where_no_one_else_holds_it()
+    {
+        long own;
+        using (var a = As("A")) own = a.Directives.Hold("my own freeze").Id;
+        using (var a = As("A")) a.Directives.GrantClearance(new[] { "A" }, null, "I may go on");
+        Assert.True(MayWork("A"));
+        using (var c = As("C")) c.Directives.Hold("C's freeze of D", new[] { "D" });
+        using (var b = As("B")) Assert.Throws<BlockedException>(() => b.Directives.GrantClearance(new[] { "B" }, null, "A's hold covers B"));
+        using (var a = As("A")) a.Directives.Lift("done", own);
+        using (var b = As("B")) b.Directives.GrantClearance(new[] { "B" }, null, "only D is held: nothing to exempt B from");
+        Assert.True(MayWork("B"));
+    }
+
+    [Fact]
     public void Lifting_one_hold_by_id_leaves_the_others()
     {
         long first;

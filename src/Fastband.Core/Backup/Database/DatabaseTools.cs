@@ -18,14 +18,30 @@ internal sealed record ToolRun(int ExitCode, string StandardOutput, string Stand
 
 /// <summary>
 /// Runs the databases' own client tools: an argument list (never a shell string), stderr captured,
-/// the child killed on cancellation, and no password on the command line or in the child's environment.
+/// the child killed on cancellation, and no password on the command line or in the child's environment (which
+/// holds only an allow-list of the caller's variables).
 /// </summary>
 internal static class DatabaseTools
 {
     private const int MaxCapturedChars = 64 * 1024;
 
-    /// <summary>Variables a child must never inherit: they would put a password where `ps e` shows it.</summary>
-    private static readonly string[] PasswordVariables = { "PGPASSWORD", "PGPASSFILE", "MYSQL_PWD" };
+    /// <summary>
+    /// The only variables a child inherits: what a program needs to run and to format text. Everything else in the
+    /// caller's environment stays out (DATABASE_URL, a password variable, tokens of other tools): a child's
+    /// environment is readable where `ps e` or /proc shows it, and a scrub by value misses a password written
+    /// another way (percent-encoded in a URL). The connection settings travel as arguments and the password in the
+    /// tools' own owner-only files; the few variables the tools need (PGPASSFILE, PGCONNECT_TIMEOUT) are set per call.
+    /// </summary>
+    private static readonly string[] InheritedVariables =
+    {
+        "PATH", "HOME", "LANG", "TZ", "TMPDIR",
+        // Windows cannot start a program, or find its temporary folder, without these.
+        "SYSTEMROOT", "WINDIR", "SYSTEMDRIVE", "TEMP", "TMP", "USERPROFILE", "PATHEXT", "COMSPEC",
+    };
+
+    private static bool Inherited(string name) =>
+        InheritedVariables.Contains(name, OperatingSystem.IsWindows() ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)
+        || name.StartsWith("LC_", StringComparison.Ordinal);
 
     /// <summary>The first of <paramref name="names"/> found on PATH, else in <paramref name="fallbackDirs"/> (in order).</summary>
     public static string? Find(IEnumerable<string> names, IEnumerable<string>? fallbackDirs = null)
@@ -47,9 +63,9 @@ internal static class DatabaseTools
     /// <summary>
     /// Runs <paramref name="tool"/>. <paramref name="stdin"/> (if given) is written to the child's input;
     /// <paramref name="stdout"/> (if given) receives the child's output, else it is captured as text.
-    /// Environment variables holding <paramref name="secret"/> are removed from the child's environment
-    /// (the variable a password is configured in would otherwise be inherited by every child, even
-    /// a <c>--version</c> call): pass the target's password to every call, also those that do not connect.
+    /// The child gets only the allow-listed variables of this process plus <paramref name="environment"/>; any that
+    /// still holds <paramref name="secret"/> is dropped too, so pass the target's password to every call, also those
+    /// that do not connect (a <c>--version</c> call).
     /// </summary>
     public static ToolRun Run(string tool, IEnumerable<string> arguments, CancellationToken cancellation,
         string? secret, IReadOnlyDictionary<string, string>? environment = null,
@@ -65,7 +81,7 @@ internal static class DatabaseTools
             CreateNoWindow = true,
         };
         foreach (string argument in arguments) psi.ArgumentList.Add(argument);
-        foreach (string name in PasswordVariables) psi.Environment.Remove(name);
+        foreach (string name in psi.Environment.Keys.Where(n => !Inherited(n)).ToArray()) psi.Environment.Remove(name);
         if (!string.IsNullOrEmpty(secret))
         {
             foreach (string name in psi.Environment.Where(kv => kv.Value is not null && kv.Value.Contains(secret, StringComparison.Ordinal)).Select(kv => kv.Key).ToArray())
