@@ -60,6 +60,9 @@ internal static class Run
         return body(backups);
     });
 
+    /// <summary>For a command that opens the project through Core itself (health: a damaged store is a finding, not a failure).</summary>
+    public static int WithOptions(ParseResult parse, Func<ProjectOptions, Outcome> body) => Guarded(parse, () => body(Options(parse, offline: false)));
+
     private static int Guarded(ParseResult parse, Func<Outcome> run)
     {
         try
@@ -90,10 +93,16 @@ internal static class Run
     public static FastbandProject Open(ParseResult parse, bool writes, bool offline = false)
     {
         var project = FastbandProject.Open(Options(parse, offline));
+        Opened(project, writes);
+        return project;
+    }
+
+    /// <summary>The warnings for a project just opened: an unnamed writer, or a read that created the store.</summary>
+    public static void Opened(FastbandProject project, bool writes)
+    {
         if (writes) WarnIfUnnamed(project.Caller);
         if (!writes && project.CreatedStore)
             Console.Error.WriteLine($"fastband: warning: {project.NewStoreWarning}");
-        return project;
     }
 
     private static void WarnIfUnnamed(CallerIdentity caller)

@@ -15,10 +15,10 @@ internal static class HealthCommands
     {
         var html = new Option<string?>("--html") { Description = "Also write the dashboard, a self-contained HTML page, to this file." };
         var cmd = new Command("health", "Heartbeats, the leader, recent errors, stale locks, the offline queue and the store: exit 1 when something is unhealthy.") { html };
-        cmd.SetAction(p => Run.With(p, project =>
+        cmd.SetAction(p => Run.WithOptions(p, options =>
         {
             string? file = p.GetValue(html) is { } given ? Path.GetFullPath(given) : null;
-            var report = project.Health.Run(file);
+            var report = ProjectHealth.Run(options, file, project => Run.Opened(project, writes: false));
             var text = new StringBuilder(report.Summary);
             foreach (var f in report.Findings)
                 text.Append(Environment.NewLine).Append($"  [{Word(f),-9}] {f.Check,-12} {f.Summary}");

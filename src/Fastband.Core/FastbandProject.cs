@@ -91,6 +91,7 @@ public sealed class FastbandProject : IDisposable
         Health.Register(new StaleLockHealthCheck(Locks));
         Health.Register(new OfflineQueueHealthCheck(StateDirectory));
         Health.Register(new AlertOutboxHealthCheck(Alerts));
+        Health.Register(new PermissionsHealthCheck(StateDirectory));
         Health.Register(IssueHealth);
         Health.Register(Git);
     }

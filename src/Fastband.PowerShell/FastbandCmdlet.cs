@@ -59,11 +59,17 @@ public abstract class FastbandCmdlet : PSCmdlet, IDisposable
         var watch = System.Diagnostics.Stopwatch.StartNew();
         _project = FastbandProject.Open(SessionOptions());
         WriteVerbose($"Project {_project.Root}; store {_project.Store.Location} (opened in {watch.ElapsedMilliseconds} ms{(_project.CreatedStore ? ", created just now" : "")}); acting as {_project.Caller.Agent}.");
-        if (WritesAsAgent && _project.Caller.IsDefaulted)
-            WriteWarning($"No agent name given, acting as '{CallerIdentity.UnknownAgent}': pass -Agent or set $env:FASTBAND_AGENT.");
-        if (!WritesAsAgent && _project.CreatedStore)
-            WriteWarning(_project.NewStoreWarning);
+        Opened(_project);
         return _project;
+    }
+
+    /// <summary>The warnings for a project just opened (by <see cref="OpenProject"/> or by a Core call that opens it itself).</summary>
+    private protected void Opened(FastbandProject project)
+    {
+        if (WritesAsAgent && project.Caller.IsDefaulted)
+            WriteWarning($"No agent name given, acting as '{CallerIdentity.UnknownAgent}': pass -Agent or set $env:FASTBAND_AGENT.");
+        if (!WritesAsAgent && project.CreatedStore)
+            WriteWarning(project.NewStoreWarning);
     }
 
     protected override void BeginProcessing() => _elapsed.Start();

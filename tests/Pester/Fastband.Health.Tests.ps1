@@ -129,6 +129,33 @@ Describe 'Get-FastbandHealth' {
         ($report.Findings | Where-Object Check -eq 'leader').Details['term'] | Should -Be 1
         Get-Content -LiteralPath $html -Raw | Should -BeLike '<!DOCTYPE html>*orch*'
     }
+
+    It 'reports a store damaged mid-file as an unhealthy store finding, not an error, also when it cannot be opened' -ForEach @(
+        @{ Where = 0.0 }, @{ Where = 0.5 }
+    ) {
+        $p = New-TestProject
+        $noise = [byte[]]::new(3000)
+        $random = [System.Random]::new(14)
+        foreach ($i in 1..60) {
+            $random.NextBytes($noise)
+            $null = Write-FastbandOpsLog -Project $p -Agent filler -EventType general -Message ([Convert]::ToBase64String($noise))
+        }
+        $db = Join-Path $p '.fastband/fastband.db'
+        $file = [System.IO.File]::OpenWrite($db)
+        try {
+            $file.Position = [Math]::Max(100, [long]($file.Length * $Where))   # the header stays
+            $damage = [byte[]]::new(8192)
+            [System.Random]::new(1414).NextBytes($damage)
+            $file.Write($damage, 0, $damage.Length)
+        } finally { $file.Dispose() }
+
+        $report = Get-FastbandHealth -Project $p -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed | Should -BeNullOrEmpty
+        $report.State | Should -Be ([Fastband.Core.Health.HealthState]::Unhealthy)
+        $store = $report.Findings | Where-Object Check -eq 'store'
+        $store.State | Should -Be ([Fastband.Core.Health.HealthState]::Unhealthy)
+        $store.Summary | Should -BeLike "*$db is damaged*"
+    }
 }
 
 Describe 'Alerts' {

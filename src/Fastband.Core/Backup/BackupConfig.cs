@@ -1,5 +1,6 @@
 using Fastband.Core.Backup.Database;
 using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -98,14 +99,17 @@ public sealed class BackupConfig
             if (BackupData) components.Add(BackupComponent.Data);
             if (BackupDatabase) components.Add(BackupComponent.Database);
             if (BackupGit) components.Add(BackupComponent.Git);
+            var inside = new InsideProject(path, root);
+            string dataDirectory = inside.Relative("data_dir", DataDir);
+            var configFiles = (ConfigFiles ?? new List<string> { ".env", "docker-compose.yml", "Dockerfile", "requirements.txt", "package.json" })
+                .Select(f => inside.Relative("config_files", f)).ToList();
             return new BackupConfig
             {
                 Enabled = Enabled, DailyEnabled = DailyEnabled, DailyTime = at, DailyRetention = DailyRetention,
                 WeeklyEnabled = WeeklyEnabled, WeeklyDay = day, WeeklyRetention = WeeklyRetention, ChangeDetection = ChangeDetection,
                 Components = components, ExcludePatterns = ExcludePatterns ?? new List<string>(),
-                ConfigFiles = ConfigFiles ?? new List<string> { ".env", "docker-compose.yml", "Dockerfile", "requirements.txt", "package.json" },
-                DataDirectory = DataDir.Trim('/', '\\'), Compression = level,
-                Database = Database?.ToTarget(path, root) ?? FromEnvironment(root, environment),
+                ConfigFiles = configFiles, DataDirectory = dataDirectory, Compression = level,
+                Database = Database?.ToTarget(path, root, inside) ?? FromEnvironment(root, environment),
             };
         }
 
@@ -125,7 +129,7 @@ public sealed class BackupConfig
         [YamlMember(Alias = "passwordEnv", ApplyNamingConventions = false)]
         public string? PasswordEnv { get; set; }
 
-        public DatabaseTarget ToTarget(string file, string root)
+        public DatabaseTarget ToTarget(string file, string root, InsideProject inside)
         {
             string type = Type.ToLowerInvariant() switch
             {
@@ -141,10 +145,67 @@ public sealed class BackupConfig
                 throw new InvalidInputException("InvalidBackupConfig", $"{file}: database.name and database.user are required for {type}.");
             return new DatabaseTarget
             {
-                Type = type, Path = Path is null ? null : System.IO.Path.GetFullPath(Path, root), Host = Host, Port = Port,
+                Type = type, Path = Path is null ? null : System.IO.Path.GetFullPath(inside.Relative("database.path", Path), root), Host = Host, Port = Port,
                 Name = Name, User = User, PasswordEnv = PasswordEnv,
             };
         }
+    }
+}
+
+/// <summary>
+/// The path settings of backup_config.yaml must name something inside the project: a backup holds the project,
+/// and a restore writes only into it, so "../../etc" or "/etc" would back up what no restore may put back.
+/// Refused at load with the file, the line and the key; each path comes back project-relative with forward slashes.
+/// (A folder that is a link leading outside is refused at backup time, by <see cref="ProjectScan"/>: links change.)
+/// </summary>
+internal sealed class InsideProject(string file, string root)
+{
+    private YamlNode? _document;
+    private bool _parsed;
+
+    public string Relative(string key, string value)
+    {
+        string project = System.IO.Path.GetFullPath(root);
+        string trimmed = value.Trim();
+        string full = System.IO.Path.GetFullPath(trimmed.Length == 0 ? "." : trimmed, project);
+        bool isProject = full.TrimEnd(System.IO.Path.DirectorySeparatorChar) == project.TrimEnd(System.IO.Path.DirectorySeparatorChar);
+        if (isProject || !TarArchives.IsInside(project, full))
+        {
+            string where = LineOf(key, value) is { } line ? $"{file}, line {line}" : file;
+            throw new InvalidInputException("BackupPathOutsideProject",
+                $"{where}: {key} '{value}' is {(isProject ? "the project folder itself" : "outside the project " + project)}; " +
+                "set it to a path inside the project, relative to it (such as data), and nothing was backed up.");
+        }
+        return System.IO.Path.GetRelativePath(project, full).Replace('\\', '/').TrimEnd('/');
+    }
+
+    /// <summary>The line of <paramref name="key"/> (a dotted path; for a list, the item holding <paramref name="value"/>), or null.</summary>
+    private int? LineOf(string key, string value)
+    {
+        if (!_parsed)
+        {
+            _parsed = true;
+            try
+            {
+                var stream = new YamlStream();
+                using (var reader = new StreamReader(file)) stream.Load(reader);
+                _document = stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
+            }
+            catch (Exception e) when (e is YamlException or IOException) { _document = null; }
+        }
+        YamlNode? node = _document;
+        YamlNode? keyNode = null;
+        foreach (string part in key.Split('.'))
+        {
+            if (node is not YamlMappingNode map) return null;
+            var entry = map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode { Value: var k } && k == part);
+            if (entry.Key is null) return null;
+            keyNode = entry.Key;
+            node = entry.Value;
+        }
+        if (node is YamlSequenceNode list && list.Children.OfType<YamlScalarNode>().FirstOrDefault(i => i.Value == value) is { } item)
+            return (int)item.Start.Line;
+        return keyNode is null ? null : (int)keyNode.Start.Line;
     }
 }
 

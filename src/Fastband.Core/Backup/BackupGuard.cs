@@ -19,20 +19,60 @@ public sealed class BackupGuard : IDisposable
 
     public static BackupGuard Acquire(string backupsDirectory, CallerIdentity caller, string activity, TimeProvider clock)
     {
-        TarArchives.CreateOwnerOnlyDirectory(backupsDirectory);
         string lockPath = Path.Combine(backupsDirectory, ".lock");
         string holderPath = Path.Combine(backupsDirectory, ".lock.holder");
         FileStream held;
         try
         {
+            if (Path.GetDirectoryName(Path.GetFullPath(backupsDirectory)) is { } state) OwnerOnly.EnsureFolder(state);
+            TarArchives.CreateOwnerOnlyDirectory(backupsDirectory);
             held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException)
+        catch (UnauthorizedAccessException e)
         {
+            throw NotWritable(backupsDirectory, e);
+        }
+        catch (IOException e)
+        {
+            // A held lock and a read-only file system both surface as IOException: only a folder we can write in has a holder.
+            if (!CanWriteIn(backupsDirectory)) throw NotWritable(backupsDirectory, e);
             throw new BlockedException("BackupRunning", $"Another backup or restore is running in this project: {Describe(holderPath)}; wait for it to finish.");
         }
-        WriteHolder(holderPath, new Holder(activity, caller.Agent, caller.Host, caller.ProcessId, clock.GetUtcNow()));
+        try
+        {
+            WriteHolder(holderPath, new Holder(activity, caller.Agent, caller.Host, caller.ProcessId, clock.GetUtcNow()));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            held.Dispose();
+            throw NotWritable(backupsDirectory, e);
+        }
         return new BackupGuard(held, holderPath);
+    }
+
+    /// <summary>True when a new file can be made in <paramref name="folder"/> (which then exists).</summary>
+    private static bool CanWriteIn(string folder)
+    {
+        try
+        {
+            if (!Directory.Exists(folder)) return false;
+            using var probe = new FileStream(Path.Combine(folder, $".probe-{Environment.ProcessId}-{Guid.NewGuid():N}"),
+                FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The folder that cannot be written: the backups folder, or the nearest one above it that exists.</summary>
+    private static NotWritableException NotWritable(string backupsDirectory, Exception e)
+    {
+        string folder = backupsDirectory;
+        while (!Directory.Exists(folder) && Path.GetDirectoryName(folder) is { } parent) folder = parent;
+        return new NotWritableException("BackupFolderNotWritable",
+            $"The folder {folder} cannot be written ({e.Message.TrimEnd('.')}), so no backup or restore can run: make it writable for this user (or mount it read-write) and try again.", e);
     }
 
     /// <summary>Who holds the guard now, or null if nobody does.</summary>

@@ -70,15 +70,32 @@ public sealed class ProjectScan
             CodeExcludes = new ExcludeRules(ExcludeRules.Defaults.Concat(config.ExcludePatterns).Append(config.DataDirectory));
             DataExcludes = new ExcludeRules(config.ExcludePatterns);
             DataDirectory = components.Contains(BackupComponent.Data) && Directory.Exists(Path.Combine(root, config.DataDirectory)) ? config.DataDirectory : null;
+            if (DataDirectory is not null) RefuseLinkOutside(root, DataDirectory, "data_dir");
             ConfigFiles = components.Contains(BackupComponent.Config)
                 ? config.ConfigFiles.Select(f => f.Replace('\\', '/').Trim('/')).Distinct().ToList()
                 : new List<string>();
+            foreach (string file in ConfigFiles)
+                if (Path.GetDirectoryName(file) is { Length: > 0 } folder && Directory.Exists(Path.Combine(root, folder)))
+                    RefuseLinkOutside(root, folder, "config_files");
             if (config.Database.Type == DatabaseTarget.Sqlite && config.Database.Path is { } dbPath)
                 DatabaseFile = Path.GetRelativePath(root, dbPath).Replace('\\', '/');
         }
 
         public string Root { get; }
         public BackupConfig Settings { get; }
+
+        /// <summary>
+        /// A configured folder (data_dir, a config file's folder) that is, or passes through, a link leading out of the
+        /// project is refused rather than followed: the config only ever names paths inside, and a link can change after load.
+        /// </summary>
+        private static void RefuseLinkOutside(string root, string folder, string setting)
+        {
+            string realRoot = RealPath(root), real = RealPath(Path.Combine(root, folder));
+            if (TarArchives.IsInside(realRoot, real) || real.TrimEnd(Path.DirectorySeparatorChar) == realRoot.TrimEnd(Path.DirectorySeparatorChar)) return;
+            throw new InvalidInputException("BackupPathOutsideProject",
+                $"{setting} '{folder}' in .fastband/{BackupConfig.FileName} leads through a link to {real}, outside the project; " +
+                "replace the link with a real folder inside the project (or point the setting at one), and nothing was backed up.");
+        }
         public IReadOnlySet<string> Components { get; }
         public ExcludeRules CodeExcludes { get; }
         public ExcludeRules DataExcludes { get; }
@@ -100,6 +117,22 @@ public sealed class ProjectScan
         public string SignatureFor(int code, int config, int data) =>
             string.Join('|', Components.Order(StringComparer.Ordinal)) + "|" + SettingsPrint(Settings)
             + string.Create(CultureInfo.InvariantCulture, $"|code={code}|config={config}|data={data}");
+    }
+
+    /// <summary>The path with every link on the way resolved (as realpath(3) does), for folders that exist.</summary>
+    internal static string RealPath(string path, int depth = 0)
+    {
+        if (depth > 40) throw new IOException($"Too many levels of links resolving {path}.");
+        string full = Path.GetFullPath(path);
+        string current = Path.GetPathRoot(full)!;
+        foreach (string part in full[current.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = Path.Combine(current, part);
+            var info = new DirectoryInfo(next);
+            if (info.LinkTarget is { } target) next = RealPath(Path.GetFullPath(target, current), depth + 1);
+            current = next;
+        }
+        return current;
     }
 
     /// <summary>

@@ -44,7 +44,8 @@ public static class TarArchives
                     string name = prefix is null ? rel : prefix + "/" + rel;
                     try
                     {
-                        tar.WriteEntry(full, name);
+                        RefuseUnrepresentable(rel, full);
+                        tar.WriteEntry(full, name); // with the file's mode (the executable bit too), owner ids and mtime
                         wroteAny = true;
                     }
                     catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -58,6 +59,23 @@ public static class TarArchives
             if (!wroteAny) gzip.Write(new byte[2 * 512]);
         }
         return hashing.HashHex();
+    }
+
+    /// <summary>
+    /// Names TarWriter would write but no reader could give back as they are. A line break ends a PAX record, which
+    /// .NET's TarReader splits on, so one such name makes the whole archive unreadable; a name that is not UTF-8 is
+    /// listed with U+FFFD in place of its bytes and would come back as another name. Everything else TarWriter
+    /// keeps byte for byte (backslashes, tabs, '=', long names: the tests hold it to that).
+    /// </summary>
+    internal static void RefuseUnrepresentable(string rel, string full)
+    {
+        string? why = rel.Contains('\n') ? "its name holds a line break"
+            : rel.Contains('\uFFFD') && !File.Exists(full) && !Directory.Exists(full) && new FileInfo(full).LinkTarget is null ? "its name is not valid UTF-8"
+            : new FileInfo(full).LinkTarget is { } target && target.Contains('\n') ? "it is a link whose target holds a line break"
+            : null;
+        if (why is not null)
+            throw new InvalidInputException("UnrepresentableFileName",
+                $"'{rel.Replace("\n", "\\n")}' cannot be backed up: {why}, which a tar archive cannot carry faithfully; rename it, or exclude it with exclude_patterns in .fastband/backup_config.yaml.");
     }
 
     public static string Sha256Of(string path)

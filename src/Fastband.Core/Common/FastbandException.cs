@@ -48,3 +48,9 @@ public sealed class StoreException : FastbandException
 {
     public StoreException(string message, Exception? inner = null) : base(FailureKind.Failed, "StoreFailed", message, inner) { }
 }
+
+/// <summary>A file or folder Fastband must write cannot be written (permissions, a read-only file system): a failure, not a wait.</summary>
+public sealed class NotWritableException : FastbandException
+{
+    public NotWritableException(string errorId, string message, Exception? inner = null) : base(FailureKind.Failed, errorId, message, inner) { }
+}

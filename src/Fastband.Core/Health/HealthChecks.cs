@@ -160,14 +160,14 @@ public sealed class StoreHealthCheck : IHealthCheck
             summary = problems.Count == 0
                 ? $"The store {_store.Location} opens, schema version {_store.SchemaVersion}, integrity quick check ok in {clock.Elapsed.TotalMilliseconds:0.#} ms" +
                   (slow ? $" (over {SlowRead.TotalSeconds:0} s: the store is slow to answer)." : ".")
-                : $"The store's integrity check found {problems.Count} problem(s), first: {problems[0]}; restore it from a backup ('fastband backup restore').";
+                : $"The store {_store.Location} is damaged: its integrity check found {problems.Count} problem(s), first: {HealthService.OneLine(problems[0])}; {Salvage(_store.Location)}.";
         }
         catch (Exception e) when (e is FastbandException or InvalidOperationException or IOException or System.Data.Common.DbException)
         {
             clock.Stop();
-            problems = new[] { e.Message };
+            problems = new[] { HealthService.OneLine(e.Message) };
             state = HealthState.Unhealthy;
-            summary = $"{_store.Location} did not answer: {e.Message}";
+            summary = Unreadable(_store.Location, e);
         }
         yield return new HealthFinding(Name, _store.Location, state, summary)
         {
@@ -182,6 +182,26 @@ public sealed class StoreHealthCheck : IHealthCheck
             },
         };
     }
+
+    /// <summary>The one sentence for a store that failed to answer: damaged (SQLite says so), or just not answering.</summary>
+    public static string Unreadable(string location, Exception e)
+    {
+        var root = e.InnerException as System.Data.Common.DbException ?? e as System.Data.Common.DbException;
+        string reason = HealthService.OneLine((root ?? e).Message).TrimEnd('.');
+        // SQLITE_CORRUPT, SQLITE_NOTADB, and SQLITE_TOOBIG, which a damaged record length gives
+        bool damaged = root is Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 11 or 26 or 18 };
+        return damaged
+            ? $"The store {location} is damaged ({reason}); {Salvage(location)}."
+            : $"The store {location} did not answer ({reason}); check that it is reachable and readable, then run 'fastband health' again.";
+    }
+
+    /// <summary>
+    /// What to do with a damaged store. Backups leave .fastband/ out, so a backup cannot give it back: salvage what
+    /// SQLite can read, or start afresh.
+    /// </summary>
+    private static string Salvage(string location) => location.StartsWith("sqlite:", StringComparison.Ordinal)
+        ? $"stop the agents, then salvage it with 'sqlite3 {location[7..]} .recover | sqlite3 recovered.db' and put recovered.db in its place, or move the file aside to start with an empty store"
+        : "repair it with the database's own tools, or migrate to a fresh schema with 'fastband store migrate'";
 }
 
 /// <summary>Alerts that could not be delivered yet.</summary>

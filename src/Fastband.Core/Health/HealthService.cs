@@ -72,13 +72,21 @@ public sealed class HealthService
             {
                 findings.AddRange(check.Check(now));
             }
-            catch (Exception e) when (e is FastbandException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            catch (Exception e) when (IsCheckFailure(e))
             {
-                findings.Add(new HealthFinding(check.Name, "-", HealthState.Unhealthy, $"The {check.Name} check failed: {e.Message}"));
+                findings.Add(new HealthFinding(check.Name, "-", HealthState.Unhealthy, $"The {check.Name} check failed: {OneLine(e.Message)}"));
             }
         }
-        var errors = ErrorsSince(now - _settings.ErrorWindow, RecentErrorLimit);
-        findings.Add(ErrorFinding(errors, now));
+        IReadOnlyList<EventNotice> errors = Array.Empty<EventNotice>();
+        try
+        {
+            errors = ErrorsSince(now - _settings.ErrorWindow, RecentErrorLimit);
+            findings.Add(ErrorFinding(errors, now));
+        }
+        catch (Exception e) when (IsCheckFailure(e))
+        {
+            findings.Add(new HealthFinding("errors", "events", HealthState.Unhealthy, $"The error events could not be read: {OneLine(e.Message)}"));
+        }
         var state = findings.Count == 0 ? HealthState.Healthy : findings.Max(f => f.State);
         int bad = findings.Count(f => f.State == HealthState.Unhealthy), warn = findings.Count(f => f.State == HealthState.Warning);
         return new HealthReport
@@ -92,6 +100,33 @@ public sealed class HealthService
             },
         };
     }
+
+    /// <summary>What a check may fail with and still leave a report: a damaged store fails every check that reads it (a DbException).</summary>
+    internal static bool IsCheckFailure(Exception e) =>
+        e is FastbandException or IOException or UnauthorizedAccessException or InvalidOperationException or System.Data.Common.DbException;
+
+    internal static string OneLine(string text) => text.ReplaceLineEndings(" ");
+
+    /// <summary>
+    /// The report when the store cannot even be opened (a SQLite file damaged where opening reads it): one unhealthy
+    /// store finding, so <c>fastband health</c> still answers with a report and exit 1 rather than an error.
+    /// </summary>
+    public static HealthReport StoreUnopened(string project, string location, Exception failure, TimeProvider clock) => new()
+    {
+        State = HealthState.Unhealthy, Project = project, CheckedAt = clock.GetUtcNow(),
+        Findings = new[]
+        {
+            new HealthFinding("store", location, HealthState.Unhealthy, StoreHealthCheck.Unreadable(location, failure))
+            {
+                Details = new Dictionary<string, object?>
+                {
+                    ["backend"] = Store.StoreSettings.Sqlite, ["location"] = location, ["schemaVersion"] = null,
+                    ["problems"] = new[] { OneLine((failure.InnerException ?? failure).Message) }, ["opened"] = false,
+                },
+            },
+        },
+        Summary = "Unhealthy: 1 finding(s) broken or dead (the store could not be opened, so nothing else was checked).",
+    };
 
     private HealthFinding ErrorFinding(IReadOnlyList<EventNotice> errors, DateTimeOffset now)
     {

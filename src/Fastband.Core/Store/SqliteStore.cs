@@ -24,7 +24,8 @@ public sealed partial class SqliteStore : IFastbandStore, IOpsLogStore, IAgentSt
         _clock = clock ?? TimeProvider.System;
         DatabasePath = Path.GetFullPath(databasePath);
         Created = !File.Exists(DatabasePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        OwnerOnly.EnsureFolder(Path.GetDirectoryName(DatabasePath)!);
+        OwnerOnly.EnsureFile(DatabasePath); // 0600 before SQLite writes a byte; its -wal and -shm take the same mode
         var timeout = busyTimeout ?? TimeSpan.FromSeconds(30);
         _busyTimeout = timeout;
         _writers = new WriterGate(DatabasePath);

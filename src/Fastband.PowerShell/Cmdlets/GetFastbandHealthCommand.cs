@@ -34,11 +34,14 @@ public sealed class GetFastbandHealthCommand : FastbandCmdlet
     [ValidateNotNullOrEmpty]
     public string? HtmlPath { get; set; }
 
-    protected override void Process(FastbandProject project)
+    /// <summary>Core opens the project itself: a store too damaged to open is an unhealthy finding in the report, not an error.</summary>
+    private protected override void Run()
     {
         string? path = HtmlPath is null ? null : GetUnresolvedProviderPathFromPSPath(HtmlPath);
-        var report = project.Health.Run(path);
+        var report = ProjectHealth.Run(SessionOptions(), path, Opened);
         if (path is not null) WriteVerbose($"Dashboard written to {path}.");
         WriteObject(report);
     }
+
+    protected override void Process(FastbandProject project) => WriteObject(project.Health.Run(HtmlPath is null ? null : GetUnresolvedProviderPathFromPSPath(HtmlPath)));
 }

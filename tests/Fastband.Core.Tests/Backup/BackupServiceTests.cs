@@ -126,14 +126,15 @@ public sealed class BackupServiceTests : IDisposable
     }
 
     [Fact]
-    public void File_names_with_tabs_newlines_and_backslashes_survive_the_scan_cache()
+    public void File_names_with_tabs_spaces_and_backslashes_survive_the_scan_cache()
     {
         if (OperatingSystem.IsWindows()) return;
-        Write("src/we\tird\nname\\x.txt", "odd but legal");
+        // (A line break is legal in a name, but no archive can carry it: BackupPathTests holds the refusal.)
+        Write("src/we\tird name\\x.txt", "odd but legal");
         Assert.True(Create().Created);
         var again = Create();
         Assert.True(again.Skipped, again.Reason); // the cache read back every name exactly
-        File.WriteAllText(Path.Combine(_dir.Root, "src/we\tird\nname\\x.txt"), "changed!!!!!!");
+        File.WriteAllText(Path.Combine(_dir.Root, "src/we\tird name\\x.txt"), "changed!!!!!!");
         Assert.True(Create().Created);
     }
 
