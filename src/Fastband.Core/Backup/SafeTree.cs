@@ -270,17 +270,18 @@ internal sealed class SafeTree : IDisposable
 
     // ------------------------------------------------------------------ elsewhere: lstat each component
 
+    /// <summary>The full path, every one of the first <paramref name="count"/> components checked to be a real folder (made when missing and asked to).</summary>
     private string ManagedPath(string rel, IReadOnlyList<string> s, int count, bool create)
     {
         string path = Root;
         for (int i = 0; i < s.Count; i++)
         {
             path = Path.Combine(path, s[i]);
+            if (i >= count) continue;
             var info = new FileInfo(path);
             bool exists = info.Exists || Directory.Exists(path);
             if (exists && (info.LinkTarget is not null || info.Attributes.HasFlag(FileAttributes.ReparsePoint)))
                 throw new UnsafePathException(rel, "would pass through a link");
-            if (i >= count) break;
             if (info.Exists) throw new UnsafePathException(rel, "would pass through a file where a folder belongs");
             if (!exists && create)
             {

@@ -128,6 +128,7 @@ public static class TarArchives
         var written = new List<ExtractedEntry>();
         var files = new Dictionary<string, UnixFileMode>(StringComparer.Ordinal);
         var links = new Dictionary<string, string>(StringComparer.Ordinal);
+        var folders = new HashSet<string>(StringComparer.Ordinal); // every folder an extracted file sits in
         var linkOrder = new List<(string Rel, string Name)>();
         using var tree = SafeTree.Open(staging, OwnerOnlyDirectory);
         using var file = File.OpenRead(archivePath);
@@ -142,8 +143,11 @@ public static class TarArchives
                 if (rel.Length == 0) continue;
                 if (files.ContainsKey(rel) || links.ContainsKey(rel))
                     throw Hostile(archivePath, entry.Name, "appears twice (a second copy could replace a link with its contents)");
-                if (links.Keys.Any(l => rel.StartsWith(l + "/", StringComparison.Ordinal)))
-                    throw Hostile(archivePath, entry.Name, "would be written through a link the archive made earlier");
+                for (int slash = rel.IndexOf('/'); slash > 0; slash = rel.IndexOf('/', slash + 1))
+                    if (links.ContainsKey(rel[..slash]))
+                        throw Hostile(archivePath, entry.Name, "would be written through a link the archive made earlier");
+                for (int slash = rel.LastIndexOf('/'); slash > 0 && folders.Add(rel[..slash]); slash = rel.LastIndexOf('/', slash - 1)) { }
+                if (entry.EntryType == TarEntryType.Directory) folders.Add(rel);
                 switch (entry.EntryType)
                 {
                     case TarEntryType.Directory:
@@ -180,7 +184,7 @@ public static class TarArchives
             // Every link is judged against all of them (a later link can redirect an earlier one's path), then made.
             foreach (var (rel, name) in linkOrder)
             {
-                if (files.Keys.Any(f => f.StartsWith(rel + "/", StringComparison.Ordinal)) || Directory.Exists(Path.Combine(staging, rel)))
+                if (folders.Contains(rel))
                     throw Hostile(archivePath, name, "appears twice (a second copy could replace a link with its contents)");
                 if (ResolveLink(rel, links[rel], r => links.GetValueOrDefault(r)) is null)
                     throw Hostile(archivePath, name, $"is a link to '{links[rel]}', outside the destination");
@@ -201,10 +205,11 @@ public static class TarArchives
     /// <summary>
     /// The mode a restored file gets: the one its tar entry records, less setuid, setgid, sticky and write for
     /// group and others (a backup made elsewhere must not plant a privileged or world-writable file), and always
-    /// readable and writable by its owner (so the next backup can read it and a restore replace it).
+    /// readable by its owner (so the next backup can read it; a restore replaces a file by rename, so a read-only
+    /// one such as a git object keeps its 0444).
     /// </summary>
     public static UnixFileMode RestoredMode(UnixFileMode recorded) =>
-        (recorded & (UnixFileMode)0b111_101_101) | UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        (recorded & (UnixFileMode)0b111_101_101) | UnixFileMode.UserRead;
 
     /// <summary>
     /// Where a link at <paramref name="linkPath"/> (root-relative) pointing at <paramref name="target"/> leads,

@@ -341,7 +341,7 @@ public sealed class HostileBackupTests : IDisposable
     // ------------------------------------------------------------------ 5. modes and names
 
     [Fact]
-    public void A_restore_brings_back_the_recorded_mode_less_setuid_setgid_sticky_and_group_or_other_write()
+    public void A_restore_brings_back_the_recorded_mode_less_setuid_setgid_sticky_and_group_or_other_write_and_always_owner_readable()
     {
         if (OperatingSystem.IsWindows()) return;
         CodeBackup(
@@ -349,6 +349,7 @@ public sealed class HostileBackupTests : IDisposable
             FileEntry("bin/suid", "x", (UnixFileMode)0b100_111_101_101),
             FileEntry("shared.txt", "x", (UnixFileMode)0b110_110_110),
             FileEntry("readonly.txt", "x", (UnixFileMode)0b100_000_000),
+            FileEntry("unreadable.txt", "x", (UnixFileMode)0b010_000_000),
             FileEntry("sticky", "x", (UnixFileMode)0b001_111_111_111));
         string elsewhere = Path.Combine(_outside, "restored");
 
@@ -358,13 +359,14 @@ public sealed class HostileBackupTests : IDisposable
         Assert.Equal((UnixFileMode)0b111_101_101, ModeOf("bin/run.sh"));
         Assert.Equal((UnixFileMode)0b111_101_101, ModeOf("bin/suid"));
         Assert.Equal((UnixFileMode)0b110_100_100, ModeOf("shared.txt"));
-        Assert.Equal((UnixFileMode)0b110_000_000, ModeOf("readonly.txt"));
+        Assert.Equal((UnixFileMode)0b100_000_000, ModeOf("readonly.txt"));
         Assert.Equal((UnixFileMode)0b111_101_101, ModeOf("sticky"));
+        Assert.Equal((UnixFileMode)0b110_000_000, ModeOf("unreadable.txt"));
 
         // The same bytes with another mode are a change; a second restore of the same backup changes nothing.
         File.SetUnixFileMode(Path.Combine(elsewhere, "bin/run.sh"), (UnixFileMode)0b110_000_000);
         var again = p.Backups.Restore(new RestoreRequest { BackupId = GoodId, Destination = elsewhere });
-        Assert.Equal((0, 1, 4), (again.Created, again.Overwritten, again.Unchanged));
+        Assert.Equal((0, 1, 5), (again.Created, again.Overwritten, again.Unchanged));
         Assert.Equal((UnixFileMode)0b111_101_101, ModeOf("bin/run.sh"));
     }
 
