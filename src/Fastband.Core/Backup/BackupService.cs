@@ -435,8 +435,13 @@ public sealed partial class BackupService
                 foreach (var e in extracted[i])
                 {
                     // Fastband's own state (the store, other backups' manifests, the guard) is never a restore target.
-                    if (e.Path.Split('/')[0] == ".fastband" || TarArchives.IsInside(state, Path.Combine(destination, e.Path)))
+                    string top = e.Path.Split('/')[0];
+                    if (top == ".fastband" || TarArchives.IsInside(state, Path.Combine(destination, e.Path)))
                         throw TarArchives.Hostile(archives[i].File, e.Path, "is under .fastband/, Fastband's own state, which a restore never writes");
+                    // .git (hooks run code) comes back only from the git component, and that component holds nothing else.
+                    if ((top == ".git") != (archives[i].Component == BackupComponent.Git))
+                        throw TarArchives.Hostile(archives[i].File, e.Path, archives[i].Component == BackupComponent.Git
+                            ? "is outside .git/, where the git component keeps everything" : "is under .git/, which only the git component restores");
                     plan[e.Path] = (i, e);
                 }
             }

