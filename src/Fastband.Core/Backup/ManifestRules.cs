@@ -31,6 +31,9 @@ internal static partial class ManifestRules
         string typeFolder = Path.GetFileName(Path.GetDirectoryName(backup.Path) ?? "");
         if (!IsBackupId(m.Id) || m.Id != folder || !BackupTypes.All.Contains(m.BackupType) || m.BackupType != typeFolder || !m.Id.Contains("-" + m.BackupType + "-"))
             throw Invalid(folder, $"its id '{m.Id}' is not the shape Fastband makes (yyyyMMdd-HHmmss-<type>-<4 hex>) or not its folder's name");
+        // A backup folder (or its type folder) that is a link would have its artifacts read from wherever it points.
+        if (new DirectoryInfo(backup.Path).LinkTarget is not null || new DirectoryInfo(Path.GetDirectoryName(backup.Path)!).LinkTarget is not null)
+            throw Invalid(m.Id, "its folder is a link, which Fastband never makes");
         foreach (string c in m.Components.Keys)
             if (!BackupComponent.All.Contains(c)) throw Invalid(m.Id, $"it names a component '{c}', not one of {string.Join(", ", BackupComponent.All)}");
         if (m.DatabaseType is { } type)

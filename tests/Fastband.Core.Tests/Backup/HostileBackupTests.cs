@@ -173,6 +173,22 @@ public sealed class HostileBackupTests : IDisposable
         AssertOutsideUntouched("evil.tar.gz");
     }
 
+    [Fact]
+    public void A_backup_folder_that_is_a_link_elsewhere_is_refused()
+    {
+        string elsewhere = Path.Combine(_outside, GoodId);
+        TarGz(Path.Combine(elsewhere, "code_backup.tar.gz"), FileEntry("src/app.py", "import evil\n"));
+        string backups = Path.Combine(_dir.StateDir, "backups", BackupTypes.Manual);
+        Directory.CreateDirectory(backups);
+        Directory.CreateSymbolicLink(Path.Combine(backups, GoodId), elsewhere);
+        HandMade(GoodId, GoodId, new Dictionary<string, bool> { ["code"] = true }, ("code", "code_backup.tar.gz"));
+
+        using var p = Open();
+        Assert.Equal("InvalidManifest", Assert.Throws<InvalidInputException>(() => p.Backups.Verify(GoodId)).ErrorId);
+        Assert.Equal("InvalidManifest", Assert.Throws<InvalidInputException>(() => p.Backups.Restore(new RestoreRequest { BackupId = GoodId })).ErrorId);
+        Assert.Equal("print('hello')\n", Read("src/app.py"));
+    }
+
     // ------------------------------------------------------------------ 2. links resolved as they really are
 
     [Fact]
