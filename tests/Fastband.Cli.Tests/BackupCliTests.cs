@@ -280,11 +280,11 @@ public sealed class BackupCliTests : IDisposable
     {
         Create(); // the project's own backup state exists
         string outsideName = "evil-" + Guid.NewGuid().ToString("N")[..8] + ".txt";
-        string climbing = CraftBackup("20990101-000000-manual-dot1", tar =>
+        string climbing = CraftBackup("20990101-000000-manual-d0f1", tar =>
             tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "../" + outsideName) { DataStream = new MemoryStream("evil"u8.ToArray()) }));
-        string linking = CraftBackup("20990101-000001-manual-lnk1", tar =>
+        string linking = CraftBackup("20990101-000001-manual-11c1", tar =>
             tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "src/escape") { LinkName = "../../../../../../../../../../../../etc" }));
-        string absolute = CraftBackup("20990101-000002-manual-abs1", tar =>
+        string absolute = CraftBackup("20990101-000002-manual-ab51", tar =>
             tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "src/escape") { LinkName = "/etc" }));
 
         foreach (var id in new[] { climbing, linking, absolute })

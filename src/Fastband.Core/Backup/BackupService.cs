@@ -31,7 +31,7 @@ public sealed record RestoreRequest
 /// The Backup Manager: change-aware, one run at a time, built in a staging folder and renamed into place
 /// complete (manifest last), owner-only files, retention with reasons, verified and safe restores.
 /// </summary>
-public sealed class BackupService
+public sealed partial class BackupService
 {
     private static readonly JsonSerializerOptions ManifestJson = new(FastbandJson.Options) { };
 
@@ -98,9 +98,8 @@ public sealed class BackupService
         }
 
         var now = _clock.GetUtcNow();
-        string id = $"{now.UtcDateTime:yyyyMMdd-HHmmss}-{type}-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2)).ToLowerInvariant()}";
-        string staging = Path.Combine(StagingDirectory, id);
-        TarArchives.CreateOwnerOnlyDirectory(staging);
+        string id = NewId(now, type);
+        string staging = NewStagingFolder("create");
         try
         {
             var artifacts = new List<BackupArtifact>();
@@ -157,11 +156,7 @@ public sealed class BackupService
                     _ => "manual: never pruned automatically",
                 },
             };
-            using (var manifestFile = TarArchives.CreateOwnerOnly(Path.Combine(staging, BackupManifest.FileName)))
-                JsonSerializer.Serialize(manifestFile, manifest, ManifestJson);
-            string final = Path.Combine(BackupsDirectory, type, id);
-            TarArchives.CreateOwnerOnlyDirectory(Path.Combine(BackupsDirectory, type));
-            Directory.Move(staging, final); // appears complete, or not at all
+            string final = Seal(staging, manifest);
             cache.MarkBackedUp(scan, id);
             cache.Save(CachePath);
             progress?.Report(new BackupProgress("Backup", "done", 100));
@@ -178,13 +173,58 @@ public sealed class BackupService
         }
     }
 
-    /// <summary>Staging folders left by a killed run are removed by the next one (which holds the guard).</summary>
+    private static string NewId(DateTimeOffset now, string type) =>
+        $"{now.UtcDateTime:yyyyMMdd-HHmmss}-{type}-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2)).ToLowerInvariant()}";
+
+    /// <summary>Writes the manifest last and renames the finished folder into place: it appears complete, or not at all.</summary>
+    private string Seal(string staging, BackupManifest manifest)
+    {
+        using (var manifestFile = TarArchives.CreateOwnerOnly(Path.Combine(staging, BackupManifest.FileName)))
+            JsonSerializer.Serialize(manifestFile, manifest, ManifestJson);
+        string final = Path.Combine(BackupsDirectory, manifest.BackupType, manifest.Id);
+        TarArchives.CreateOwnerOnlyDirectory(Path.Combine(BackupsDirectory, manifest.BackupType));
+        Directory.Move(staging, final);
+        return final;
+    }
+
+    /// <summary>
+    /// A staging folder of this run's own, named for its process (create-, restore- or dry-run-&lt;pid&gt;-&lt;8 hex&gt;):
+    /// a dry run takes no guard, so a create running beside it must be able to tell its folder from a leftover.
+    /// </summary>
+    private string NewStagingFolder(string kind)
+    {
+        TarArchives.CreateOwnerOnlyDirectory(StagingDirectory);
+        string path = Path.Combine(StagingDirectory, $"{kind}-{Environment.ProcessId}-{Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}");
+        TarArchives.CreateOwnerOnlyDirectory(path);
+        return path;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[a-z-]+-(?<pid>[0-9]{1,10})-[0-9a-f]{8}$")]
+    private static partial System.Text.RegularExpressions.Regex StagingName();
+
+    /// <summary>Staging folders left by a killed run are removed by the next one (which holds the guard); a live process's are its own.</summary>
     private void CleanLeftovers()
     {
         if (!Directory.Exists(StagingDirectory)) return;
-        foreach (var dir in Directory.EnumerateDirectories(StagingDirectory))
-            if (!Path.GetFileName(dir).StartsWith("restore-" , StringComparison.Ordinal) || !dir.EndsWith("-" + Environment.ProcessId, StringComparison.Ordinal))
-                TryDelete(dir);
+        foreach (var dir in Directory.EnumerateFileSystemEntries(StagingDirectory))
+        {
+            var match = StagingName().Match(Path.GetFileName(dir));
+            if (match.Success && int.TryParse(match.Groups["pid"].Value, out int pid) && IsAlive(pid)) continue;
+            if (new FileInfo(dir).LinkTarget is not null) { try { File.Delete(dir); } catch (IOException) { } continue; }
+            TryDelete(dir);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
     }
 
     private static void TryDelete(string dir)
@@ -316,14 +356,26 @@ public sealed class BackupService
     public VerifyResult Verify(string idOrLatest, bool scratchDatabase = true, CancellationToken cancellation = default, bool readArchives = true)
     {
         var backup = Find(idOrLatest);
+        ManifestRules.Check(backup);
+        return Verify(backup, scratchDatabase, cancellation, readArchives);
+    }
+
+    /// <summary>The artifact's file in the backup's own folder, by the name Fastband gives it (never the manifest's text).</summary>
+    private static string ArtifactPath(BackupInfo backup, BackupArtifact artifact) =>
+        Path.Combine(backup.Path, ManifestRules.ArtifactFileName(artifact.Component, backup.Manifest.DatabaseType));
+
+    private VerifyResult Verify(BackupInfo backup, bool scratchDatabase, CancellationToken cancellation, bool readArchives)
+    {
         var checks = new List<VerifyCheck>();
         foreach (var a in backup.Manifest.Artifacts)
         {
-            string file = Path.Combine(backup.Path, a.File);
-            if (!File.Exists(file)) { checks.Add(new VerifyCheck(a.Component, "present", false, $"{a.File} is missing")); continue; }
+            string file = ArtifactPath(backup, a);
+            var info = new FileInfo(file);
+            if (!info.Exists) { checks.Add(new VerifyCheck(a.Component, "present", false, $"{a.File} is missing")); continue; }
+            if (info.LinkTarget is not null) { checks.Add(new VerifyCheck(a.Component, "present", false, $"{a.File} is a link, which Fastband never writes")); continue; }
             string sha = TarArchives.Sha256Of(file);
             checks.Add(new VerifyCheck(a.Component, "checksum", sha == a.Sha256, sha == a.Sha256 ? $"{a.File} sha256 matches" : $"{a.File} sha256 is {sha}, the manifest says {a.Sha256}"));
-            if (a.File.EndsWith(".tar.gz", StringComparison.Ordinal) && readArchives)
+            if (a.Component != BackupComponent.Database && readArchives)
             {
                 try { checks.Add(new VerifyCheck(a.Component, "readable", true, $"{a.File}: {TarArchives.ReadToEnd(file)} entries read end to end")); }
                 catch (Exception e) when (e is InvalidDataException or IOException or FormatException) { checks.Add(new VerifyCheck(a.Component, "readable", false, $"{a.File} cannot be read: {e.Message}")); }
@@ -339,52 +391,108 @@ public sealed class BackupService
 
     // ------------------------------------------------------------------ restore
 
+    /// <summary>
+    /// Restores into the project or another folder: the manifest checked for shape, the checksums checked, every
+    /// archive extracted into this run's own staging folder (hostile entries stop it there), every target checked
+    /// on disk without following links, then a safety backup of exactly what will be replaced, then the swap.
+    /// </summary>
     public RestoreResult Restore(RestoreRequest request, IProgress<BackupProgress>? progress = null, CancellationToken cancellation = default)
     {
         var backup = Find(request.BackupId);
+        ManifestRules.Check(backup);
         var available = backup.Manifest.Components.Where(kv => kv.Value).Select(kv => kv.Key).ToHashSet();
         var components = BackupComponent.Parse(request.Components, available);
         foreach (var c in components)
             if (!available.Contains(c)) throw new InvalidInputException("ComponentNotInBackup", $"Backup {backup.Id} has no {c} component: it holds {string.Join(", ", available)}.");
         string destination = Path.GetFullPath(request.Destination ?? _root, _root);
         bool intoProject = destination == Path.GetFullPath(_root);
+        string state = Path.GetFullPath(_state);
+        if (destination == state || TarArchives.IsInside(state, destination))
+            throw new InvalidInputException("InvalidDestination", $"{destination} is inside Fastband's own state folder {state}, which a restore never writes; choose another destination.");
 
         using var guard = request.DryRun ? null : BackupGuard.Acquire(BackupsDirectory, _caller, "restore", _clock);
         progress?.Report(new BackupProgress("Restore", "verifying the backup", 0));
-        var verify = Verify(backup.Id, scratchDatabase: false, cancellation, readArchives: false);
+        var verify = Verify(backup, scratchDatabase: false, cancellation, readArchives: false);
         if (!verify.Ok)
             throw new InvalidInputException("BackupDamaged", $"Backup {backup.Id} fails verification ({string.Join("; ", verify.Checks.Where(c => !c.Ok).Select(c => c.Detail))}); nothing was restored.");
 
-        string staging = Path.Combine(StagingDirectory, "restore-" + backup.Id + "-" + Environment.ProcessId);
-        TryDelete(staging);
+        string staging = NewStagingFolder(request.DryRun ? "dry-run" : "restore");
+        var trees = new List<SafeTree>();
         try
         {
             // 1. Extract every archive into an empty staging folder: hostile entries stop us here, before any change.
-            // The archives are independent: extract them on every core at once, each into its own folder.
-            var archives = backup.Manifest.Artifacts.Where(a => components.Contains(a.Component) && a.File.EndsWith(".tar.gz", StringComparison.Ordinal)).ToArray();
-            var extracted = new IReadOnlyList<string>[archives.Length];
+            // The archives are independent: extract them on every core at once, each into a folder named for its component.
+            var archives = backup.Manifest.Artifacts.Where(a => components.Contains(a.Component) && a.Component != BackupComponent.Database).ToArray();
+            var folders = archives.Select(a => Path.Combine(staging, BackupComponent.All.First(c => c == a.Component))).ToArray();
+            var extracted = new IReadOnlyList<ExtractedEntry>[archives.Length];
             progress?.Report(new BackupProgress("Restore", "extracting into a staging folder", 20));
-            TarArchives.CreateOwnerOnlyDirectory(staging);
             InParallel(() => Parallel.For(0, archives.Length, new ParallelOptions { CancellationToken = cancellation }, i =>
-                extracted[i] = TarArchives.ExtractSafely(Path.Combine(backup.Path, archives[i].File), Path.Combine(staging, archives[i].Component))));
-            var plan = new List<(string Rel, string Source)>();
+                extracted[i] = TarArchives.ExtractSafely(ArtifactPath(backup, archives[i]), folders[i])));
+            var plan = new Dictionary<string, (int Archive, ExtractedEntry Entry)>(StringComparer.Ordinal);
             for (int i = 0; i < archives.Length; i++)
-                foreach (string rel in extracted[i])
-                    plan.Add((rel, Path.Combine(staging, archives[i].Component, rel.Replace('/', Path.DirectorySeparatorChar))));
-            // 2. Every destination path must stay inside the destination and not pass through a link already there.
-            var changes = new List<string>();
-            int created = 0, overwritten = 0, unchanged = 0;
-            foreach (var (rel, source) in plan)
             {
-                string target = Path.Combine(destination, rel.Replace('/', Path.DirectorySeparatorChar));
-                if (!TarArchives.IsInside(destination, target) || PassesThroughLink(destination, target))
-                    throw new InvalidInputException("HostileDestination", $"Restoring '{rel}' would write through a link in {destination}; nothing was restored.");
-                var existing = new FileInfo(target);
-                if (!existing.Exists) { created++; changes.Add("create " + rel); }
-                else if (existing.LinkTarget is null && File.GetAttributes(source).HasFlag(FileAttributes.ReparsePoint) == false && SameContent(source, target)) unchanged++;
-                else { overwritten++; changes.Add("overwrite " + rel); }
+                trees.Add(SafeTree.Open(folders[i], TarArchives.OwnerOnlyDirectory));
+                foreach (var e in extracted[i])
+                {
+                    // Fastband's own state (the store, other backups' manifests, the guard) is never a restore target.
+                    string top = e.Path.Split('/')[0];
+                    if (top == ".fastband" || TarArchives.IsInside(state, Path.Combine(destination, e.Path)))
+                        throw TarArchives.Hostile(archives[i].File, e.Path, "is under .fastband/, Fastband's own state, which a restore never writes");
+                    // .git (hooks run code) comes back only from the git component, and that component holds nothing else.
+                    if ((top == ".git") != (archives[i].Component == BackupComponent.Git))
+                        throw TarArchives.Hostile(archives[i].File, e.Path, archives[i].Component == BackupComponent.Git
+                            ? "is outside .git/, where the git component keeps everything" : "is under .git/, which only the git component restores");
+                    plan[e.Path] = (i, e);
+                }
             }
-            var restoredSet = plan.Select(p => p.Rel).ToHashSet(StringComparer.Ordinal);
+            progress?.Report(new BackupProgress("Restore", "comparing with the destination", 30));
+
+            // 2. Each target as it really is on disk, reached without following links: created, replaced or unchanged.
+            bool destinationExists = Directory.Exists(destination);
+            if (!destinationExists && !request.DryRun)
+            {
+                Directory.CreateDirectory(destination);
+                destinationExists = true;
+            }
+            var target = destinationExists ? SafeTree.Open(destination, FolderMode) : null;
+            if (target is not null) trees.Add(target);
+            var changes = new List<string>();
+            var install = new List<string>();
+            var replaced = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            int created = 0, overwritten = 0, unchanged = 0;
+            foreach (var (rel, (archive, entry)) in plan)
+            {
+                var now = Refusing(destination, rel, () => target?.Stat(rel) ?? default);
+                switch (now.Kind)
+                {
+                    case NodeKind.Missing:
+                        created++;
+                        changes.Add("create " + rel);
+                        install.Add(rel);
+                        break;
+                    case NodeKind.File or NodeKind.Link:
+                        if (Refusing(destination, rel, () => Same(entry, now, trees[archive], target!))) { unchanged++; break; }
+                        overwritten++;
+                        changes.Add("overwrite " + rel);
+                        install.Add(rel);
+                        string component = archives[archive].Component;
+                        if (!replaced.TryGetValue(component, out var list)) replaced[component] = list = new List<string>();
+                        list.Add(rel);
+                        break;
+                    default:
+                        throw Refused(destination, rel, now.Kind == NodeKind.Directory ? "is a folder there, which a restore never removes" : "is a special file there");
+                }
+            }
+            // A link must not lead outside through links already in the destination either.
+            foreach (var (rel, (_, entry)) in plan)
+            {
+                if (entry.Kind != NodeKind.Link) continue;
+                string? LinkAt(string path) => plan.TryGetValue(path, out var p) ? p.Entry.LinkTarget
+                    : target is null ? null : ReadLinkOrRoot(target, path);
+                if (TarArchives.ResolveLink(rel, entry.LinkTarget!, LinkAt) is null)
+                    throw Refused(destination, rel, $"is a link to '{entry.LinkTarget}', which leads outside it through links already there");
+            }
+            var restoredSet = plan.Keys.ToHashSet(StringComparer.Ordinal);
             int notInBackup = 0;
             if (intoProject)
             {
@@ -401,38 +509,33 @@ public sealed class BackupService
                     Overwritten = overwritten, Unchanged = unchanged, NotInBackup = notInBackup, DatabaseRestored = false, Changes = changes,
                 };
 
-            // 3. A safety backup of what is about to be overwritten.
+            // 3. A safety backup of exactly what is about to be replaced, whatever the current config excludes.
             string? safetyId = null;
             if (intoProject && (overwritten > 0 || restoreDb))
             {
-                progress?.Report(new BackupProgress("Restore", "taking a safety backup of the current state", 40));
-                var safety = CreateUnderGuard(BackupTypes.Manual, components, new BackupRequest
-                {
-                    Type = BackupTypes.Manual, Name = $"pre-restore-{backup.Id}", Force = true, Trigger = "pre_restore",
-                }, null, cancellation);
-                safetyId = safety.Backup?.Id;
+                progress?.Report(new BackupProgress("Restore", "taking a safety backup of what the restore replaces", 40));
+                safetyId = Refusing(destination, "", () => CreateSafetyBackup(backup, replaced, target!, restoreDb, cancellation));
             }
-            // 4. Swap the files in, each through a temporary name beside it.
+            // 4. Swap the files in: each renamed (or copied to a temporary name and renamed) over its target, never through a link.
             progress?.Report(new BackupProgress("Restore", "restoring files", 60));
-            foreach (var (rel, source) in plan)
+            foreach (string rel in install)
             {
-                string target = Path.Combine(destination, rel.Replace('/', Path.DirectorySeparatorChar));
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                var sourceInfo = new FileInfo(source);
-                if (sourceInfo.LinkTarget is { } link)
+                var (archive, entry) = plan[rel];
+                try
                 {
-                    if (File.Exists(target) || Directory.Exists(target)) File.Delete(target);
-                    File.CreateSymbolicLink(target, link);
-                    continue;
+                    target!.Install(trees[archive], rel, entry.Kind, entry.Mode, entry.LinkTarget);
                 }
-                // A rename within one file system (the staging folder is ours to empty); a copy across them.
-                File.Move(source, target, overwrite: true);
+                catch (UnsafePathException e)
+                {
+                    throw new InvalidInputException("HostileDestination",
+                        $"Restoring '{rel}' into {destination} stopped: it {e.Why}, so it was not written" + (safetyId is null ? "." : $"; what the restore had replaced is in safety backup {safetyId}."));
+                }
             }
             if (restoreDb)
             {
                 progress?.Report(new BackupProgress("Restore", "restoring the database", 85));
                 var artifact = backup.Manifest.Artifacts.First(a => a.Component == BackupComponent.Database);
-                DatabaseBackups.For(backup.Manifest.DatabaseType!).Restore(Config.Database, Path.Combine(backup.Path, artifact.File), cancellation);
+                DatabaseBackups.For(backup.Manifest.DatabaseType!).Restore(Config.Database, ArtifactPath(backup, artifact), cancellation);
             }
             progress?.Report(new BackupProgress("Restore", "done", 100));
             return new RestoreResult
@@ -443,7 +546,83 @@ public sealed class BackupService
         }
         finally
         {
+            foreach (var tree in trees) tree.Dispose();
             TryDelete(staging);
+        }
+    }
+
+    /// <summary>A link on disk, or "/" (which leads outside) when the path to it passes through one: judged as escaping.</summary>
+    private static string? ReadLinkOrRoot(SafeTree tree, string rel)
+    {
+        try { return tree.ReadLink(rel); }
+        catch (UnsafePathException) { return "/"; }
+    }
+
+    /// <summary>Folders a restore makes in the destination: rwxr-xr-x, less the umask.</summary>
+    private static readonly UnixFileMode FolderMode = (UnixFileMode)0b111_101_101;
+
+    private static T Refusing<T>(string destination, string rel, Func<T> look)
+    {
+        try { return look(); }
+        catch (UnsafePathException e) { throw Refused(destination, e.RelativePath.Length > 0 ? e.RelativePath : rel, e.Why); }
+    }
+
+    private static InvalidInputException Refused(string destination, string rel, string why) =>
+        new("HostileDestination", $"Restoring '{rel}' into {destination} is refused: it {why}; nothing was restored.");
+
+    /// <summary>The target already is what the entry would make: same bytes and mode, or the same link.</summary>
+    private static bool Same(ExtractedEntry entry, NodeInfo now, SafeTree staged, SafeTree target)
+    {
+        if (entry.Kind == NodeKind.Link) return now.Kind == NodeKind.Link && target.ReadLink(entry.Path) == entry.LinkTarget;
+        if (now.Kind != NodeKind.File || (!OperatingSystem.IsWindows() && now.Mode != entry.Mode)) return false;
+        using var a = staged.OpenRead(entry.Path);
+        using var b = target.OpenRead(entry.Path);
+        return a.Length == b.Length && Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(a)) == Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(b));
+    }
+
+    /// <summary>
+    /// The safety backup: a manual backup of exactly the files and links the restore replaces, read without
+    /// following links (a folder swapped for a link stops it), plus the database when that is restored too.
+    /// </summary>
+    private string CreateSafetyBackup(BackupInfo of, IReadOnlyDictionary<string, List<string>> replaced, SafeTree project, bool withDatabase, CancellationToken cancellation)
+    {
+        var now = _clock.GetUtcNow();
+        string id = NewId(now, BackupTypes.Manual);
+        string staging = NewStagingFolder("create");
+        try
+        {
+            var artifacts = new List<BackupArtifact>();
+            foreach (var (component, files) in replaced.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            {
+                string file = ManifestRules.ArtifactFileName(component, null);
+                string path = Path.Combine(staging, file);
+                string sha = TarArchives.WriteFrom(project, path, files, Config.Compression);
+                artifacts.Add(new BackupArtifact(component, file, new FileInfo(path).Length, sha));
+            }
+            string? dbTool = null;
+            if (withDatabase && !Config.Database.IsNone)
+            {
+                var dump = DatabaseBackups.For(Config.Database.Type).Dump(Config.Database, staging, cancellation);
+                dbTool = dump.Tool;
+                artifacts.Add(new BackupArtifact(BackupComponent.Database, Path.GetFileName(dump.File), dump.SizeBytes, TarArchives.Sha256Of(dump.File)));
+            }
+            var manifest = new BackupManifest
+            {
+                Id = id, Name = $"pre-restore-{of.Id}", CreatedAt = now, ProjectPath = _root, BackupType = BackupTypes.Manual, Trigger = "pre_restore",
+                Agent = _caller.Agent, SizeBytes = artifacts.Sum(a => a.SizeBytes),
+                Components = BackupComponent.All.ToDictionary(c => c, c => artifacts.Any(a => a.Component == c)),
+                DatabaseType = dbTool is null ? null : Config.Database.Type, DatabaseTool = dbTool,
+                FileCount = replaced.Values.Sum(l => l.Count), Artifacts = artifacts,
+                ToolVersion = typeof(BackupService).Assembly.GetName().Version?.ToString() ?? "0",
+                RetentionReason = "manual: the safety copy taken before a restore (exactly what it replaced); never pruned automatically",
+            };
+            Seal(staging, manifest);
+            return id;
+        }
+        catch
+        {
+            TryDelete(staging);
+            throw;
         }
     }
 
@@ -459,19 +638,5 @@ public sealed class BackupService
             var first = e.InnerExceptions.FirstOrDefault(x => x is FastbandException) ?? e.InnerExceptions[0];
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
         }
-    }
-
-    private static bool PassesThroughLink(string root, string target)
-    {
-        for (var dir = Path.GetDirectoryName(target); dir is not null && dir.Length > root.TrimEnd(Path.DirectorySeparatorChar).Length; dir = Path.GetDirectoryName(dir))
-            if (new DirectoryInfo(dir) is { Exists: true, LinkTarget: not null }) return true;
-        return new FileInfo(target) is { Exists: true, LinkTarget: not null };
-    }
-
-    private static bool SameContent(string a, string b)
-    {
-        var fa = new FileInfo(a);
-        var fb = new FileInfo(b);
-        return fa.Length == fb.Length && TarArchives.Sha256Of(a) == TarArchives.Sha256Of(b);
     }
 }

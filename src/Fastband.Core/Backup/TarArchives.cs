@@ -78,6 +78,38 @@ public static class TarArchives
                 $"'{rel.Replace("\n", "\\n")}' cannot be backed up: {why}, which a tar archive cannot carry faithfully; rename it, or exclude it with exclude_patterns in .fastband/backup_config.yaml.");
     }
 
+    /// <summary>
+    /// Writes the files and links at these paths of <paramref name="tree"/> into a tar.gz, read without following
+    /// any link (a link is archived as a link, with its recorded mode for a file); returns its sha256.
+    /// </summary>
+    internal static string WriteFrom(SafeTree tree, string archivePath, IReadOnlyList<string> files, CompressionLevel level)
+    {
+        using var file = CreateOwnerOnly(archivePath);
+        using var hashing = new HashingStream(file);
+        using (var gzip = new GZipStream(hashing, level, leaveOpen: true))
+        {
+            bool wroteAny = false;
+            using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
+            {
+                foreach (string rel in files)
+                {
+                    var node = tree.Stat(rel);
+                    if (node.Kind == NodeKind.File)
+                    {
+                        using var data = tree.OpenRead(rel);
+                        tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, rel) { DataStream = data, Mode = node.Mode });
+                    }
+                    else if (node.Kind == NodeKind.Link && tree.ReadLink(rel) is { } link)
+                        tar.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, rel) { LinkName = link });
+                    else continue;
+                    wroteAny = true;
+                }
+            }
+            if (!wroteAny) gzip.Write(new byte[2 * 512]);
+        }
+        return hashing.HashHex();
+    }
+
     public static string Sha256Of(string path)
     {
         using var stream = File.OpenRead(path);
@@ -101,67 +133,147 @@ public static class TarArchives
 
     /// <summary>
     /// Extracts into <paramref name="staging"/>, which must be empty. An entry with '..', an absolute name, a link
-    /// pointing outside, a device or fifo, or one that would write through an earlier link stops the extraction
-    /// with <see cref="InvalidInputException"/> (HostileArchive). Returns the project-relative files extracted.
+    /// whose target leaves the folder (resolved through every link of the archive, so chains count), a hard link to
+    /// anything but a file extracted before it, a device or fifo, a name that appears twice, or one that would be
+    /// written through a link stops the extraction with <see cref="InvalidInputException"/> (HostileArchive).
+    /// Links are made last, after every check, and nothing is ever written through one. Returns what was extracted.
     /// </summary>
-    public static IReadOnlyList<string> ExtractSafely(string archivePath, string staging, string? stripPrefix = null)
+    internal static IReadOnlyList<ExtractedEntry> ExtractSafely(string archivePath, string staging, string? stripPrefix = null)
     {
         CreateOwnerOnlyDirectory(staging);
         if (Directory.EnumerateFileSystemEntries(staging).Any())
             throw new InvalidOperationException($"The staging folder {staging} is not empty.");
-        string stagingFull = Path.GetFullPath(staging);
-        var written = new List<string>();
+        var written = new List<ExtractedEntry>();
+        var files = new Dictionary<string, UnixFileMode>(StringComparer.Ordinal);
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
+        var folders = new HashSet<string>(StringComparer.Ordinal); // every folder an extracted file sits in
+        var linkOrder = new List<(string Rel, string Name)>();
+        using var tree = SafeTree.Open(staging, OwnerOnlyDirectory);
         using var file = File.OpenRead(archivePath);
         using var gzip = new GZipStream(file, CompressionMode.Decompress);
         using var tar = new TarReader(gzip);
-        while (tar.GetNextEntry(copyData: false) is { } entry)
+        try
         {
-            string rel = SafeName(entry.Name, archivePath, stripPrefix);
-            if (rel.Length == 0) continue;
-            string target = Path.Combine(stagingFull, rel.Replace('/', Path.DirectorySeparatorChar));
-            EnsureNoLinkOnTheWay(stagingFull, target, entry.Name, archivePath);
-            switch (entry.EntryType)
+            while (tar.GetNextEntry(copyData: false) is { } entry)
             {
-                case TarEntryType.Directory:
-                    Directory.CreateDirectory(target);
-                    break;
-                case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    using (var output = CreateOwnerOnly(target))
-                        entry.DataStream?.CopyTo(output);
-                    written.Add(rel);
-                    break;
-                case TarEntryType.SymbolicLink:
-                    string linkTarget = entry.LinkName.Replace('\\', '/');
-                    string resolved = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(target)!, linkTarget));
-                    if (Path.IsPathRooted(linkTarget) || linkTarget.StartsWith('/') || !IsInside(stagingFull, resolved))
-                        throw Hostile(archivePath, entry.Name, $"is a link to '{entry.LinkName}', outside the destination");
-                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    File.CreateSymbolicLink(target, linkTarget);
-                    written.Add(rel);
-                    break;
-                case TarEntryType.HardLink:
-                    string linked = SafeName(entry.LinkName, archivePath, stripPrefix);
-                    string source = Path.Combine(stagingFull, linked.Replace('/', Path.DirectorySeparatorChar));
-                    if (!File.Exists(source)) throw Hostile(archivePath, entry.Name, $"is a hard link to '{entry.LinkName}', which the archive does not hold before it");
-                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    File.Copy(source, target);
-                    written.Add(rel);
-                    break;
-                case TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes:
-                    break;
-                default:
-                    throw Hostile(archivePath, entry.Name, $"is a {entry.EntryType} entry, which a backup never holds");
+                if (entry.EntryType is TarEntryType.GlobalExtendedAttributes or TarEntryType.ExtendedAttributes) continue;
+                string rel = SafeName(entry.Name, archivePath, stripPrefix);
+                if (rel.Length == 0) continue;
+                if (files.ContainsKey(rel) || links.ContainsKey(rel))
+                    throw Hostile(archivePath, entry.Name, "appears twice (a second copy could replace a link with its contents)");
+                for (int slash = rel.IndexOf('/'); slash > 0; slash = rel.IndexOf('/', slash + 1))
+                    if (links.ContainsKey(rel[..slash]))
+                        throw Hostile(archivePath, entry.Name, "would be written through a link the archive made earlier");
+                for (int slash = rel.LastIndexOf('/'); slash > 0 && folders.Add(rel[..slash]); slash = rel.LastIndexOf('/', slash - 1)) { }
+                if (entry.EntryType == TarEntryType.Directory) folders.Add(rel);
+                switch (entry.EntryType)
+                {
+                    case TarEntryType.Directory:
+                        tree.CreateDirectory(rel);
+                        break;
+                    case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                        using (var output = tree.CreateFile(rel))
+                            entry.DataStream?.CopyTo(output);
+                        files[rel] = RestoredMode(entry.Mode);
+                        written.Add(new ExtractedEntry(rel, NodeKind.File, files[rel], null));
+                        break;
+                    case TarEntryType.SymbolicLink:
+                        string linkTarget = OperatingSystem.IsWindows() ? entry.LinkName.Replace('\\', '/') : entry.LinkName;
+                        if (linkTarget.Length == 0 || linkTarget.Contains('\0'))
+                            throw Hostile(archivePath, entry.Name, "is a link with no target");
+                        links[rel] = linkTarget;
+                        linkOrder.Add((rel, entry.Name));
+                        break;
+                    case TarEntryType.HardLink:
+                        // Only to a file this same archive already extracted, read back without following links.
+                        string linked = SafeName(entry.LinkName, archivePath, stripPrefix);
+                        if (!files.TryGetValue(linked, out var linkedMode))
+                            throw Hostile(archivePath, entry.Name, $"is a hard link to '{entry.LinkName}', which is not a file the archive holds before it");
+                        using (var input = tree.OpenRead(linked))
+                        using (var output = tree.CreateFile(rel))
+                            input.CopyTo(output);
+                        files[rel] = linkedMode;
+                        written.Add(new ExtractedEntry(rel, NodeKind.File, linkedMode, null));
+                        break;
+                    default:
+                        throw Hostile(archivePath, entry.Name, $"is a {entry.EntryType} entry, which a backup never holds");
+                }
             }
+            // Every link is judged against all of them (a later link can redirect an earlier one's path), then made.
+            foreach (var (rel, name) in linkOrder)
+            {
+                if (folders.Contains(rel))
+                    throw Hostile(archivePath, name, "appears twice (a second copy could replace a link with its contents)");
+                if (ResolveLink(rel, links[rel], r => links.GetValueOrDefault(r)) is null)
+                    throw Hostile(archivePath, name, $"is a link to '{links[rel]}', outside the destination");
+            }
+            foreach (var (rel, _) in linkOrder)
+            {
+                tree.CreateLink(rel, links[rel]);
+                written.Add(new ExtractedEntry(rel, NodeKind.Link, 0, links[rel]));
+            }
+        }
+        catch (UnsafePathException e)
+        {
+            throw Hostile(archivePath, e.RelativePath, e.Why);
         }
         return written;
     }
 
+    /// <summary>
+    /// The mode a restored file gets: the one its tar entry records, less setuid, setgid, sticky and write for
+    /// group and others (a backup made elsewhere must not plant a privileged or world-writable file), and always
+    /// readable by its owner (so the next backup can read it; a restore replaces a file by rename, so a read-only
+    /// one such as a git object keeps its 0444).
+    /// </summary>
+    public static UnixFileMode RestoredMode(UnixFileMode recorded) =>
+        (recorded & (UnixFileMode)0b111_101_101) | UnixFileMode.UserRead;
+
+    /// <summary>
+    /// Where a link at <paramref name="linkPath"/> (root-relative) pointing at <paramref name="target"/> leads,
+    /// following any link <paramref name="linkAt"/> names on the way; null if it leaves the root at any step
+    /// (an absolute target, a '..' above the root, or more than 40 links deep).
+    /// </summary>
+    internal static List<string>? ResolveLink(string linkPath, string target, Func<string, string?> linkAt)
+    {
+        var folder = linkPath.Split('/').ToList();
+        folder.RemoveAt(folder.Count - 1);
+        int budget = 40;
+        return Resolve(folder, target, linkAt, ref budget);
+    }
+
+    private static List<string>? Resolve(List<string> from, string target, Func<string, string?> linkAt, ref int budget)
+    {
+        if (target.StartsWith('/') || Path.IsPathRooted(target) || (target.Length > 1 && target[1] == ':')) return null;
+        var at = new List<string>(from);
+        foreach (string segment in target.Split(OperatingSystem.IsWindows() ? new[] { '/', '\\' } : new[] { '/' }))
+        {
+            if (segment is "" or ".") continue;
+            if (segment == "..")
+            {
+                if (at.Count == 0) return null;
+                at.RemoveAt(at.Count - 1);
+                continue;
+            }
+            at.Add(segment);
+            if (linkAt(string.Join('/', at)) is { } inner)
+            {
+                if (--budget < 0) return null;
+                at.RemoveAt(at.Count - 1);
+                if (Resolve(at, inner, linkAt, ref budget) is not { } resolved) return null;
+                at = resolved;
+            }
+        }
+        return at;
+    }
+
     private static string SafeName(string name, string archivePath, string? stripPrefix)
     {
-        string n = name.Replace('\\', '/');
-        if (n.StartsWith('/') || (n.Length > 1 && n[1] == ':'))
+        // Only Windows treats a backslash as a separator; on Unix it is part of a file name.
+        string n = OperatingSystem.IsWindows() ? name.Replace('\\', '/') : name;
+        if (n.StartsWith('/') || (OperatingSystem.IsWindows() && n.Length > 1 && n[1] == ':'))
             throw Hostile(archivePath, name, "has an absolute path");
+        if (n.Contains('\0')) throw Hostile(archivePath, name, "has a NUL in its name");
         var segments = n.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(s => s != ".").ToList();
         if (segments.Contains(".."))
             throw Hostile(archivePath, name, "climbs out with '..'");
@@ -173,18 +285,6 @@ public static class TarArchives
         return string.Join('/', segments);
     }
 
-    private static void EnsureNoLinkOnTheWay(string root, string target, string entryName, string archivePath)
-    {
-        for (var dir = Path.GetDirectoryName(target); dir is not null && dir.Length > root.Length; dir = Path.GetDirectoryName(dir))
-        {
-            var info = new DirectoryInfo(dir);
-            if (info.Exists && info.LinkTarget is not null)
-                throw Hostile(archivePath, entryName, "would be written through a link the archive made earlier");
-        }
-        if (File.Exists(target) || Directory.Exists(target))
-            throw Hostile(archivePath, entryName, "appears twice (a second copy could replace a link with its contents)");
-    }
-
     internal static bool IsInside(string root, string path)
     {
         string r = Path.GetFullPath(root).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
@@ -192,7 +292,7 @@ public static class TarArchives
         return p.StartsWith(r, StringComparison.Ordinal) || p + Path.DirectorySeparatorChar == r;
     }
 
-    private static InvalidInputException Hostile(string archive, string entry, string why) =>
+    internal static InvalidInputException Hostile(string archive, string entry, string why) =>
         new("HostileArchive", $"The archive {Path.GetFileName(archive)} is unsafe: entry '{entry}' {why}; nothing was restored.");
 
     /// <summary>Passes writes through and hashes them.</summary>
@@ -230,3 +330,6 @@ public static class TarArchives
         }
     }
 }
+
+/// <summary>One file or link an extraction made, with the mode the restore gives it and a link's target.</summary>
+internal sealed record ExtractedEntry(string Path, NodeKind Kind, UnixFileMode Mode, string? LinkTarget);
