@@ -36,6 +36,7 @@ public static class TarArchives
         using (var gzip = new GZipStream(hashing, level, leaveOpen: true))
         {
             bool wroteAny = false;
+            var links = LinksOf(root, files, prefix);
             using (var tar = new TarWriter(gzip, TarEntryFormat.Pax, leaveOpen: true))
             {
                 foreach (string rel in files)
@@ -45,6 +46,11 @@ public static class TarArchives
                     try
                     {
                         RefuseUnrepresentable(rel, full);
+                        // The restore refuses an archive with a link that leads outside its destination (resolved
+                        // through the archive's other links, as here): say so now, not when the backup is needed.
+                        if (links.TryGetValue(name, out var target) && ResolveLink(name, target, links.GetValueOrDefault) is null)
+                            throw new InvalidInputException("LinkOutsideProject",
+                                $"'{rel}' cannot be backed up: it is a link to '{target}', which leads outside the project, and a restore refuses such links; exclude it with exclude_patterns in .fastband/backup_config.yaml, or make it point inside the project.");
                         tar.WriteEntry(full, name); // with the file's mode (the executable bit too), owner ids and mtime
                         wroteAny = true;
                     }
@@ -59,6 +65,25 @@ public static class TarArchives
             if (!wroteAny) gzip.Write(new byte[2 * 512]);
         }
         return hashing.HashHex();
+    }
+
+    /// <summary>The symbolic links among <paramref name="files"/>, by entry name, with their targets as written.</summary>
+    private static Dictionary<string, string> LinksOf(string root, IReadOnlyList<string> files, string? prefix)
+    {
+        var links = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string rel in files)
+        {
+            string full = Path.Combine(root, rel.Replace('/', Path.DirectorySeparatorChar));
+            try
+            {
+                if (new FileInfo(full).LinkTarget is { } target) links[prefix is null ? rel : prefix + "/" + rel] = target;
+            }
+            catch (IOException)
+            {
+                // gone since the scan: the loop below leaves it out
+            }
+        }
+        return links;
     }
 
     /// <summary>

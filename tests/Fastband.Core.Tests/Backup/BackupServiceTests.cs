@@ -86,6 +86,36 @@ public sealed class BackupServiceTests : IDisposable
     }
 
     [Fact]
+    public void A_link_leading_outside_the_project_is_refused_at_backup_time_not_when_the_backup_is_needed()
+    {
+        string outside = Path.Combine(Path.GetTempPath(), "fastband-outside-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(outside);
+        try
+        {
+            File.CreateSymbolicLink(Path.Combine(_dir.Root, "src", "inner"), "app.py");          // inside: fine
+            File.CreateSymbolicLink(Path.Combine(_dir.Root, "src", "up"), "../package.json");   // inside, through ..
+            var ok = Create();
+            Assert.True(ok.Created);
+            using (var p = Open()) // the inside links restore (the dry run would refuse the archive otherwise)
+                Assert.True(p.Backups.Restore(new RestoreRequest { BackupId = ok.Backup!.Id, Components = new[] { "code" }, DryRun = true }).DryRun);
+
+            Directory.CreateSymbolicLink(Path.Combine(_dir.Root, "src", "ext"), outside);          // absolute, outside
+            var e = Assert.Throws<InvalidInputException>(() => Create(force: true));
+            Assert.Equal("LinkOutsideProject", e.ErrorId);
+            Assert.Contains("'src/ext' cannot be backed up", e.Message);
+            File.Delete(Path.Combine(_dir.Root, "src", "ext"));
+            File.CreateSymbolicLink(Path.Combine(_dir.Root, "src", "esc"), "inner/../../..");       // relative, climbs out through a link
+            Assert.Equal("LinkOutsideProject", Assert.Throws<InvalidInputException>(() => Create(force: true)).ErrorId);
+            using (var p = Open()) Assert.Single(p.Backups.List()); // the refused runs left nothing listed
+            Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(_dir.StateDir, "backups", ".staging")));
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Nothing_changed_means_no_backup_with_the_reason_and_force_overrides_it()
     {
         var first = Create();
