@@ -138,7 +138,8 @@ public sealed class ChildProcess : IDisposable
         return new TimeoutException($"gave up after {limit.TotalSeconds:0} s waiting for {waitingFor}: {What}; killed it");
     }
 
-    private InvalidOperationException Ended(string waitingFor)
+    /// <summary>The failure to throw when the process ended before <paramref name="waitingFor"/>: its exit code and standard error.</summary>
+    internal InvalidOperationException Ended(string waitingFor)
     {
         Process.WaitForExit(KillWait);
         string stderr = "";

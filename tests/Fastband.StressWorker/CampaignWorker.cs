@@ -4,7 +4,7 @@ using Fastband.Core.Locks;
 
 /// <summary>
 /// Leader campaign modes of the race worker.
-///   campaign PROJECT AGENT ATTEMPTS GATE: after the gate (which holds the number of workers) and a barrier, campaigns ATTEMPTS times (LeaderService.Campaign);
+///   campaign PROJECT AGENT ATTEMPTS GATE: after the start gate, campaigns ATTEMPTS times (LeaderService.Campaign);
 ///     prints "startTicks endTicks" and then "won TERM" for each campaign that started a term.
 ///   naivecampaign ...: the negative control: looks for a live leader, and if it sees none elects itself in a
 ///     separate write, so the look and the election are not one transaction.
@@ -17,14 +17,7 @@ internal static class CampaignWorker
         int attempts = int.Parse(args[3]);
         using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
         project.Leader.Show(); // warm up before the gate, so that start-up time does not keep the workers apart
-        while (!File.Exists(gate)) Thread.Sleep(1);
-        // A barrier after the gate: the gate holds the number of workers; each says it is there and waits for the
-        // rest, so that a worker the machine started late still campaigns together with the others.
-        int workers = int.Parse(File.ReadAllText(gate).Trim());
-        string here = gate + ".ready";
-        Directory.CreateDirectory(here);
-        File.WriteAllText(Path.Combine(here, agent), "");
-        while (Directory.GetFiles(here).Length < workers) Thread.Sleep(1);
+        if (!StartGate.Pass(gate, agent)) return 1;
         long start = DateTimeOffset.UtcNow.UtcTicks;
         var won = new List<long>();
         for (int i = 0; i < attempts; i++)

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text;
 using Fastband.Core;
-using Microsoft.Data.Sqlite;
 
 /// <summary>
 /// Event log modes of the race worker.
@@ -22,31 +20,23 @@ internal static class EventWorker
         int count = int.Parse(args[3]);
         string gate = args[4];
         project.Events.Read(new Fastband.Core.Events.EventQuery { Limit = 1 }); // warm up before the gate
-        var wait = Stopwatch.StartNew();
-        while (!File.Exists(gate))
-        {
-            if (wait.Elapsed > TimeSpan.FromSeconds(60)) { Console.Error.WriteLine("start gate never opened"); return 1; }
-            Thread.Sleep(1);
-        }
+        using var naive = mode == "naive-event" ? RawStore.OpenSqlite(projectDir) : null; // and connect, so that connecting does not keep the workers apart
+        if (!StartGate.Pass(gate, agent)) return 1;
         long start = DateTimeOffset.UtcNow.UtcTicks;
-        if (mode == "event")
+        if (naive is null)
         {
             for (int i = 0; i < count; i++)
                 project.Events.Log("question", $"{agent} event {i}", newInteraction: i % 10 == 0);
         }
         else
         {
-            string db = Path.Combine(projectDir, ".fastband", FastbandProject.DatabaseFileName);
-            using var connection = new SqliteConnection($"Data Source={db};Pooling=False;Default Timeout=60");
-            connection.Open();
-            using (var pragma = connection.CreateCommand()) { pragma.CommandText = "PRAGMA busy_timeout = 60000;"; pragma.ExecuteNonQuery(); }
             for (int i = 0; i < count; i++)
             {
-                using var read = connection.CreateCommand();
+                using var read = naive.CreateCommand();
                 read.CommandText = "SELECT COALESCE(MAX(id), 0) + 1 FROM events;";
                 long id = (long)read.ExecuteScalar()!;
                 Thread.Sleep(1); // the window a busy writer has between its read and its write
-                using var write = connection.CreateCommand();
+                using var write = naive.CreateCommand();
                 write.CommandText = "INSERT OR REPLACE INTO events (id, interaction, actor, type, content, ts_us, fingerprint, occurrence) " +
                                     "VALUES ($id, 1, $agent, 'question', $content, 0, $fp, 1);";
                 write.Parameters.AddWithValue("$id", id);

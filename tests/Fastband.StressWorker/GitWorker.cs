@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Fastband.Core;
 using Fastband.Core.Git;
 
@@ -18,12 +17,10 @@ internal static class GitWorker
         int count = int.Parse(args[3]);
         Directory.CreateDirectory(Path.Combine(repo, agent));
         using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = repo, Agent = agent, Session = agent + "-session" });
-        var wait = Stopwatch.StartNew();
-        while (!File.Exists(gate))
-        {
-            if (wait.Elapsed > TimeSpan.FromSeconds(60)) { Console.Error.WriteLine("start gate never opened"); return 1; }
-            Thread.Sleep(1);
-        }
+        // Warm up before the gate: a first query of the store, and git run once (read-only: no index.lock taken).
+        project.Locks.List();
+        if (!project.Git.Runner.Run(new[] { "rev-parse", "HEAD" }, readOnly: true).Ok) { Console.Error.WriteLine("git rev-parse HEAD failed"); return 1; }
+        if (!StartGate.Pass(gate, agent)) return 1;
         long start = DateTimeOffset.UtcNow.UtcTicks;
         int failures = 0;
         var errors = new List<string>();

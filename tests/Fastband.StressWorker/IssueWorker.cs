@@ -1,12 +1,9 @@
 using System.Data.Common;
-using System.Diagnostics;
 using Fastband.Core;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 
 /// <summary>
 /// Issue claim modes of the race worker.
-///   claim PROJECT AGENT ROUNDS SYNC: for round r = 0..ROUNDS-1 (until SYNC/stop appears), write SYNC/ready.r.AGENT, wait for SYNC/go.r, then
+///   claim PROJECT AGENT ROUNDS SYNC: for round r = 0..ROUNDS-1 (until SYNC/stop appears), pass the start gate SYNC/go.r, then
 ///     open the project (as every CLI call and cmdlet does) and claim issue race_r through IssueService.Claim (the real
 ///     path). Writes "r gateTicks claimTicks endTicks won|lost token" to SYNC/result.r.AGENT: when it saw the gate, when
 ///     it began the claim itself, when the claim returned.
@@ -27,16 +24,8 @@ internal static class IssueWorker
             string issue = $"race_{r:000}";
             // The negative control's own connection is made before the gate (on PostgreSQL a connect takes milliseconds
             // of authentication), so that connecting does not keep the unprotected reads and writes apart.
-            using var naive = mode == "naiveclaim" ? OpenRaw(projectDir) : null;
-            File.WriteAllText(Path.Combine(sync, $"ready.{r}.{agent}"), "");
-            string gate = Path.Combine(sync, $"go.{r}");
-            var wait = Stopwatch.StartNew();
-            while (!File.Exists(gate))
-            {
-                if (File.Exists(stop)) return 0;
-                if (wait.Elapsed > TimeSpan.FromSeconds(120)) { Console.Error.WriteLine($"gate {r} never opened"); return 1; }
-                Thread.Sleep(1);
-            }
+            using var naive = mode == "naiveclaim" ? RawStore.Open(projectDir) : null;
+            if (!StartGate.Pass(Path.Combine(sync, $"go.{r}"), agent, stop)) return File.Exists(stop) ? 0 : 1;
             long gateSeen = DateTimeOffset.UtcNow.UtcTicks;
             using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
             long start = DateTimeOffset.UtcNow.UtcTicks;
@@ -62,24 +51,6 @@ internal static class IssueWorker
             File.Move(result + ".tmp", result);
         }
         return 0;
-    }
-
-    /// <summary>A plain connection to the project's store, SQLite or PostgreSQL (the same SQL runs on both).</summary>
-    private static DbConnection OpenRaw(string projectDir)
-    {
-        if (FastbandConfig.Load(Path.Combine(projectDir, ".fastband")).Store.SelectPostgres(Environment.GetEnvironmentVariable) is { } postgres)
-        {
-            var pg = new NpgsqlConnection(postgres.ConnectionString());
-            pg.Open();
-            return pg;
-        }
-        string db = Path.Combine(projectDir, ".fastband", FastbandProject.DatabaseFileName);
-        var connection = new SqliteConnection($"Data Source={db};Pooling=False;Default Timeout=60");
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA busy_timeout = 60000;";
-        pragma.ExecuteNonQuery();
-        return connection;
     }
 
     private static bool NaiveClaim(DbConnection c, string issue, string agent)

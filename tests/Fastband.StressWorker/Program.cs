@@ -37,27 +37,16 @@ if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 string projectDir = args[0], agent = args[1], mode = args[3], gate = args[4];
 int count = int.Parse(args[2]);
 
-// The store, message and reader modes open the store before the gate (a PostgreSQL connection takes a while),
-// so that the race is between the writes themselves.
-var opened = mode is "message" or "reader" or "store" ? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent }) : null;
-if (opened is not null) opened.Messages.Cursor();
+// Every mode opens the store and makes a first query before it reports ready at the gate (a PostgreSQL connection
+// takes a while, and so does loading the code), so that the race is between the writes themselves.
+using var project = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
+project.Messages.Cursor();
 
-// The PostgreSQL negative control connects before the gate too, so that connecting does not keep the workers apart.
-NpgsqlConnection? naivePostgres = null;
-if (mode == "naive" && FastbandConfig.Load(Path.Combine(projectDir, ".fastband")).Store.SelectPostgres(Environment.GetEnvironmentVariable) is { } postgres)
-{
-    naivePostgres = new NpgsqlConnection(postgres.ConnectionString());
-    naivePostgres.Open();
-}
+// The negative control connects before the gate too, so that connecting does not keep the workers apart.
+using var naive = mode == "naive" ? RawStore.Open(projectDir) : null;
 
-var wait = Stopwatch.StartNew();
-while (!File.Exists(gate))
-{
-    if (wait.Elapsed > TimeSpan.FromSeconds(60)) { Console.Error.WriteLine("start gate never opened"); return 1; }
-    Thread.Sleep(1);
-}
+if (!StartGate.Pass(gate, agent)) return 1;
 
-using var project = opened ?? FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
 long start = DateTimeOffset.UtcNow.UtcTicks;
 var taken = new List<Fastband.Core.Messaging.Message>();
 if (mode == "message")
@@ -81,7 +70,7 @@ else if (mode == "store")
     for (int i = 0; i < count; i++)
         project.OpsLog.Write(OpsEventType.General, $"{agent} entry {i}", null, new Dictionary<string, object?> { ["seq"] = i });
 }
-else if (naivePostgres is { } pg)
+else if (naive is NpgsqlConnection pg)
 {
     // The same negative control on PostgreSQL: max + 1, then an upsert that replaces, each statement on its own.
     for (int i = 0; i < count; i++)
@@ -99,14 +88,10 @@ else if (naivePostgres is { } pg)
         write.ExecuteNonQuery();
     }
 }
-else
+else if (naive is SqliteConnection connection)
 {
     // Allocates the id itself (max + 1) and writes with INSERT OR REPLACE, outside any transaction:
     // two writers that read the same max overwrite each other's row, and an entry is lost.
-    string db = Path.Combine(projectDir, ".fastband", FastbandProject.DatabaseFileName);
-    using var connection = new SqliteConnection($"Data Source={db};Pooling=False;Default Timeout=60");
-    connection.Open();
-    using (var pragma = connection.CreateCommand()) { pragma.CommandText = "PRAGMA busy_timeout = 60000;"; pragma.ExecuteNonQuery(); }
     for (int i = 0; i < count; i++)
     {
         using var read = connection.CreateCommand();

@@ -50,8 +50,7 @@ public abstract class AppendRaces : IDisposable
             foreach (var a in new[] { worker, _dir.Root, $"w{i}", PerWriter.ToString(), mode, gate }) psi.ArgumentList.Add(a);
             return children.Start(psi);
         }).ToList();
-        Thread.Sleep(1500); // let every runtime start and reach the gate
-        File.WriteAllText(gate, "go");
+        StartGate.OpenWhenReady(gate, processes);
 
         var windows = new List<(DateTimeOffset, DateTimeOffset)>();
         foreach (var p in processes)

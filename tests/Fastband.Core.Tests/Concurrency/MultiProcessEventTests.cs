@@ -44,8 +44,7 @@ public sealed class MultiProcessEventTests : IDisposable
         using (_dir.Open("setup")) { } // the store and its schema exist before the race
         string gate = Path.Combine(_dir.Root, "go");
         var processes = Enumerable.Range(0, Writers).Select(i => _children.Start(Worker(mode, _dir.Root, $"w{i}", PerWriter.ToString(), gate))).ToList();
-        Thread.Sleep(1500); // let every runtime start and reach the gate
-        File.WriteAllText(gate, "go");
+        StartGate.OpenWhenReady(gate, processes);
         var windows = new List<(DateTimeOffset Start, DateTimeOffset End)>();
         foreach (var p in processes)
         {

@@ -39,10 +39,9 @@ public sealed class MultiProcessGitCommitTests : IDisposable
             foreach (var a in new[] { worker, "gitcommit", _repo.Root, $"w{i}", PerWorker.ToString(), gate, mode }) psi.ArgumentList.Add(a);
             return (Name: $"w{i}", Process: children.Start(psi));
         }).ToList();
-        Thread.Sleep(2000); // let every runtime start and reach the gate
-        File.WriteAllText(gate, "go");
         try
         {
+            StartGate.OpenWhenReady(gate, processes.Select(w => w.Process));
             return processes.Select(w =>
             {
                 var r = w.Process.WaitForOutput($"{w.Name} to finish its commits", TimeSpan.FromMinutes(3));
@@ -56,6 +55,7 @@ public sealed class MultiProcessGitCommitTests : IDisposable
         finally
         {
             File.Delete(gate);
+            if (Directory.Exists(StartGate.ReadyFolder(gate))) Directory.Delete(StartGate.ReadyFolder(gate), recursive: true);
         }
     }
 

@@ -70,8 +70,7 @@ public abstract class MessageRaces : IDisposable
         string gate = Path.Combine(_dir.Root, "go");
         var senders = Enumerable.Range(0, Senders).Select(i => Start($"s{i}", "message", gate, PerSender, Inbox)).ToList();
         var readers = Enumerable.Range(0, Readers).Select(_ => Start(Inbox, "reader", gate, Total)).ToList();
-        Thread.Sleep(1500); // let every runtime start and reach the gate
-        File.WriteAllText(gate, "go");
+        StartGate.OpenWhenReady(gate, senders.Concat(readers).Select(w => w.Process));
 
         var sent = senders.Select(Finish).ToList();
         var read = readers.Select(Finish).ToList();

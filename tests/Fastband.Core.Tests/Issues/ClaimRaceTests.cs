@@ -8,11 +8,11 @@ namespace Fastband.Core.Tests.Issues;
 
 /// <summary>
 /// Sixteen separate processes claim the same issue at the same moment, round after round, one new issue per
-/// round. Each round every worker reports ready, waits for the round's gate file, then opens the project and
-/// claims, as sixteen `fastband issue claim` calls would, and records when it passed the gate, when its claim
-/// began and when it returned. A round counts as a proof only if the workers overlapped (the last one passed the
-/// gate before the first one finished): on a loaded machine some rounds do not, so rounds go on until
-/// <see cref="ProvingRounds"/> of them did (at most <see cref="MaxRounds"/>). Every round, proving or not, must have
+/// round. Each round every worker reports ready at the round's start gate (<see cref="StartGate"/>) and waits for
+/// it, then opens the project and claims, as sixteen `fastband issue claim` calls would, and records when it passed
+/// the gate, when its claim began and when it returned. A round counts as a proof only if the workers overlapped
+/// (the last one passed the gate before the first one finished): on a loaded machine some rounds do not, so rounds
+/// go on until <see cref="ProvingRounds"/> of them did (at most <see cref="MaxRounds"/>). Every round, proving or not, must have
 /// exactly one winner, and the store and the audit trail must agree with the workers. The negative control runs
 /// the same harness with a claim that reads and then writes outside a transaction, and must see two winners of one
 /// issue in a round where the workers overlapped. The same races run on every backend (PostgresClaimRaceTests).
@@ -80,8 +80,7 @@ public abstract class ClaimRaces : IDisposable
             for (int r = 0; r < maxRounds && !enough(rounds); r++)
             {
                 // Every worker is at the gate before it opens; then every worker's result is in before the next round.
-                WaitFor(sync, $"ready.{r}.*", processes, $"not every worker reached round {r}");
-                File.WriteAllText(Path.Combine(sync, $"go.{r}"), "");
+                StartGate.OpenWhenReady(Path.Combine(sync, $"go.{r}"), processes.Select(p => p.Process));
                 WaitFor(sync, $"result.{r}.*", processes, $"not every worker finished round {r}");
                 rounds.Add(new Round(r, Directory.EnumerateFiles(sync, $"result.{r}.*").Where(f => !f.EndsWith(".tmp", StringComparison.Ordinal)).Select(file =>
                 {

@@ -45,9 +45,7 @@ public abstract class LeaderRaces : IDisposable
             if (HostOf(i) is { } host) psi.Environment[CallerIdentity.HostVariable] = host;
             return (Agent: $"w{i}", Process: _children.Start(psi));
         }).ToList();
-        Thread.Sleep(1500);
-        File.WriteAllText(gate + ".tmp", workers.ToString());
-        File.Move(gate + ".tmp", gate); // whole, so no worker reads it half-written
+        StartGate.OpenWhenReady(gate, procs.Select(p => p.Process));
         var wins = new List<(string, long)>();
         var windows = new List<(long, long)>();
         foreach (var (agent, p) in procs)

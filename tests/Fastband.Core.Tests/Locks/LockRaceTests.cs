@@ -54,11 +54,7 @@ public abstract class LockRaces : IDisposable
         using (_dir.Open("setup")) { }
         string gate = Path.Combine(_dir.Root, "go"), marks = Path.Combine(_dir.Root, "marks.txt");
         var procs = Enumerable.Range(0, workers).Select(i => StartOn(hostOf?.Invoke(i), mode, _dir.Root, $"w{i}", each.ToString(), gate, marks)).ToList();
-        // The gate opens once every worker has started and opened the store, however long that takes on a busy machine.
-        string ready = marks + ".ready";
-        Assert.True(SpinWait.SpinUntil(() => File.Exists(ready) && File.ReadAllLines(ready).Length >= workers || procs.Any(p => p.HasExited), TimeSpan.FromMinutes(3)),
-            "every lock worker to start and open the store within 3 minutes");
-        File.WriteAllText(gate, "go");
+        StartGate.OpenWhenReady(gate, procs);
         var windows = new List<(long, long)>();
         foreach (var p in procs)
         {
