@@ -5,7 +5,7 @@
 # and Invoke-FastbandScheduledBackup.
 #
 # Every test works in a fresh project folder under TestDrive and passes -Project explicitly (and -Agent where the
-# cmdlet takes one). No database: DATABASE_URL is cleared for the run, so every backup is `database: none`.
+# cmdlet takes one). No database: Clear-FastbandEnvironment clears DATABASE_URL for the run, so every backup is `database: none`.
 # Run through tests/Pester/run.ps1, or directly: Invoke-Pester tests/Pester/Fastband.Backup.Tests.ps1
 # (after ./build.sh has staged the module in module/Fastband/).
 
@@ -13,8 +13,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $repoRoot = Import-FastbandTestModule
     $savedEnvironment = Clear-FastbandEnvironment
-    $savedDatabaseUrl = [Environment]::GetEnvironmentVariable('DATABASE_URL')
-    [Environment]::SetEnvironmentVariable('DATABASE_URL', $null)
 
     # A project with a little code, a config file and a data/ folder.
     function New-BackupTestProject {
@@ -29,7 +27,6 @@ BeforeAll {
 }
 
 AfterAll {
-    [Environment]::SetEnvironmentVariable('DATABASE_URL', $savedDatabaseUrl)
     Restore-FastbandEnvironment $savedEnvironment
 }
 

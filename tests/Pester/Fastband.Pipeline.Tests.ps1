@@ -7,8 +7,6 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'TestSetup.ps1')
     $repoRoot = Import-FastbandTestModule
     $savedEnvironment = Clear-FastbandEnvironment
-    $savedDatabaseUrl = [Environment]::GetEnvironmentVariable('DATABASE_URL')
-    [Environment]::SetEnvironmentVariable('DATABASE_URL', $null)
 
     function New-CodeProject {
         $p = New-TestProject
@@ -19,7 +17,6 @@ BeforeAll {
 }
 
 AfterAll {
-    [Environment]::SetEnvironmentVariable('DATABASE_URL', $savedDatabaseUrl)
     Restore-FastbandEnvironment $savedEnvironment
 }
 

@@ -25,11 +25,12 @@ function Import-FastbandTestModule {
     $repoRoot
 }
 
-# Clears the variables that choose a project or an agent, so the caller's cannot leak into a test;
-# returns what they were, for Restore-FastbandEnvironment.
+# Clears the variables that choose a project, an agent or a database to back up (DATABASE_URL: without it every
+# backup is `database: none`), so the caller's cannot leak into a test; returns what they were, for
+# Restore-FastbandEnvironment.
 function Clear-FastbandEnvironment {
     $saved = @{}
-    foreach ($name in 'FASTBAND_PROJECT', 'FASTBAND_AGENT', 'AGENT_ID', 'FASTBAND_STORE', 'FASTBAND_HOST') {
+    foreach ($name in 'FASTBAND_PROJECT', 'FASTBAND_AGENT', 'AGENT_ID', 'FASTBAND_STORE', 'FASTBAND_HOST', 'DATABASE_URL') {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)
         [Environment]::SetEnvironmentVariable($name, $null)
     }
