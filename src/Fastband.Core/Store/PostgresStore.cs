@@ -1,4 +1,5 @@
 using System.Data;
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Fastband.Core.OpsLog;
@@ -16,14 +17,13 @@ namespace Fastband.Core.Store;
 /// The PostgreSQL SQL for each feature sits in that feature's file (PostgresStore.Locks.cs, ...), beside the
 /// SQLite SQL's file of the same name; rows are read by the shared <see cref="StoreRows"/>.
 /// </summary>
-public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgentStore
+public sealed partial class PostgresStore : RelationalStore, IFastbandStore
 {
     /// <summary>First half of the advisory lock keys; the second is the store's <see cref="PostgresTarget.StoreKey"/>.</summary>
     private const int WriterLockClass = 0x46420001, MigrationLockClass = 0x46420002;
 
     private readonly NpgsqlConnection _connection;
-    private readonly TimeProvider _clock;
-    private readonly object _gate = new();
+    private object _gate => Gate;
     private NpgsqlTransaction? _transaction;
     private PostgresNotifications? _notifications;
 
@@ -33,9 +33,10 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     /// path (the event log queues what it cannot write); anything else is better told at once.
     /// </summary>
     public PostgresStore(PostgresTarget target, TimeProvider? clock = null, TimeSpan? lockTimeout = null, bool connectLazily = false)
+        : base(SqlDialect.Postgres, clock ?? TimeProvider.System)
     {
         Target = target;
-        _clock = clock ?? TimeProvider.System;
+        OpsLog = new OneTripOpsLog(this, AgentRecords);
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
         _connection = new NpgsqlConnection(target.ConnectionString());
         try
@@ -67,8 +68,9 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     public string Location => Target.Location;
     /// <summary>The schema version after migrations ran; 0 while a store opened offline has not connected yet.</summary>
     public int SchemaVersion { get; private set; }
-    public IOpsLogStore OpsLog => this;
-    public IAgentStore Agents => this;
+    public IOpsLogStore OpsLog { get; }
+    private TimeProvider _clock => Clock; // until every feature store is written once
+    internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
     public IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);
 
     /// <summary>The NOTIFY channel of a topic in this store (stores in other schemas of the database have their own).</summary>
@@ -131,21 +133,8 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     /// <summary>Migrations ran on this store's connection (once, at the first connect); they are running now.</summary>
     private bool _migrated, _migrating;
 
-    internal void Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(sql, parameters);
-        cmd.ExecuteNonQuery();
-    }
-
-    internal T? Scalar<T>(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(sql, parameters);
-        object? v = cmd.ExecuteScalar();
-        return v is null or DBNull ? default : (T)Convert.ChangeType(v, typeof(T), CultureInfo.InvariantCulture);
-    }
-
     /// <summary>A command on the store's connection (in the open transaction, if any); parameters are named @name.</summary>
-    internal NpgsqlCommand Command(string sql, params (string Name, object? Value)[] parameters)
+    internal override NpgsqlCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
         EnsureConnected();
         var cmd = new NpgsqlCommand(sql, _connection, _transaction);
@@ -157,10 +146,7 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     /// Runs <paramref name="work"/> in one transaction that holds the store's writer lock from its first statement
     /// to its commit, rolling back on any failure: PostgreSQL's counterpart of SQLite's BEGIN IMMEDIATE.
     /// </summary>
-    internal T InWriteTransaction<T>(Func<T> work) => InTransaction(WriterLockClass, work, null);
-
-    /// <summary>As above, waiting at most <paramref name="lockWait"/> (default: the store's lock timeout) for the writer lock.</summary>
-    internal T InWriteTransaction<T>(Func<T> work, TimeSpan? lockWait) => InTransaction(WriterLockClass, work, lockWait);
+    internal override T InWriteTransaction<T>(Func<T> work, TimeSpan? lockWait) => InTransaction(WriterLockClass, work, lockWait);
 
     /// <summary>The same under the migration lock, which only stores opening at the same moment contend for.</summary>
     internal T InMigrationTransaction<T>(Func<T> work) => InTransaction(MigrationLockClass, work, null);
@@ -206,7 +192,7 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     /// held only while the server executes it. <paramref name="read"/> reads the first statement's first row.
     /// For writes whose statements do not depend on answers the client must see first (appends, sends).
     /// </summary>
-    internal T InOneTrip<T>(string sql, IReadOnlyList<(string, object?)> parameters, Func<NpgsqlDataReader, T> read)
+    internal override T InOneTrip<T>(string sql, IReadOnlyList<(string, object?)> parameters, Func<DbDataReader, T> read)
     {
         lock (_gate)
         {
@@ -230,151 +216,36 @@ public sealed partial class PostgresStore : IFastbandStore, IOpsLogStore, IAgent
     private StoreException Busy(Exception e, TimeSpan? wait) =>
         new($"The store {Location} stayed busy for {(wait ?? LockTimeout).TotalSeconds:0.#} s: another writer is stuck; find it in pg_stat_activity (application_name fastband) and pg_locks (locktype advisory).", e);
 
-    private static long ToMicros(DateTimeOffset t) => StoreRows.ToMicros(t);
-    private static DateTimeOffset FromMicros(long us) => StoreRows.FromMicros(us);
-
     /// <summary>Notifies listeners of <paramref name="topic"/>; inside a write transaction, delivered at its commit.</summary>
-    internal void Notify(string topic) => Execute("SELECT pg_notify(@channel, '');", ("channel", Channel(topic)));
-
-    // ---------------------------------------------------------------- ops log
-
-    private const string EntryColumns = StoreRows.EntryColumns;
-
-    public OpsLogEntry Append(NewOpsLogEntry entry, AgentTouch? touch)
-    {
-        string metadata = entry.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(entry.Metadata, FastbandJson.Compact);
-        // One round trip (InOneTrip): the writer lock, then one statement that inserts, records the writer's
-        // presence (a data-modifying CTE, which always runs) and notifies followers; PostgreSQL runs the batch as
-        // one implicit transaction. The lock is held only while the server works, never across a client round
-        // trip, which is what keeps eight appending processes fast. Timestamps never go backwards as ids go up:
-        // the clock's reading is raised to the newest entry's time inside the lock.
-        string sql =
-            "WITH ins AS (INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
-            "VALUES (GREATEST(@ts, COALESCE((SELECT ts_us FROM ops_log ORDER BY id DESC LIMIT 1), 0)), @agent, @type, @message, @ticket, @metadata, @host, @pid) RETURNING id, ts_us)" +
-            (touch is null ? "" : $", who AS ({UpsertAgentSql(touch, registering: false, now: "ins.ts_us", from: " FROM ins")})") +
-            " SELECT id, ts_us, pg_notify(@channel, '') FROM ins;";
-        var parameters = new List<(string, object?)>
-        {
-            ("ts", ToMicros(_clock.GetUtcNow())), ("agent", entry.Agent), ("type", entry.EventType),
-            ("message", entry.Message), ("ticket", entry.TicketId), ("metadata", metadata),
-            ("host", entry.Host), ("pid", entry.ProcessId), ("channel", Channel(StoreTopics.OpsLog)),
-        };
-        if (touch is not null) parameters.AddRange(AgentParameters(touch));
-        var (id, tsUs) = InOneTrip(sql, parameters, r => (r.GetInt64(0), r.GetInt64(1)));
-        return new OpsLogEntry
-        {
-            Id = id, Timestamp = FromMicros(tsUs), Agent = entry.Agent, EventType = entry.EventType,
-            Message = entry.Message, TicketId = entry.TicketId, Metadata = entry.Metadata,
-            Host = entry.Host, ProcessId = entry.ProcessId,
-        };
-    }
-
-    public IReadOnlyList<OpsLogEntry> Query(OpsLogQuery query)
-    {
-        var where = new List<string>();
-        var parameters = new List<(string, object?)>();
-        if (query.Since is { } since) { where.Add("ts_us >= @since"); parameters.Add(("since", ToMicros(since))); }
-        if (query.Until is { } until) { where.Add("ts_us <= @until"); parameters.Add(("until", ToMicros(until))); }
-        if (query.Agent is { } agent) { where.Add("lower(agent) = lower(@agent)"); parameters.Add(("agent", agent)); }
-        if (query.TicketId is { } ticket) { where.Add("ticket_id = @ticket"); parameters.Add(("ticket", ticket)); }
-        if (query.AfterId is { } after) { where.Add("id > @after"); parameters.Add(("after", after)); }
-        if (query.EventTypes is { Count: > 0 } types) { where.Add("event_type = ANY(@types)"); parameters.Add(("types", types.ToArray())); }
-        string direction = query.OldestFirst ? "" : " DESC";
-        string order = query.AfterId is not null ? $" ORDER BY id{direction}" : $" ORDER BY ts_us{direction}, id{direction}";
-        string sql = $"SELECT {EntryColumns} FROM ops_log"
-                     + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-                     + order
-                     + (query.Limit > 0 ? $" LIMIT {query.Limit}" : "");
-        lock (_gate)
-        {
-            using var cmd = Command(sql, parameters.ToArray());
-            return StoreRows.Entries(cmd);
-        }
-    }
-
-    public long LatestId()
-    {
-        lock (_gate) return Scalar<long>("SELECT COALESCE(MAX(id), 0) FROM ops_log;");
-    }
-
-    public long Count()
-    {
-        lock (_gate) return Scalar<long>("SELECT COUNT(*) FROM ops_log;");
-    }
-
-    public int MoveOlderThan(DateTimeOffset cutoff, int batchSize, Action<IReadOnlyList<OpsLogEntry>> sink)
-    {
-        return InWriteTransaction(() =>
-        {
-            List<OpsLogEntry> batch;
-            using (var select = Command($"SELECT {EntryColumns} FROM ops_log WHERE ts_us < @cutoff ORDER BY id LIMIT @n;",
-                       ("cutoff", ToMicros(cutoff)), ("n", batchSize)))
-            {
-                batch = StoreRows.Entries(select);
-            }
-            if (batch.Count == 0) return 0;
-            sink(batch);
-            using var delete = Command("DELETE FROM ops_log WHERE id <= @last AND ts_us < @cutoff;", ("last", batch[^1].Id), ("cutoff", ToMicros(cutoff)));
-            return delete.ExecuteNonQuery();
-        });
-    }
-
-    // ---------------------------------------------------------------- agents
-
-    public AgentSession Register(AgentTouch touch, DateTimeOffset now)
-    {
-        InWriteTransaction(() => { UpsertAgent(touch, now, registering: true); return 0; });
-        return Get(touch.Agent)!;
-    }
-
-    private void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) =>
-        Execute(UpsertAgentSql(touch, registering, "@now::bigint") + ";", AgentParameters(touch).Append(("now", ToMicros(now))).ToArray());
+    internal override void Notify(string topic) => Execute("SELECT pg_notify(@channel, '');", ("channel", Channel(topic)));
 
     /// <summary>
-    /// The agent upsert, with its time given as SQL (<paramref name="now"/>). Names are unique ignoring case (the
-    /// unique index is on lower(name)), as SQLite's COLLATE NOCASE makes them. A claim sets the ticket; a
-    /// completion clears it only if it is the ticket completed.
+    /// The ops log append in one round trip (<see cref="InOneTrip"/>): the writer lock, then one statement that
+    /// inserts, records the writer's presence (a data-modifying CTE, which always runs) and notifies followers. The
+    /// lock is held only while the server works, never across a client round trip, which is what keeps eight
+    /// appending processes fast (docs/benchmarks.md).
     /// </summary>
-    private static string UpsertAgentSql(AgentTouch touch, bool registering, string now, string from = "")
+    private sealed class OneTripOpsLog : OpsLogStore
     {
-        string ticketUpdate = touch.Ticket switch
-        {
-            TicketChange.Set => "current_ticket = excluded.current_ticket",
-            TicketChange.Clear when touch.TicketId is null => "current_ticket = NULL",
-            TicketChange.Clear => "current_ticket = CASE WHEN agents.current_ticket = @agentTicket::text THEN NULL ELSE agents.current_ticket END",
-            _ => "current_ticket = agents.current_ticket",
-        };
-        string registered = registering ? "registered_us = excluded.registered_us," : "";
-        // INSERT ... SELECT (not VALUES), so that the row can come from another statement's RETURNING: the casts
-        // type the parameters that may be null, which a SELECT list cannot infer from the columns.
-        return "INSERT INTO agents (name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket) " +
-               $"SELECT @agentName::text, @agentHost::text, @agentPid::integer, @agentStarted::bigint, {now}, {now}, @agentInitialTicket::text{from} " +
-               "ON CONFLICT ((lower(name))) DO UPDATE SET host = excluded.host, pid = excluded.pid, " +
-               $"process_started_us = excluded.process_started_us, {registered} last_seen_us = excluded.last_seen_us, {ticketUpdate}";
-    }
+        public OneTripOpsLog(PostgresStore db, AgentStore agents) : base(db, agents) { }
 
-    private static IEnumerable<(string, object?)> AgentParameters(AgentTouch touch) => new (string, object?)[]
-    {
-        ("agentName", touch.Agent), ("agentHost", touch.Host), ("agentPid", touch.ProcessId),
-        ("agentStarted", StoreRows.ToMicros(touch.ProcessStartedAt)),
-        ("agentInitialTicket", touch.Ticket == TicketChange.Set ? touch.TicketId : null), ("agentTicket", touch.TicketId),
-    };
-
-    public AgentSession? Get(string agent)
-    {
-        lock (_gate)
+        public override OpsLogEntry Append(NewOpsLogEntry entry, AgentTouch? touch)
         {
-            using var cmd = Command($"SELECT {StoreRows.AgentColumns} FROM agents WHERE lower(name) = lower(@name);", ("name", agent));
-            return StoreRows.Agents(cmd).FirstOrDefault();
-        }
-    }
-
-    public IReadOnlyList<AgentSession> List()
-    {
-        lock (_gate)
-        {
-            using var cmd = Command($"SELECT {StoreRows.AgentColumns} FROM agents ORDER BY last_seen_us DESC, lower(name) COLLATE \"C\";");
-            return StoreRows.Agents(cmd);
+            var store = (PostgresStore)Db;
+            string sql =
+                "WITH ins AS (INSERT INTO ops_log (ts_us, agent, event_type, message, ticket_id, metadata, host, pid) " +
+                $"VALUES ({NotBeforeNewest("@ts")}, @agent, @type, @message, @ticket, @metadata, @host, @pid) RETURNING id, ts_us)" +
+                (touch is null ? "" : $", who AS ({Agents.UpsertSql(touch, registering: false, now: "ins.ts_us", from: " FROM ins")})") +
+                " SELECT id, ts_us, pg_notify(@channel, '') FROM ins;";
+            var parameters = new List<(string, object?)>
+            {
+                ("ts", ToMicros(Db.Clock.GetUtcNow())), ("agent", entry.Agent), ("type", entry.EventType),
+                ("message", entry.Message), ("ticket", entry.TicketId), ("metadata", MetadataJson(entry)),
+                ("host", entry.Host), ("pid", entry.ProcessId), ("channel", store.Channel(StoreTopics.OpsLog)),
+            };
+            if (touch is not null) parameters.AddRange(AgentStore.Parameters(touch));
+            var (id, tsUs) = Db.InOneTrip(sql, parameters, r => (r.GetInt64(0), r.GetInt64(1)));
+            return Entry(entry, id, tsUs);
         }
     }
 }

@@ -106,17 +106,4 @@ public sealed partial class SqliteStore : IStoreTables
     T IStoreTables.WriteAll<T>(Func<T> write) => InWriteTransaction(write);
 
     private static string Quote(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
-
-    private void Execute(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(sql, parameters);
-        cmd.ExecuteNonQuery();
-    }
-
-    private T? Scalar<T>(string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var cmd = Command(sql, parameters);
-        object? v = cmd.ExecuteScalar();
-        return v is null or DBNull ? default : (T)Convert.ChangeType(v, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
-    }
 }

@@ -1,0 +1,97 @@
+using System.Data.Common;
+using System.Globalization;
+
+namespace Fastband.Core.Store;
+
+/// <summary>
+/// What every feature store needs from a backend: one connection used by one operation at a time, commands
+/// with <c>@name</c> parameters, a write transaction that holds the store's writer lock from its first statement
+/// to its commit, and the backend's <see cref="SqlDialect"/>. The feature stores (Relational/*.cs) are written
+/// once over this; <see cref="SqliteStore"/> and <see cref="PostgresStore"/> supply only the connection, the
+/// writer lock, migrations and notifications.
+/// </summary>
+public abstract class RelationalStore
+{
+    private protected RelationalStore(SqlDialect dialect, TimeProvider clock)
+    {
+        Dialect = dialect;
+        Clock = clock;
+        AgentRecords = new AgentStore(this);
+    }
+
+    /// <summary>The agents table, which other features' writes record the writer's presence in.</summary>
+    internal AgentStore AgentRecords { get; }
+
+    public IAgentStore Agents => AgentRecords;
+
+    internal SqlDialect Dialect { get; }
+
+    internal TimeProvider Clock { get; }
+
+    /// <summary>One operation at a time on the connection: reads take it, write transactions hold it throughout.</summary>
+    internal object Gate { get; } = new();
+
+    /// <summary>A command on the store's connection (in the open write transaction, if any); parameters are named without their <c>@</c>.</summary>
+    internal abstract DbCommand Command(string sql, params (string Name, object? Value)[] parameters);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in one transaction that holds the store's writer lock from its first statement
+    /// to its commit, rolling back on any failure. Waits at most <paramref name="lockWait"/> (default: the store's
+    /// own timeout) for the lock, then fails as busy.
+    /// </summary>
+    internal abstract T InWriteTransaction<T>(Func<T> work, TimeSpan? lockWait);
+
+    internal T InWriteTransaction<T>(Func<T> work) => InWriteTransaction(work, null);
+
+    internal void InWriteTransaction(Action work) => InWriteTransaction(() => { work(); return 0; }, null);
+
+    /// <summary>
+    /// A write of statements that need no answer from the client between them, reading the first row of the first
+    /// result. Here: a write transaction. PostgreSQL overrides it to send the writer lock and the statements in
+    /// one round trip, so the lock is never held across the network.
+    /// </summary>
+    internal virtual T InOneTrip<T>(string sql, IReadOnlyList<(string, object?)> parameters, Func<DbDataReader, T> read) =>
+        InWriteTransaction(() =>
+        {
+            using var cmd = Command(sql, parameters.ToArray());
+            using var r = cmd.ExecuteReader();
+            if (!r.Read()) throw new StoreException($"The store returned no row for a write: {sql.Split(' ')[0]} ...");
+            return read(r);
+        });
+
+    /// <summary>Tells followers of <paramref name="topic"/> that something changed; inside a write transaction, at its commit. Nothing on SQLite, which followers poll.</summary>
+    internal virtual void Notify(string topic) { }
+
+    /// <summary>Runs a read under the connection's gate.</summary>
+    internal T Read<T>(Func<T> read)
+    {
+        lock (Gate) return read();
+    }
+
+    internal int Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        return cmd.ExecuteNonQuery();
+    }
+
+    internal T? Scalar<T>(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        object? v = cmd.ExecuteScalar();
+        return v is null or DBNull ? default : (T)Convert.ChangeType(v, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Every row of <paramref name="sql"/>, each read by <paramref name="row"/>.</summary>
+    internal List<T> Rows<T>(string sql, Func<DbDataReader, T> row, params (string Name, object? Value)[] parameters)
+    {
+        using var cmd = Command(sql, parameters);
+        using var r = cmd.ExecuteReader();
+        var result = new List<T>();
+        while (r.Read()) result.Add(row(r));
+        return result;
+    }
+
+    internal static long ToMicros(DateTimeOffset t) => StoreRows.ToMicros(t);
+
+    internal static DateTimeOffset FromMicros(long us) => StoreRows.FromMicros(us);
+}
