@@ -37,6 +37,7 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     {
         Target = target;
         OpsLog = new OneTripOpsLog(this, AgentRecords);
+        Issues = new IssueStore(this);
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
         _connection = new NpgsqlConnection(target.ConnectionString());
         try
@@ -69,6 +70,7 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     /// <summary>The schema version after migrations ran; 0 while a store opened offline has not connected yet.</summary>
     public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog { get; }
+    public IIssueStore Issues { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
     public IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Fastband.Core.Issues;
 using Fastband.Core.OpsLog;
 using Microsoft.Data.Sqlite;
 
@@ -22,6 +23,7 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     {
         SqliteNative.EnsureInitialized();
         OpsLog = new OpsLogStore(this, AgentRecords);
+        Issues = new IssueStore(this);
         DatabasePath = Path.GetFullPath(databasePath);
         Created = !File.Exists(DatabasePath);
         OwnerOnly.EnsureFolder(Path.GetDirectoryName(DatabasePath)!);
@@ -67,6 +69,7 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     public string Location => "sqlite:" + DatabasePath;
     public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog { get; }
+    public IIssueStore Issues { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
 
@@ -149,9 +152,11 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     }
 
     /// <summary>SQLite's plan for an ops log query, one line per step: tests assert that ranges use an index.</summary>
-    internal IReadOnlyList<string> ExplainQuery(OpsLogQuery query)
-    {
-        var (sql, parameters) = ((OpsLogStore)OpsLog).BuildQuery(query);
-        return Read(() => Rows("EXPLAIN QUERY PLAN " + sql, r => r.GetString(3), parameters));
-    }
+    internal IReadOnlyList<string> ExplainQuery(OpsLogQuery query) => Explain(((OpsLogStore)OpsLog).BuildQuery(query));
+
+    /// <summary>SQLite's plan for an issue listing: tests assert that the available list reads the partial index.</summary>
+    internal IReadOnlyList<string> ExplainIssueQuery(IssueQuery query) => Explain(((IssueStore)Issues).BuildListQuery(query));
+
+    private IReadOnlyList<string> Explain((string Sql, (string, object?)[] Parameters) query) =>
+        Read(() => Rows("EXPLAIN QUERY PLAN " + query.Sql, r => r.GetString(3), query.Parameters));
 }
