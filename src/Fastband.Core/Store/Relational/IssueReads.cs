@@ -25,11 +25,7 @@ internal abstract class IssueReads
     public IReadOnlyList<Issue> ListIssues(IssueQuery query)
     {
         var (sql, parameters) = BuildListQuery(query);
-        return Db.Read(() =>
-        {
-            using var cmd = Db.Command(sql, parameters);
-            return StoreRows.Issues(cmd);
-        });
+        return Db.Read(() => Issues(sql, parameters));
     }
 
     /// <summary>The listing's SQL (SqliteStore.ExplainIssueQuery shows its plan).</summary>
@@ -71,11 +67,7 @@ internal abstract class IssueReads
         if (query.Status is { } status) { where.Add("status = @status"); parameters.Add(("status", status)); }
         string sql = $"SELECT {FixColumns} FROM fixes" + Where(where)
                      + $" ORDER BY proposed_us, {Db.Dialect.NameOrder("id")}" + Db.Dialect.Limit(query.Limit) + ";";
-        return Db.Read(() =>
-        {
-            using var cmd = Db.Command(sql, parameters.ToArray());
-            return StoreRows.Fixes(cmd);
-        });
+        return Db.Read(() => Fixes(sql, parameters.ToArray()));
     }
 
     public IReadOnlyList<AuditEntry> ListAudit(AuditQuery query)
@@ -115,16 +107,20 @@ internal abstract class IssueReads
 
     // ---------------------------------------------------------------- row lookups, under the caller's gate or transaction
 
-    private protected Issue? IssueRow(string id)
+    private protected Issue? IssueRow(string id) => Issues($"SELECT {IssueColumns} FROM issues WHERE {IdIs("id", "@id")};", ("id", id)).FirstOrDefault();
+
+    private protected Fix? FixRow(string id) => Fixes($"SELECT {FixColumns} FROM fixes WHERE {IdIs("id", "@id")};", ("id", id)).FirstOrDefault();
+
+    private List<Issue> Issues(string sql, params (string, object?)[] parameters)
     {
-        using var cmd = Db.Command($"SELECT {IssueColumns} FROM issues WHERE {IdIs("id", "@id")};", ("id", id));
-        return StoreRows.Issues(cmd).FirstOrDefault();
+        using var cmd = Db.Command(sql, parameters);
+        return StoreRows.Issues(cmd);
     }
 
-    private protected Fix? FixRow(string id)
+    private List<Fix> Fixes(string sql, params (string, object?)[] parameters)
     {
-        using var cmd = Db.Command($"SELECT {FixColumns} FROM fixes WHERE {IdIs("id", "@id")};", ("id", id));
-        return StoreRows.Fixes(cmd).FirstOrDefault();
+        using var cmd = Db.Command(sql, parameters);
+        return StoreRows.Fixes(cmd);
     }
 
     /// <summary>The unresolved blockers of an issue, for the sentence that refuses a claim.</summary>
