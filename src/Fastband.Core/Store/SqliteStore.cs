@@ -22,6 +22,11 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     {
         SqliteNative.EnsureInitialized();
         OpsLog = new OpsLogStore(this, AgentRecords);
+        var locks = new LockStore(this);
+        Locks = locks;
+        Leader = new LeaderStore(this, locks);
+        Messages = new MessageStore(this);
+        Statuses = new StatusStore(this);
         DatabasePath = Path.GetFullPath(databasePath);
         Created = !File.Exists(DatabasePath);
         OwnerOnly.EnsureFolder(Path.GetDirectoryName(DatabasePath)!);
@@ -67,6 +72,10 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     public string Location => "sqlite:" + DatabasePath;
     public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog { get; }
+    public ILockStore Locks { get; }
+    public ILeaderStore Leader { get; }
+    public IMessageStore Messages { get; }
+    public IStatusStore Statuses { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
 
@@ -146,6 +155,15 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
         {
             if (custom) Execute($"PRAGMA busy_timeout = {(int)_busyTimeout.TotalMilliseconds};");
         }
+    }
+
+    /// <summary>A list as stored (JSON text), for the feature files not yet written once.</summary>
+    private static string Json(IReadOnlyList<string> values) => StoreRows.Json(values);
+
+    public IReadOnlyList<string> QuickCheck()
+    {
+        var lines = Read(() => Rows("PRAGMA quick_check;", r => r.GetString(0)));
+        return lines.Count == 1 && lines[0] == "ok" ? Array.Empty<string>() : lines;
     }
 
     /// <summary>SQLite's plan for an ops log query, one line per step: tests assert that ranges use an index.</summary>
