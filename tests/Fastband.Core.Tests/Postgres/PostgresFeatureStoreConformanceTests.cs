@@ -5,32 +5,17 @@ using Xunit;
 
 namespace Fastband.Core.Tests.Postgres;
 
-/// <summary>The message and status store conformance suite against PostgreSQL, each test in a fresh schema.</summary>
-[Collection(MultiProcessRaces.Name)] // the backup tests fingerprint the server's WAL position: keep this traffic out of their way
+// The feature store conformance suites against PostgreSQL, each test in a fresh schema. In the races' collection:
+// the backup tests fingerprint the server's WAL position, so keep this traffic out of their way.
+
+[Collection(MultiProcessRaces.Name)]
 public sealed class PostgresMessageStoreConformanceTests : MessageStoreConformanceTests
 {
-    private readonly string _schema = PgTestServer.NewSchema("msgconf");
-
-    protected override IFastbandStore CreateStore(TimeProvider clock) => new PostgresStore(PgTestServer.Target(_schema), clock);
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        PgTestServer.DropSchema(_schema);
-    }
+    protected override IFastbandStore CreateStore() => new PostgresStore(PgTestServer.Target(Schema("msgconf")), Clock);
 }
 
-/// <summary>The leader store conformance suite against PostgreSQL.</summary>
 [Collection(MultiProcessRaces.Name)]
 public sealed class PostgresLeaderStoreConformanceTests : LeaderStoreConformanceTests
 {
-    private readonly string _schema = PgTestServer.NewSchema("leadconf");
-
-    protected override IFastbandStore CreateStore() => new PostgresStore(PgTestServer.Target(_schema));
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        PgTestServer.DropSchema(_schema);
-    }
+    protected override IFastbandStore CreateStore() => new PostgresStore(PgTestServer.Target(Schema("leadconf")));
 }

@@ -6,26 +6,8 @@ using Xunit;
 namespace Fastband.Core.Tests.Store;
 
 /// <summary>What every store must do for heartbeats and leader terms; the election rules are LeaderService's and tested there.</summary>
-public abstract class LeaderStoreConformanceTests : IDisposable
+public abstract class LeaderStoreConformanceTests : StoreSuite
 {
-    private readonly List<IFastbandStore> _opened = new();
-    protected readonly DateTimeOffset Now = ManualClock.RealNowToTheSecond(); // the store itself runs on the real clock
-
-    /// <summary>Calling it twice reopens the same data.</summary>
-    protected abstract IFastbandStore CreateStore();
-
-    protected IFastbandStore Open()
-    {
-        var s = CreateStore();
-        _opened.Add(s);
-        return s;
-    }
-
-    public virtual void Dispose()
-    {
-        foreach (var s in _opened) s.Dispose();
-    }
-
     private Heartbeat Beat(string agent, DateTimeOffset at, long beats = 1, string role = HeartbeatRole.Agent) => new()
     {
         Agent = agent, Role = role, Host = "h-" + agent.ToLowerInvariant(), ProcessId = 40 + (int)beats,
@@ -206,13 +188,5 @@ public abstract class LeaderStoreConformanceTests : IDisposable
 
 public sealed class SqliteLeaderStoreConformanceTests : LeaderStoreConformanceTests
 {
-    private readonly TempProject _dir = new();
-
-    protected override IFastbandStore CreateStore() => new SqliteStore(Path.Combine(_dir.Root, "leader.db"));
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        _dir.Dispose();
-    }
+    protected override IFastbandStore CreateStore() => new SqliteStore(Path.Combine(Folder, "leader.db"));
 }

@@ -5,25 +5,10 @@ using Xunit;
 namespace Fastband.Core.Tests.Store;
 
 /// <summary>What every store must do for messages and agent statuses; the rules above them are MessageService's and the board's.</summary>
-public abstract class MessageStoreConformanceTests : IDisposable
+public abstract class MessageStoreConformanceTests : StoreSuite
 {
+    /// <summary>The stores' clock: <see cref="StoreSuite.CreateStore"/> opens them on it.</summary>
     protected readonly ManualClock Clock = new();
-    private readonly List<IFastbandStore> _opened = new();
-
-    /// <summary>The store on <paramref name="clock"/>; calling it twice reopens the same data.</summary>
-    protected abstract IFastbandStore CreateStore(TimeProvider clock);
-
-    protected IFastbandStore Open(TimeProvider? clock = null)
-    {
-        var s = CreateStore(clock ?? Clock);
-        _opened.Add(s);
-        return s;
-    }
-
-    public virtual void Dispose()
-    {
-        foreach (var s in _opened) s.Dispose();
-    }
 
     private static NewMessage Note(string to, string body, string from = "s1", string kind = MessageKind.Info, string? thread = null) =>
         new(to, from, kind, thread, body);
@@ -69,7 +54,7 @@ public abstract class MessageStoreConformanceTests : IDisposable
     [Fact]
     public void Concurrent_senders_on_two_connections_get_sequence_numbers_one_to_n_exactly_once()
     {
-        var stores = new[] { Open(TimeProvider.System), Open(TimeProvider.System) };
+        var stores = new[] { Open(), Open() };
         const int PerSender = 40;
         var sent = new List<Message>[2];
         Parallel.For(0, 2, i => sent[i] = Enumerable.Range(0, PerSender).Select(n => stores[i].Messages.Send(Note("inbox", $"{i}:{n}", from: $"s{i}"))).ToList());
@@ -184,7 +169,7 @@ public abstract class MessageStoreConformanceTests : IDisposable
     [Fact]
     public void Messages_and_sequence_numbers_survive_reopening()
     {
-        using (var store = CreateStore(Clock))
+        using (var store = CreateStore())
         {
             store.Messages.Send(Note("a", "one"));
             store.Messages.Send(Note("a", "two"));
@@ -233,13 +218,5 @@ public abstract class MessageStoreConformanceTests : IDisposable
 
 public sealed class SqliteMessageStoreConformanceTests : MessageStoreConformanceTests
 {
-    private readonly TempProject _dir = new();
-
-    protected override IFastbandStore CreateStore(TimeProvider clock) => new SqliteStore(Path.Combine(_dir.Root, "messages.db"), clock);
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        _dir.Dispose();
-    }
+    protected override IFastbandStore CreateStore() => new SqliteStore(Path.Combine(Folder, "messages.db"), Clock);
 }

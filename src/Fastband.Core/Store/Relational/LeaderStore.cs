@@ -7,16 +7,10 @@ namespace Fastband.Core.Store;
 /// leases: a write here holds the writer lock over both, so campaigning, renewing and resigning are each one atomic
 /// step, and a second campaigner waits, then sees the first one's lease.
 /// </summary>
-internal sealed class LeaderStore : ILeaderStore
+internal sealed class LeaderStore(RelationalStore db, LockStore locks) : ILeaderStore
 {
-    private readonly RelationalStore _db;
-    private readonly LockStore _locks;
-
-    public LeaderStore(RelationalStore db, LockStore locks)
-    {
-        _db = db;
-        _locks = locks;
-    }
+    private readonly RelationalStore _db = db;
+    private readonly LockStore _locks = locks;
 
     public T Write<T>(Func<ILeaderTransaction, T> work) => _db.InWriteTransaction(() => work(new LeaderTransaction(this)));
 
@@ -41,21 +35,13 @@ internal sealed class LeaderStore : ILeaderStore
     }
 
     /// <summary>Valid only inside <see cref="Write{T}"/>, which holds the writer lock.</summary>
-    private sealed class LeaderTransaction : ILeaderTransaction
+    private sealed class LeaderTransaction(LeaderStore store) : ILeaderTransaction
     {
-        private readonly LeaderStore _store;
-        private readonly RelationalStore _db;
+        private readonly RelationalStore _db = store._db;
 
-        public LeaderTransaction(LeaderStore store)
-        {
-            _store = store;
-            _db = store._db;
-            Locks = store._locks.Transaction();
-        }
+        public ILockTransaction Locks { get; } = store._locks.Transaction();
 
-        public ILockTransaction Locks { get; }
-
-        public Heartbeat? Heartbeat(string agent) => _store.ReadHeartbeats(agent).FirstOrDefault();
+        public Heartbeat? Heartbeat(string agent) => store.ReadHeartbeats(agent).FirstOrDefault();
 
         public void SaveHeartbeat(Heartbeat b) => _db.Execute(
             "INSERT INTO heartbeats (agent, role, host, pid, first_us, beat_us, beats) VALUES (@a, @role, @host, @pid, @first, @beat, @beats) " +
@@ -67,7 +53,7 @@ internal sealed class LeaderStore : ILeaderStore
         public bool DeleteHeartbeat(string agent) =>
             _db.Execute($"DELETE FROM heartbeats WHERE {_db.Dialect.EqualsIgnoreCase("agent", "@a")};", ("a", agent)) > 0;
 
-        public LeaderTerm? LatestTerm() => _store.ReadTerms(1).FirstOrDefault();
+        public LeaderTerm? LatestTerm() => store.ReadTerms(1).FirstOrDefault();
 
         public void InsertTerm(LeaderTerm t) => _db.Execute(
             "INSERT INTO leader_terms (term, agent, host, lease_id, fencing_token, started_us) VALUES (@t, @a, @h, @l, @f, @s);",

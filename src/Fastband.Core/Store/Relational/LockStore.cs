@@ -6,11 +6,9 @@ namespace Fastband.Core.Store;
 /// Lock state: leases and their resources, FIFO waiters, fencing tokens (one counter for every resource, and the
 /// latest token per resource) and the lock history. <see cref="LockService"/> decides; this reads and writes.
 /// </summary>
-internal sealed class LockStore : ILockStore
+internal sealed class LockStore(RelationalStore db) : ILockStore
 {
-    private readonly RelationalStore _db;
-
-    public LockStore(RelationalStore db) => _db = db;
+    private readonly RelationalStore _db = db;
 
     public T Write<T>(Func<ILockTransaction, T> work) => _db.InWriteTransaction(() => work(Transaction()));
 
@@ -60,26 +58,19 @@ internal sealed class LockStore : ILockStore
         _db.Rows("SELECT token FROM resource_tokens WHERE resource = @r;", r => (long?)r.GetInt64(0), ("r", resource)).FirstOrDefault();
 
     /// <summary>Valid only inside a write transaction, which holds the writer lock.</summary>
-    private sealed class LockTransaction : ILockTransaction
+    private sealed class LockTransaction(LockStore store) : ILockTransaction
     {
-        private readonly LockStore _store;
-        private readonly RelationalStore _db;
+        private readonly RelationalStore _db = store._db;
 
-        public LockTransaction(LockStore store)
-        {
-            _store = store;
-            _db = store._db;
-        }
+        public IReadOnlyList<Lease> Leases() => store.ReadLeases(null);
 
-        public IReadOnlyList<Lease> Leases() => _store.ReadLeases(null);
+        public Lease? Lease(string leaseId) => store.ReadLeases(leaseId).FirstOrDefault();
 
-        public Lease? Lease(string leaseId) => _store.ReadLeases(leaseId).FirstOrDefault();
-
-        public IReadOnlyList<LockWaiter> Waiters() => _store.ReadWaiters();
+        public IReadOnlyList<LockWaiter> Waiters() => store.ReadWaiters();
 
         public long NextFencingToken() => _db.Scalar<long>("UPDATE counters SET value = value + 1 WHERE name = 'fencing' RETURNING value;");
 
-        public long? ResourceToken(string resource) => _store.ReadResourceToken(resource);
+        public long? ResourceToken(string resource) => store.ReadResourceToken(resource);
 
         public void SetResourceToken(string resource, long token) => _db.Execute(
             "INSERT INTO resource_tokens (resource, token) VALUES (@r, @t) " +

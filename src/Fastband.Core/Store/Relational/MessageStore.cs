@@ -5,11 +5,9 @@ using Fastband.Core.Messaging;
 namespace Fastband.Core.Store;
 
 /// <summary>Messages between agents, numbered 1, 2, 3, ... per recipient (names ignore case).</summary>
-internal sealed class MessageStore : IMessageStore
+internal sealed class MessageStore(RelationalStore db) : IMessageStore
 {
-    private readonly RelationalStore _db;
-
-    public MessageStore(RelationalStore db) => _db = db;
+    private readonly RelationalStore _db = db;
 
     private string IsRecipient => _db.Dialect.EqualsIgnoreCase("recipient", "@r");
 
@@ -109,11 +107,9 @@ internal sealed class MessageStore : IMessageStore
 }
 
 /// <summary>What each agent says it is doing, one row per agent (names ignore case).</summary>
-internal sealed class StatusStore : IStatusStore
+internal sealed class StatusStore(RelationalStore db) : IStatusStore
 {
-    private readonly RelationalStore _db;
-
-    public StatusStore(RelationalStore db) => _db = db;
+    private readonly RelationalStore _db = db;
 
     public AgentWorkStatus Set(string agent, string status, IReadOnlyList<string> files, string? ticketId, string? note, DateTimeOffset now, AgentTouch? touch = null)
     {
