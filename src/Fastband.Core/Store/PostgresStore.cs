@@ -14,7 +14,7 @@ namespace Fastband.Core.Store;
 /// one at a time, each seeing everything committed before it. That is what keeps ids in commit order (a
 /// follower's cursor never skips an id that commits late), sequence numbers gapless and timestamps taken
 /// inside the lock monotonic. Reads run outside the lock on committed data.
-/// The PostgreSQL SQL for each feature sits in that feature's file (PostgresStore.Locks.cs, ...), beside the
+/// The PostgreSQL SQL of each feature not yet written once (Relational/*.cs) sits in its file (PostgresStore.Events.cs, ...), beside the
 /// SQLite SQL's file of the same name; rows are read by the shared <see cref="StoreRows"/>.
 /// </summary>
 public sealed partial class PostgresStore : RelationalStore, IFastbandStore
@@ -38,6 +38,11 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
         Target = target;
         OpsLog = new OneTripOpsLog(this, AgentRecords);
         Issues = new IssueStore(this);
+        var locks = new LockStore(this);
+        Locks = locks;
+        Leader = new LeaderStore(this, locks);
+        Messages = new MessageStore(this);
+        Statuses = new StatusStore(this);
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
         _connection = new NpgsqlConnection(target.ConnectionString());
         try
@@ -71,6 +76,10 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog { get; }
     public IIssueStore Issues { get; }
+    public ILockStore Locks { get; }
+    public ILeaderStore Leader { get; }
+    public IMessageStore Messages { get; }
+    public IStatusStore Statuses { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
     public IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);
@@ -212,6 +221,39 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
             {
                 throw Busy(e, null);
             }
+        }
+    }
+
+    /// <summary>Every row of <paramref name="cmd"/>, each read by <paramref name="row"/> (for the feature files not yet written once).</summary>
+    private static List<T> Rows<T>(DbCommand cmd, Func<DbDataReader, T> row)
+    {
+        var result = new List<T>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) result.Add(row(r));
+        return result;
+    }
+
+    /// <summary>
+    /// PostgreSQL's counterpart of SQLite's PRAGMA quick_check, cheap enough for every <c>fastband health</c>: the
+    /// server answers a read in the store's schema, the schema is at the version this Fastband migrated it to,
+    /// every table the migrations create is there, and no index of the schema is left invalid (a failed
+    /// concurrent build, say). Page-level corruption is the server's business (data checksums, amcheck).
+    /// </summary>
+    public IReadOnlyList<string> QuickCheck()
+    {
+        lock (_gate)
+        {
+            var problems = new List<string>();
+            int version = Scalar<int>("SELECT COALESCE(MAX(version), 0) FROM schema_version;");
+            if (version != PostgresMigrations.Latest)
+                problems.Add($"schema_version says {version}, expected {PostgresMigrations.Latest}");
+            var present = new HashSet<string>(Strings(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = @s AND table_type = 'BASE TABLE';", ("s", Target.Schema)), StringComparer.Ordinal);
+            problems.AddRange(PostgresMigrations.Tables.Where(t => !present.Contains(t)).Select(t => $"table {t} is missing"));
+            problems.AddRange(Strings(
+                "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace " +
+                "WHERE n.nspname = @s AND NOT (i.indisvalid AND i.indisready) ORDER BY 1;", ("s", Target.Schema)).Select(i => $"index {i} is invalid"));
+            return problems;
         }
     }
 

@@ -24,6 +24,11 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
         SqliteNative.EnsureInitialized();
         OpsLog = new OpsLogStore(this, AgentRecords);
         Issues = new IssueStore(this);
+        var locks = new LockStore(this);
+        Locks = locks;
+        Leader = new LeaderStore(this, locks);
+        Messages = new MessageStore(this);
+        Statuses = new StatusStore(this);
         DatabasePath = Path.GetFullPath(databasePath);
         Created = !File.Exists(DatabasePath);
         OwnerOnly.EnsureFolder(Path.GetDirectoryName(DatabasePath)!);
@@ -70,6 +75,10 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog { get; }
     public IIssueStore Issues { get; }
+    public ILockStore Locks { get; }
+    public ILeaderStore Leader { get; }
+    public IMessageStore Messages { get; }
+    public IStatusStore Statuses { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
 
@@ -149,6 +158,12 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
         {
             if (custom) Execute($"PRAGMA busy_timeout = {(int)_busyTimeout.TotalMilliseconds};");
         }
+    }
+
+    public IReadOnlyList<string> QuickCheck()
+    {
+        var lines = Read(() => Rows("PRAGMA quick_check;", r => r.GetString(0)));
+        return lines.Count == 1 && lines[0] == "ok" ? Array.Empty<string>() : lines;
     }
 
     /// <summary>SQLite's plan for an ops log query, one line per step: tests assert that ranges use an index.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Fastband.Core.Board;
 using Fastband.Core.Git;
 using Fastband.Core.Issues;
+using Fastband.Core.Leader;
 using Fastband.Core.Locks;
 using Fastband.Core.Messaging;
 using Fastband.Core.OpsLog;
@@ -139,6 +140,22 @@ internal static class StoreRows
         TicketId = Text(r, 3),
         Note = Text(r, 4),
         UpdatedAt = FromMicros(r.GetInt64(5)),
+    });
+
+    public const string HeartbeatColumns = "agent, role, host, pid, first_us, beat_us, beats";
+
+    public static List<Heartbeat> Heartbeats(DbCommand cmd) => All(cmd, r => new Heartbeat
+    {
+        Agent = r.GetString(0), Role = r.GetString(1), Host = r.GetString(2), ProcessId = r.GetInt32(3),
+        FirstBeatAt = FromMicros(r.GetInt64(4)), LastBeatAt = FromMicros(r.GetInt64(5)), Beats = r.GetInt64(6),
+    });
+
+    public const string TermColumns = "term, agent, host, lease_id, fencing_token, started_us, ended_us, end_reason";
+
+    public static List<LeaderTerm> Terms(DbCommand cmd) => All(cmd, r => new LeaderTerm
+    {
+        Term = r.GetInt64(0), Agent = r.GetString(1), Host = r.GetString(2), LeaseId = r.GetString(3), FencingToken = r.GetInt64(4),
+        StartedAt = FromMicros(r.GetInt64(5)), EndedAt = Time(r, 6), EndReason = Text(r, 7),
     });
 
     public const string IssueColumns =

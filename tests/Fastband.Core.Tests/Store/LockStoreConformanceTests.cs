@@ -5,25 +5,8 @@ using Xunit;
 namespace Fastband.Core.Tests.Store;
 
 /// <summary>What every store must do for locks; the rules themselves are LockService's and tested there.</summary>
-public abstract class LockStoreConformanceTests : IDisposable
+public abstract class LockStoreConformanceTests : StoreSuite
 {
-    private readonly List<IFastbandStore> _opened = new();
-    protected readonly DateTimeOffset Now = ManualClock.RealNowToTheSecond(); // the store itself runs on the real clock
-
-    protected abstract IFastbandStore CreateStore();
-
-    protected IFastbandStore Open()
-    {
-        var s = CreateStore();
-        _opened.Add(s);
-        return s;
-    }
-
-    public virtual void Dispose()
-    {
-        foreach (var s in _opened) s.Dispose();
-    }
-
     private Lease NewLease(string id, long token, params string[] resources) => new()
     {
         LeaseId = id, FencingToken = token, Resources = resources, Mode = LockMode.Exclusive, Agent = "A", Session = "s1",
@@ -136,13 +119,5 @@ public abstract class LockStoreConformanceTests : IDisposable
 
 public sealed class SqliteLockStoreConformanceTests : LockStoreConformanceTests
 {
-    private readonly TempProject _dir = new();
-
-    protected override IFastbandStore CreateStore() => new SqliteStore(Path.Combine(_dir.Root, "locks.db"));
-
-    public override void Dispose()
-    {
-        base.Dispose();
-        _dir.Dispose();
-    }
+    protected override IFastbandStore CreateStore() => new SqliteStore(Path.Combine(Folder, "locks.db"));
 }

@@ -19,6 +19,9 @@ internal abstract class SqlDialect
     /// <summary>The larger of two values.</summary>
     public abstract string Greatest(string a, string b);
 
+    /// <summary>An ORDER BY key for identifiers (lease ids, resources): by their bytes, case and all, on both backends.</summary>
+    public abstract string ByteOrder(string column);
+
     /// <summary>A LIMIT clause (with its leading space), or nothing when <paramref name="limit"/> is not positive.</summary>
     public string Limit(int limit) => limit > 0 ? $" LIMIT {limit}" : "";
 
@@ -45,6 +48,8 @@ internal abstract class SqlDialect
 
         public override string Greatest(string a, string b) => $"MAX({a}, {b})";
 
+        public override string ByteOrder(string column) => $"{column} COLLATE BINARY";
+
         public override string In<T>(string column, string name, IReadOnlyCollection<T> values, List<(string, object?)> parameters)
         {
             if (values.Count == 0) return "0 = 1";
@@ -69,6 +74,8 @@ internal abstract class SqlDialect
         public override string UniqueIgnoringCase(string column) => $"((lower({column})))";
 
         public override string Greatest(string a, string b) => $"GREATEST({a}, {b})";
+
+        public override string ByteOrder(string column) => $"{column} COLLATE \"C\"";
 
         public override string In<T>(string column, string name, IReadOnlyCollection<T> values, List<(string, object?)> parameters)
         {
