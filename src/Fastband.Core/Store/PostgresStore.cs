@@ -37,6 +37,9 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     {
         Target = target;
         OpsLog = new OneTripOpsLog(this, AgentRecords);
+        Events = new EventStore(this);
+        Sessions = new SessionStore(this);
+        Tables = new PostgresTables(this);
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
         _connection = new NpgsqlConnection(target.ConnectionString());
         try
@@ -69,6 +72,9 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     /// <summary>The schema version after migrations ran; 0 while a store opened offline has not connected yet.</summary>
     public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog { get; }
+    public IEventStore Events { get; }
+    public ISessionStore Sessions { get; }
+    internal override IStoreTables Tables { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
     public IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);
@@ -177,6 +183,28 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
             {
                 try { _transaction.Rollback(); } catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { /* the original failure matters more */ }
                 throw;
+            }
+            finally
+            {
+                _transaction.Dispose();
+                _transaction = null;
+            }
+        }
+    }
+
+    /// <summary>A repeatable-read transaction: one snapshot from its first statement on; inside an open transaction, that one.</summary>
+    internal override T InReadSnapshot<T>(Func<T> read)
+    {
+        lock (_gate)
+        {
+            if (_transaction is not null) return read();
+            EnsureConnected();
+            _transaction = _connection.BeginTransaction(IsolationLevel.RepeatableRead);
+            try
+            {
+                T result = read();
+                _transaction.Commit();
+                return result;
             }
             finally
             {

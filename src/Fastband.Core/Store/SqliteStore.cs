@@ -22,6 +22,9 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     {
         SqliteNative.EnsureInitialized();
         OpsLog = new OpsLogStore(this, AgentRecords);
+        Events = new EventStore(this);
+        Sessions = new SqliteSessions(this);
+        Tables = new SqliteTables(this);
         DatabasePath = Path.GetFullPath(databasePath);
         Created = !File.Exists(DatabasePath);
         OwnerOnly.EnsureFolder(Path.GetDirectoryName(DatabasePath)!);
@@ -67,6 +70,9 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     public string Location => "sqlite:" + DatabasePath;
     public int SchemaVersion { get; private set; }
     public IOpsLogStore OpsLog { get; }
+    public IEventStore Events { get; }
+    public ISessionStore Sessions { get; }
+    internal override IStoreTables Tables { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
 
@@ -126,6 +132,24 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
             finally
             {
                 _writers.Exit();
+            }
+        }
+    }
+
+    /// <summary>A read transaction, one snapshot from its first read on; inside an open transaction, that one.</summary>
+    internal override T InReadSnapshot<T>(Func<T> read)
+    {
+        lock (_gate)
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0) return read();
+            Execute("BEGIN DEFERRED; SELECT COUNT(*) FROM sqlite_master;");
+            try
+            {
+                return read();
+            }
+            finally
+            {
+                Execute("COMMIT;");
             }
         }
     }
