@@ -52,10 +52,14 @@ internal class SessionStore : ISessionStore
         r => StoreRows.Session(r, Encoding.UTF8.GetString(r.GetFieldValue<byte[]>(8))),
         ("id", sessionId)).FirstOrDefault());
 
-    public IReadOnlyList<SessionSummary> ListSessions() => Db.Read(() =>
+    public IReadOnlyList<SessionSummary> ListSessions() =>
+        Query($"SELECT {StoreRows.SessionSummaryColumns} FROM sessions ORDER BY updated_us DESC, session_id;", StoreRows.SessionSummaries);
+
+    /// <summary>A read under the connection's gate, its rows read by one of <see cref="StoreRows"/>' readers.</summary>
+    private T Query<T>(string sql, Func<System.Data.Common.DbCommand, T> read, params (string, object?)[] parameters) => Db.Read(() =>
     {
-        using var cmd = Db.Command($"SELECT {StoreRows.SessionSummaryColumns} FROM sessions ORDER BY updated_us DESC, session_id;");
-        return StoreRows.SessionSummaries(cmd);
+        using var cmd = Db.Command(sql, parameters);
+        return read(cmd);
     });
 
     // ---------------------------------------------------------------- checkpoints and snapshots
@@ -72,17 +76,11 @@ internal class SessionStore : ISessionStore
             ("session", record.SessionId), ("state", state), ("at", RelationalStore.ToMicros(record.CreatedAt))));
     }
 
-    public CheckpointRecord? GetCheckpoint(string name) => Db.Read(() =>
-    {
-        using var cmd = Db.Command($"SELECT {StoreRows.CheckpointColumns}, session_state FROM git_checkpoints WHERE name = @name;", ("name", name));
-        return StoreRows.Checkpoint(cmd);
-    });
+    public CheckpointRecord? GetCheckpoint(string name) =>
+        Query($"SELECT {StoreRows.CheckpointColumns}, session_state FROM git_checkpoints WHERE name = @name;", StoreRows.Checkpoint, ("name", name));
 
-    public IReadOnlyList<(CheckpointRecord Record, bool HasState)> ListCheckpoints() => Db.Read(() =>
-    {
-        using var cmd = Db.Command($"SELECT {StoreRows.CheckpointColumns}, session_state IS NOT NULL FROM git_checkpoints ORDER BY created_us DESC;");
-        return StoreRows.Checkpoints(cmd);
-    });
+    public IReadOnlyList<(CheckpointRecord Record, bool HasState)> ListCheckpoints() =>
+        Query($"SELECT {StoreRows.CheckpointColumns}, session_state IS NOT NULL FROM git_checkpoints ORDER BY created_us DESC;", StoreRows.Checkpoints);
 
     public void SaveSnapshot(SnapshotRecord record)
     {
@@ -94,15 +92,9 @@ internal class SessionStore : ISessionStore
             ("session", record.SessionId), ("state", state), ("at", RelationalStore.ToMicros(record.CreatedAt))));
     }
 
-    public SnapshotRecord? GetSnapshot(string snapshotId) => Db.Read(() =>
-    {
-        using var cmd = Db.Command($"SELECT {StoreRows.SnapshotColumns}, session_state FROM git_snapshots WHERE snapshot_id = @id;", ("id", snapshotId));
-        return StoreRows.Snapshot(cmd);
-    });
+    public SnapshotRecord? GetSnapshot(string snapshotId) =>
+        Query($"SELECT {StoreRows.SnapshotColumns}, session_state FROM git_snapshots WHERE snapshot_id = @id;", StoreRows.Snapshot, ("id", snapshotId));
 
-    public IReadOnlyList<(SnapshotRecord Record, bool HasState)> ListSnapshots() => Db.Read(() =>
-    {
-        using var cmd = Db.Command($"SELECT {StoreRows.SnapshotColumns}, session_state IS NOT NULL FROM git_snapshots ORDER BY created_us DESC;");
-        return StoreRows.Snapshots(cmd);
-    });
+    public IReadOnlyList<(SnapshotRecord Record, bool HasState)> ListSnapshots() =>
+        Query($"SELECT {StoreRows.SnapshotColumns}, session_state IS NOT NULL FROM git_snapshots ORDER BY created_us DESC;", StoreRows.Snapshots);
 }
