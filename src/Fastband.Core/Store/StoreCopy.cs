@@ -41,7 +41,7 @@ public static class StoreCopy
 
     public static StoreCopyResult Copy(IFastbandStore source, IFastbandStore target, bool force)
     {
-        if (source is not IStoreTables from || target is not IStoreTables to)
+        if (source is not RelationalStore { Tables: var from } || target is not RelationalStore { Tables: var to })
             throw new InvalidInputException("StoreCopyUnsupported", $"The store {source.Location} or {target.Location} cannot be copied table by table.");
         if (source.SchemaVersion != target.SchemaVersion)
             throw new StoreException($"The stores are at different schema versions ({source.Location}: {source.SchemaVersion}, {target.Location}: {target.SchemaVersion}): open both with the same Fastband so they migrate to the same version.");

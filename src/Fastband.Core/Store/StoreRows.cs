@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Fastband.Core.Board;
+using Fastband.Core.Events;
 using Fastband.Core.Git;
 using Fastband.Core.Issues;
 using Fastband.Core.Leader;
@@ -25,7 +26,7 @@ internal static class StoreRows
     public static IReadOnlyList<string> Strings(string json) => JsonSerializer.Deserialize<string[]>(json) ?? Array.Empty<string>();
     public static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
 
-    private static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    public static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
     /// <summary>An integer column as a long, whatever width the backend gives it (PostgreSQL INTEGER is 32-bit, SQLite's 64).</summary>
     private static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
     private static DateTimeOffset? Time(DbDataReader r, int i) => r.IsDBNull(i) ? null : FromMicros(r.GetInt64(i));
@@ -225,6 +226,18 @@ internal static class StoreRows
         FixId = r.IsDBNull(7) ? null : r.GetString(7),
     };
 
+    public const string EventColumns = "id, interaction, actor, type, content, ts_us";
+
+    public static InteractionEvent Event(DbDataReader r) => new()
+    {
+        Id = r.GetInt64(0),
+        Interaction = r.GetInt64(1),
+        Actor = r.GetString(2),
+        Type = r.GetString(3),
+        Content = r.GetString(4),
+        Timestamp = FromMicros(r.GetInt64(5)),
+    };
+
     public const string SessionSummaryColumns = "session_id, agent, current_task, message_count, size_bytes, created_us, updated_us";
 
     public static List<SessionSummary> SessionSummaries(DbCommand cmd) => All(cmd, r => new SessionSummary
@@ -232,6 +245,16 @@ internal static class StoreRows
         SessionId = r.GetString(0), Agent = Text(r, 1), CurrentTask = Text(r, 2), MessageCount = (int)Long(r, 3),
         SizeBytes = r.GetInt64(4), CreatedAt = FromMicros(r.GetInt64(5)), UpdatedAt = FromMicros(r.GetInt64(6)),
     });
+
+    /// <summary>A session's columns but its conversation, which each backend reads its own way after them.</summary>
+    public const string SessionColumns = "session_id, agent, agent_contexts, task_progress, current_task, message_count, created_us, updated_us";
+
+    public static SessionState Session(DbDataReader r, string conversation) => new()
+    {
+        SessionId = r.GetString(0), Agent = Text(r, 1), AgentContexts = Text(r, 2), TaskProgress = Text(r, 3), CurrentTask = Text(r, 4),
+        MessageCount = (int)Long(r, 5), CreatedAt = FromMicros(r.GetInt64(6)), UpdatedAt = FromMicros(r.GetInt64(7)),
+        ConversationHistory = conversation,
+    };
 
     /// <summary>A checkpoint's or snapshot's session state as stored: compact JSON, or null.</summary>
     public static string? StateJson(SessionState? state) => state is null ? null : JsonSerializer.Serialize(state, FastbandJson.Compact);

@@ -160,7 +160,7 @@ public sealed class PostgresStoreTests : IDisposable
     /// <summary>Every row of every table, as text, and the id high-water marks: equal dumps mean equal stores.</summary>
     private static SortedDictionary<string, List<string>> Dump(IFastbandStore store)
     {
-        var t = (IStoreTables)store;
+        var t = ((RelationalStore)store).Tables;
         var dump = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (string table in t.Tables())
         {
@@ -222,8 +222,8 @@ public sealed class PostgresStoreTests : IDisposable
         using var project = _dir.Open("alice", clock);
         Populate(project, clock);
         var original = Dump(project.Store);
-        long highWater = ((IStoreTables)project.Store).HighWaters()["ops_log"];
-        long lastTicket = ((IStoreTables)project.Store).HighWaters()["lock_waiters"];
+        long highWater = ((RelationalStore)project.Store).Tables.HighWaters()["ops_log"];
+        long lastTicket = ((RelationalStore)project.Store).Tables.HighWaters()["lock_waiters"];
         Assert.True(lastTicket > project.Store.Locks.Waiters().Max(w => w.Ticket)); // the premise: the highest ticket was deleted
 
         using var pg = new PostgresStore(PgTestServer.Target(Schema("copy")), clock);

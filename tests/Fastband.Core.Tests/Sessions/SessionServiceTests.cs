@@ -152,12 +152,9 @@ public class SessionServiceTests : ProjectTest
         // Git checkpoints read the session while the store may be inside a write (the read must join it, not BEGIN again).
         var p = Open("alice", "s1");
         p.Sessions.Save(new SessionInput { ConversationHistory = "[1,2,3]" });
-        var inside = p.Store switch
-        {
-            Fastband.Core.Store.SqliteStore s => s.InWriteTransaction(() => s.GetSession("s1")),
-            Fastband.Core.Store.PostgresStore s => s.InWriteTransaction(() => s.GetSession("s1")),
-            _ => throw new InvalidOperationException($"no write transaction for {p.Store.GetType().Name}"),
-        };
+        var inside = p.Store is Fastband.Core.Store.RelationalStore s
+            ? s.InWriteTransaction(() => p.Store.Sessions.GetSession("s1"))
+            : throw new InvalidOperationException($"no write transaction for {p.Store.GetType().Name}");
         Assert.Equal("[1,2,3]", inside!.ConversationHistory);
         Assert.Null(p.Store.Sessions.GetSession("ghost"));
     }

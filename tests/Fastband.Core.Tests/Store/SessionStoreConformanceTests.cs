@@ -60,6 +60,60 @@ public abstract class SessionStoreConformanceTests : IDisposable
     }
 
     [Fact]
+    public void Every_field_of_a_session_round_trips_and_the_bytes_given_are_what_is_stored()
+    {
+        var store = Open();
+        var state = new SessionState
+        {
+            SessionId = "full", Agent = null, ConversationHistory = "[\"\u00e9 \u2713\"]", AgentContexts = null, TaskProgress = "{\"done\":3}",
+            CurrentTask = "T9", MessageCount = 42, CreatedAt = Now, UpdatedAt = Now.AddSeconds(5),
+        };
+        var saved = store.Sessions.SaveSession(state);
+        Assert.Equal(("full", null, "T9", 42), (saved.SessionId, saved.Agent, saved.CurrentTask, saved.MessageCount));
+        Assert.Equal(Now.AddSeconds(5), saved.CreatedAt); // a new session is created when it is first saved
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(state.ConversationHistory) + 10, saved.SizeBytes);
+
+        var back = Open().Sessions.GetSession("full")!;
+        Assert.Equal((state.ConversationHistory, (string?)null, (string?)null, "{\"done\":3}", "T9", 42),
+            (back.ConversationHistory, back.Agent, back.AgentContexts, back.TaskProgress, back.CurrentTask, back.MessageCount));
+        Assert.Equal((Now.AddSeconds(5), Now.AddSeconds(5)), (back.CreatedAt, back.UpdatedAt));
+        var listed = Assert.Single(Open().Sessions.ListSessions());
+        Assert.Equal(("full", 42, saved.SizeBytes), (listed.SessionId, listed.MessageCount, listed.SizeBytes));
+
+        // The validation's UTF-8 bytes, when given, are stored as they are (not the string encoded again).
+        store.Sessions.SaveSession(new SessionState
+        {
+            SessionId = "utf8", ConversationHistory = "[1]", ConversationUtf8 = System.Text.Encoding.UTF8.GetBytes("[2]"),
+            MessageCount = 1, CreatedAt = Now, UpdatedAt = Now,
+        });
+        Assert.Equal("[2]", Open().Sessions.GetSession("utf8")!.ConversationHistory);
+    }
+
+    [Fact]
+    public void Checkpoints_and_snapshots_are_listed_newest_first_without_their_state()
+    {
+        var store = Open();
+        var state = State("s1", "[1]", "T1", Now);
+        store.Sessions.SaveSnapshot(new SnapshotRecord("old", "aaaa", null, "alice", null, null, Now));
+        store.Sessions.SaveSnapshot(new SnapshotRecord("new", "bbbb", "why", "bob", "s1", state, Now.AddMinutes(1)));
+        store.Sessions.SaveCheckpoint(new CheckpointRecord("c-old", "cccc", null, "alice", null, state, Now));
+        store.Sessions.SaveCheckpoint(new CheckpointRecord("c-new", "dddd", "d", "bob", "s1", null, Now.AddMinutes(1)));
+
+        var reopened = Open();
+        var snapshots = reopened.Sessions.ListSnapshots();
+        Assert.Equal(new[] { ("new", true), ("old", false) }, snapshots.Select(s => (s.Record.SnapshotId, s.HasState)));
+        Assert.All(snapshots, s => Assert.Null(s.Record.SessionState));
+        Assert.Equal(("bbbb", "why", "bob", "s1", Now.AddMinutes(1)), (snapshots[0].Record.CommitId, snapshots[0].Record.Reason, snapshots[0].Record.Agent, snapshots[0].Record.SessionId, snapshots[0].Record.CreatedAt));
+        var old = reopened.Sessions.GetSnapshot("old")!;
+        Assert.Equal(((string?)null, (string?)null, (SessionState?)null), (old.Reason, old.SessionId, old.SessionState));
+        var checkpoints = reopened.Sessions.ListCheckpoints();
+        Assert.Equal(new[] { ("c-new", false), ("c-old", true) }, checkpoints.Select(c => (c.Record.Name, c.HasState)));
+        Assert.All(checkpoints, c => Assert.Null(c.Record.SessionState));
+        Assert.Equal("[1]", reopened.Sessions.GetCheckpoint("c-old")!.SessionState!.ConversationHistory);
+        Assert.Null(reopened.Sessions.GetCheckpoint("nope"));
+    }
+
+    [Fact]
     public void Checkpoint_and_snapshot_records_keep_their_session_state_and_a_checkpoint_is_replaced_by_name()
     {
         var store = Open();

@@ -59,6 +59,15 @@ public abstract class RelationalStore
             return read(r);
         });
 
+    /// <summary>
+    /// Runs <paramref name="read"/> on one consistent snapshot of the store (SQLite: a read transaction; PostgreSQL:
+    /// a repeatable-read transaction), under the connection's gate. Inside an open transaction it reads there.
+    /// </summary>
+    internal abstract T InReadSnapshot<T>(Func<T> read);
+
+    /// <summary>Raw table access for copying the whole store to the other backend (<see cref="StoreCopy"/>).</summary>
+    internal abstract IStoreTables Tables { get; }
+
     /// <summary>Tells followers of <paramref name="topic"/> that something changed; inside a write transaction, at its commit. Nothing on SQLite, which followers poll.</summary>
     internal virtual void Notify(string topic) { }
 
@@ -90,6 +99,9 @@ public abstract class RelationalStore
         while (r.Read()) result.Add(row(r));
         return result;
     }
+
+    /// <summary>The first column of every row of <paramref name="sql"/>, as text.</summary>
+    internal List<string> Strings(string sql, params (string Name, object? Value)[] parameters) => Rows(sql, r => r.GetString(0), parameters);
 
     internal static long ToMicros(DateTimeOffset t) => StoreRows.ToMicros(t);
 

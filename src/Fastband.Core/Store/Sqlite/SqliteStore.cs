@@ -29,6 +29,9 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
         Leader = new LeaderStore(this, locks);
         Messages = new MessageStore(this);
         Statuses = new StatusStore(this);
+        Events = new EventStore(this);
+        Sessions = new SqliteSessions(this);
+        Tables = new SqliteTables(this);
         DatabasePath = Path.GetFullPath(databasePath);
         Created = !File.Exists(DatabasePath);
         OwnerOnly.EnsureFolder(Path.GetDirectoryName(DatabasePath)!);
@@ -79,6 +82,9 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     public ILeaderStore Leader { get; }
     public IMessageStore Messages { get; }
     public IStatusStore Statuses { get; }
+    public IEventStore Events { get; }
+    public ISessionStore Sessions { get; }
+    internal override IStoreTables Tables { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
 
@@ -138,6 +144,24 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
             finally
             {
                 _writers.Exit();
+            }
+        }
+    }
+
+    /// <summary>A read transaction, one snapshot from its first read on; inside an open transaction, that one.</summary>
+    internal override T InReadSnapshot<T>(Func<T> read)
+    {
+        lock (_gate)
+        {
+            if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0) return read();
+            Execute("BEGIN DEFERRED; SELECT COUNT(*) FROM sqlite_master;");
+            try
+            {
+                return read();
+            }
+            finally
+            {
+                Execute("COMMIT;");
             }
         }
     }

@@ -43,6 +43,9 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
         Leader = new LeaderStore(this, locks);
         Messages = new MessageStore(this);
         Statuses = new StatusStore(this);
+        Events = new EventStore(this);
+        Sessions = new SessionStore(this);
+        Tables = new PostgresTables(this);
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
         _connection = new NpgsqlConnection(target.ConnectionString());
         try
@@ -80,6 +83,9 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     public ILeaderStore Leader { get; }
     public IMessageStore Messages { get; }
     public IStatusStore Statuses { get; }
+    public IEventStore Events { get; }
+    public ISessionStore Sessions { get; }
+    internal override IStoreTables Tables { get; }
     private TimeProvider _clock => Clock; // until every feature store is written once
     internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
     public IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);
@@ -188,6 +194,28 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
             {
                 try { _transaction.Rollback(); } catch (Exception e) when (e is NpgsqlException or InvalidOperationException) { /* the original failure matters more */ }
                 throw;
+            }
+            finally
+            {
+                _transaction.Dispose();
+                _transaction = null;
+            }
+        }
+    }
+
+    /// <summary>A repeatable-read transaction: one snapshot from its first statement on; inside an open transaction, that one.</summary>
+    internal override T InReadSnapshot<T>(Func<T> read)
+    {
+        lock (_gate)
+        {
+            if (_transaction is not null) return read();
+            EnsureConnected();
+            _transaction = _connection.BeginTransaction(IsolationLevel.RepeatableRead);
+            try
+            {
+                T result = read();
+                _transaction.Commit();
+                return result;
             }
             finally
             {
