@@ -17,13 +17,12 @@ namespace Fastband.Core.Store;
 /// The PostgreSQL SQL of each feature not yet written once (Relational/*.cs) sits in its file (PostgresStore.Events.cs, ...), beside the
 /// SQLite SQL's file of the same name; rows are read by the shared <see cref="StoreRows"/>.
 /// </summary>
-public sealed partial class PostgresStore : RelationalStore, IFastbandStore
+public sealed partial class PostgresStore : RelationalStore
 {
     /// <summary>First half of the advisory lock keys; the second is the store's <see cref="PostgresTarget.StoreKey"/>.</summary>
     private const int WriterLockClass = 0x46420001, MigrationLockClass = 0x46420002;
 
     private readonly NpgsqlConnection _connection;
-    private object _gate => Gate;
     private NpgsqlTransaction? _transaction;
     private PostgresNotifications? _notifications;
 
@@ -37,20 +36,12 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     {
         Target = target;
         OpsLog = new OneTripOpsLog(this, AgentRecords);
-        Issues = new IssueStore(this);
-        var locks = new LockStore(this);
-        Locks = locks;
-        Leader = new LeaderStore(this, locks);
-        Messages = new MessageStore(this);
-        Statuses = new StatusStore(this);
-        Events = new EventStore(this);
-        Sessions = new SessionStore(this);
         Tables = new PostgresTables(this);
         LockTimeout = lockTimeout ?? TimeSpan.FromSeconds(30);
         _connection = new NpgsqlConnection(target.ConnectionString());
         try
         {
-            lock (_gate) EnsureConnected();
+            lock (Gate) EnsureConnected();
         }
         catch (StoreException e) when (connectLazily && e.InnerException is not PostgresException && _connection.State != ConnectionState.Open)
         {
@@ -74,26 +65,14 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     public bool Created { get; private set; }
 
     internal TimeSpan LockTimeout { get; }
-    public string Location => Target.Location;
-    /// <summary>The schema version after migrations ran; 0 while a store opened offline has not connected yet.</summary>
-    public int SchemaVersion { get; private set; }
-    public IOpsLogStore OpsLog { get; }
-    public IIssueStore Issues { get; }
-    public ILockStore Locks { get; }
-    public ILeaderStore Leader { get; }
-    public IMessageStore Messages { get; }
-    public IStatusStore Statuses { get; }
-    public IEventStore Events { get; }
-    public ISessionStore Sessions { get; }
+    public override string Location => Target.Location;
     internal override IStoreTables Tables { get; }
-    private TimeProvider _clock => Clock; // until every feature store is written once
-    internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
-    public IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);
+    public override IStoreNotifications Notifications => _notifications ??= new PostgresNotifications(Target);
 
     /// <summary>The NOTIFY channel of a topic in this store (stores in other schemas of the database have their own).</summary>
     internal string Channel(string topic) => PostgresNotifications.Channel(Target, topic);
 
-    public void Dispose()
+    public override void Dispose()
     {
         _connection.Dispose();
     }
@@ -170,7 +149,7 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
 
     private T InTransaction<T>(int lockClass, Func<T> work, TimeSpan? lockWait)
     {
-        lock (_gate)
+        lock (Gate)
         {
             EnsureConnected();
             _transaction = _connection.BeginTransaction(IsolationLevel.ReadCommitted);
@@ -206,7 +185,7 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     /// <summary>A repeatable-read transaction: one snapshot from its first statement on; inside an open transaction, that one.</summary>
     internal override T InReadSnapshot<T>(Func<T> read)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (_transaction is not null) return read();
             EnsureConnected();
@@ -233,7 +212,7 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     /// </summary>
     internal override T InOneTrip<T>(string sql, IReadOnlyList<(string, object?)> parameters, Func<DbDataReader, T> read)
     {
-        lock (_gate)
+        lock (Gate)
         {
             using var cmd = Command($"SELECT pg_advisory_xact_lock({WriterLockClass}, {Target.StoreKey});" + sql, parameters.ToArray());
             try
@@ -267,9 +246,9 @@ public sealed partial class PostgresStore : RelationalStore, IFastbandStore
     /// every table the migrations create is there, and no index of the schema is left invalid (a failed
     /// concurrent build, say). Page-level corruption is the server's business (data checksums, amcheck).
     /// </summary>
-    public IReadOnlyList<string> QuickCheck()
+    public override IReadOnlyList<string> QuickCheck()
     {
-        lock (_gate)
+        lock (Gate)
         {
             var problems = new List<string>();
             int version = Scalar<int>("SELECT COALESCE(MAX(version), 0) FROM schema_version;");

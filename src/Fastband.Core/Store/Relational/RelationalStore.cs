@@ -8,21 +8,58 @@ namespace Fastband.Core.Store;
 /// with <c>@name</c> parameters, a write transaction that holds the store's writer lock from its first statement
 /// to its commit, and the backend's <see cref="SqlDialect"/>. The feature stores (Relational/*.cs) are written
 /// once over this; <see cref="SqliteStore"/> and <see cref="PostgresStore"/> supply only the connection, the
-/// writer lock, migrations and notifications.
+/// writer lock, migrations, notifications and the catalog, and replace a feature store only for a measured
+/// backend-specific path (PostgreSQL's one-trip ops log append, SQLite's large-session blob I/O).
 /// </summary>
-public abstract class RelationalStore
+public abstract class RelationalStore : IFastbandStore
 {
     private protected RelationalStore(SqlDialect dialect, TimeProvider clock)
     {
         Dialect = dialect;
         Clock = clock;
         AgentRecords = new AgentStore(this);
+        OpsLog = new OpsLogStore(this, AgentRecords);
+        var locks = new LockStore(this);
+        Locks = locks;
+        Leader = new LeaderStore(this, locks);
+        Messages = new MessageStore(this);
+        Statuses = new StatusStore(this);
+        Events = new EventStore(this);
+        Issues = new IssueStore(this);
+        Sessions = new SessionStore(this);
     }
 
     /// <summary>The agents table, which other features' writes record the writer's presence in.</summary>
     internal AgentStore AgentRecords { get; }
 
     public IAgentStore Agents => AgentRecords;
+
+    public IOpsLogStore OpsLog { get; private protected set; }
+
+    public ILockStore Locks { get; }
+
+    public ILeaderStore Leader { get; }
+
+    public IMessageStore Messages { get; }
+
+    public IStatusStore Statuses { get; }
+
+    public IEventStore Events { get; }
+
+    public IIssueStore Issues { get; }
+
+    public ISessionStore Sessions { get; private protected set; }
+
+    public abstract string Location { get; }
+
+    /// <summary>The schema version after migrations ran; 0 while a PostgreSQL store opened offline has not connected yet.</summary>
+    public int SchemaVersion { get; private protected set; }
+
+    public abstract IStoreNotifications Notifications { get; }
+
+    public abstract IReadOnlyList<string> QuickCheck();
+
+    public abstract void Dispose();
 
     internal SqlDialect Dialect { get; }
 

@@ -11,25 +11,16 @@ namespace Fastband.Core.Store;
 /// (a deferred transaction that later upgrades to a write fails with SQLITE_BUSY without honouring the
 /// busy timeout), and every commit is durable (synchronous=FULL).
 /// </summary>
-public sealed partial class SqliteStore : RelationalStore, IFastbandStore
+public sealed partial class SqliteStore : RelationalStore
 {
     private readonly SqliteConnection _connection;
     private readonly TimeSpan _busyTimeout;
     private readonly WriterGate _writers;
-    private object _gate => Gate;
 
     public SqliteStore(string databasePath, TimeProvider? clock = null, TimeSpan? busyTimeout = null)
         : base(SqlDialect.Sqlite, clock ?? TimeProvider.System)
     {
         SqliteNative.EnsureInitialized();
-        OpsLog = new OpsLogStore(this, AgentRecords);
-        Issues = new IssueStore(this);
-        var locks = new LockStore(this);
-        Locks = locks;
-        Leader = new LeaderStore(this, locks);
-        Messages = new MessageStore(this);
-        Statuses = new StatusStore(this);
-        Events = new EventStore(this);
         Sessions = new SqliteSessions(this);
         Tables = new SqliteTables(this);
         DatabasePath = Path.GetFullPath(databasePath);
@@ -74,24 +65,13 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
 
     /// <summary>True when this open created the database file.</summary>
     public bool Created { get; }
-    public string Location => "sqlite:" + DatabasePath;
-    public int SchemaVersion { get; private set; }
-    public IOpsLogStore OpsLog { get; }
-    public IIssueStore Issues { get; }
-    public ILockStore Locks { get; }
-    public ILeaderStore Leader { get; }
-    public IMessageStore Messages { get; }
-    public IStatusStore Statuses { get; }
-    public IEventStore Events { get; }
-    public ISessionStore Sessions { get; }
+    public override string Location => "sqlite:" + DatabasePath;
     internal override IStoreTables Tables { get; }
-    private TimeProvider _clock => Clock; // until every feature store is written once
-    internal void UpsertAgent(AgentTouch touch, DateTimeOffset now, bool registering) => AgentRecords.Upsert(touch, now, registering);
 
     /// <summary>SQLite cannot push: follow modes poll.</summary>
-    public IStoreNotifications Notifications => PollingNotifications.Instance;
+    public override IStoreNotifications Notifications => PollingNotifications.Instance;
 
-    public void Dispose()
+    public override void Dispose()
     {
         _connection.Dispose();
         _writers.Dispose();
@@ -115,7 +95,7 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     internal override T InWriteTransaction<T>(Func<T> work, TimeSpan? lockWait)
     {
         var wait = lockWait ?? _busyTimeout;
-        lock (_gate)
+        lock (Gate)
         {
             if (!_writers.TryEnter(wait))
                 throw new StoreException($"The store '{DatabasePath}' stayed busy for {wait.TotalSeconds:0.#} s: another writer is stuck; find it with 'fuser {DatabasePath}'.", new TimeoutException());
@@ -151,7 +131,7 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
     /// <summary>A read transaction, one snapshot from its first read on; inside an open transaction, that one.</summary>
     internal override T InReadSnapshot<T>(Func<T> read)
     {
-        lock (_gate)
+        lock (Gate)
         {
             if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0) return read();
             Execute("BEGIN DEFERRED; SELECT COUNT(*) FROM sqlite_master;");
@@ -184,7 +164,7 @@ public sealed partial class SqliteStore : RelationalStore, IFastbandStore
         }
     }
 
-    public IReadOnlyList<string> QuickCheck()
+    public override IReadOnlyList<string> QuickCheck()
     {
         var lines = Read(() => Rows("PRAGMA quick_check;", r => r.GetString(0)));
         return lines.Count == 1 && lines[0] == "ok" ? Array.Empty<string>() : lines;
