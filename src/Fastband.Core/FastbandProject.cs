@@ -74,7 +74,7 @@ public sealed class FastbandProject : IDisposable
         Issues = new IssueService(store, caller, Directives, config.Issues, root, clock);
         Session = session;
         Sessions = new SessionService(store, caller, clock, session);
-        Git = new GitService(root, StateDirectory, store, caller, session, clock, Sessions);
+        Git = OpenGit(root, StateDirectory, store.Sessions, caller, session, clock, Sessions);
         StoreAdmin = new StoreAdmin(store, config.Store, StateDirectory, environment, clock);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.SendHandoff = (lease, body) => Messages.Send(lease.Agent, body, MessageKind.HandoffRequest);
@@ -93,7 +93,7 @@ public sealed class FastbandProject : IDisposable
         Health.Register(new AlertOutboxHealthCheck(Alerts));
         Health.Register(new PermissionsHealthCheck(StateDirectory));
         Health.Register(IssueHealth);
-        Health.Register(Git);
+        Health.Register(Git.Health);
     }
 
     public static FastbandProject Open(ProjectOptions options)
@@ -122,6 +122,17 @@ public sealed class FastbandProject : IDisposable
         string root = ProjectLocator.Resolve(options.ProjectPath, options.CurrentDirectory, options.Environment);
         var caller = CallerIdentity.Resolve(options.Agent, options.Environment);
         return new BackupService(root, Path.Combine(root, ProjectLocator.StateFolderName), caller, options.Clock ?? TimeProvider.System);
+    }
+
+    /// <summary>The git safety net: its parts over one repository handle, behind <see cref="GitService"/>.</summary>
+    private static GitService OpenGit(string root, string state, ISessionStore store, CallerIdentity caller, string? session, TimeProvider clock, SessionService sessions)
+    {
+        var repo = new GitRepository(root, state, caller, session, clock);
+        var commits = new GitCommits(repo);
+        var checkpoints = new GitCheckpoints(repo, commits, store, sessions);
+        var snapshots = new GitSnapshots(repo, store, sessions);
+        return new GitService(repo, commits, checkpoints, snapshots, new GitRestores(repo, checkpoints, snapshots, sessions),
+            new GitStatusReader(repo, checkpoints, snapshots), new GitHealthCheck(repo, snapshots));
     }
 
     public string Root { get; }
