@@ -70,7 +70,7 @@ public sealed class FastbandProject : IDisposable
         Backups = new BackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
-        Events = new EventService(store, caller, config.Events, clock, root, StateDirectory);
+        Events = OpenEvents(store, caller, config.Events, clock, root, StateDirectory);
         Issues = new IssueService(store, caller, Directives, config.Issues, root, clock);
         Session = session;
         Sessions = new SessionService(store, caller, clock, session);
@@ -122,6 +122,16 @@ public sealed class FastbandProject : IDisposable
         string root = ProjectLocator.Resolve(options.ProjectPath, options.CurrentDirectory, options.Environment);
         var caller = CallerIdentity.Resolve(options.Agent, options.Environment);
         return new BackupService(root, Path.Combine(root, ProjectLocator.StateFolderName), caller, options.Clock ?? TimeProvider.System);
+    }
+
+    /// <summary>The interaction event log: its parts over one log (retries, offline queue), behind <see cref="EventService"/>.</summary>
+    private static EventService OpenEvents(IFastbandStore store, CallerIdentity caller, EventsSettings settings, TimeProvider clock, string root, string state)
+    {
+        string files = Path.GetFullPath(Path.Combine(root, settings.Directory));
+        var errorLog = new EventErrorLog(files, clock);
+        var log = new EventLog(store.Events, store.Location, caller, settings, clock, state, errorLog);
+        return new EventService(log, new SeedInterop(log, store.Events, errorLog),
+            new SnapshotWriter(log, store.Events, store.Notifications, settings, files, state), new EventCursors(log, store.Events, caller, clock, files));
     }
 
     /// <summary>The git safety net: its parts over one repository handle, behind <see cref="GitService"/>.</summary>
