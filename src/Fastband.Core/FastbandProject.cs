@@ -67,7 +67,7 @@ public sealed class FastbandProject : IDisposable
         Agents = agents;
         Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock, OpsLog.LatestId);
         Locks = new LockService(store, caller, Directives, OpsLog, root, clock) { Session = session };
-        Backups = new BackupService(root, StateDirectory, caller, clock);
+        Backups = OpenBackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
         Events = OpenEvents(store, caller, config.Events, clock, root, StateDirectory);
@@ -121,7 +121,18 @@ public sealed class FastbandProject : IDisposable
     {
         string root = ProjectLocator.Resolve(options.ProjectPath, options.CurrentDirectory, options.Environment);
         var caller = CallerIdentity.Resolve(options.Agent, options.Environment);
-        return new BackupService(root, Path.Combine(root, ProjectLocator.StateFolderName), caller, options.Clock ?? TimeProvider.System);
+        return OpenBackupService(root, Path.Combine(root, ProjectLocator.StateFolderName), caller, options.Clock ?? TimeProvider.System);
+    }
+
+    /// <summary>The Backup Manager: its parts over one backups folder and one backup_config.yaml, behind <see cref="BackupService"/>.</summary>
+    private static BackupService OpenBackupService(string root, string state, CallerIdentity caller, TimeProvider clock)
+    {
+        var config = new Lazy<BackupConfig>(() => BackupConfig.Load(root, state));
+        var catalog = new BackupCatalog(state, caller, clock, config);
+        var creator = new BackupCreator(root, catalog, caller, clock, config);
+        var verifier = new BackupVerifier(catalog, config);
+        return new BackupService(root, caller, clock, config, catalog, creator, verifier,
+            new RestorePipeline(root, state, catalog, verifier, creator, caller, clock, config), new BackupSchedule(catalog, creator, clock, config));
     }
 
     /// <summary>The interaction event log: its parts over one log (retries, offline queue), behind <see cref="EventService"/>.</summary>
