@@ -66,7 +66,7 @@ public sealed class FastbandProject : IDisposable
         Rebuilds = new RebuildTracker(OpsLog, caller, config.OpsLog, clock);
         Agents = agents;
         Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock, OpsLog.LatestId);
-        Locks = new LockService(store, caller, Directives, OpsLog, root, clock) { Session = session };
+        Locks = new LockService(store.Locks, caller, session, Directives, OpsLog, root, clock);
         Backups = OpenBackupService(root, StateDirectory, caller, clock);
         Messages = new MessageService(store, caller, clock);
         Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
