@@ -60,20 +60,20 @@ public sealed class FastbandProject : IDisposable
         Config = config;
         Caller = caller;
         Clock = clock;
-        var agents = new AgentRegistry(store, caller, config.OpsLog, clock);
-        OpsLog = new OpsLogService(store, caller, config.OpsLog, clock, Path.Combine(StateDirectory, "agent_ops", "archive"));
+        var agents = new AgentRegistry(store.Agents, caller, config.OpsLog, clock);
+        OpsLog = new OpsLogService(store.OpsLog, store.Notifications, caller, config.OpsLog, clock, Path.Combine(StateDirectory, "agent_ops", "archive"));
         Directives = new DirectiveBoard(OpsLog, agents, caller, config.OpsLog, clock);
         Rebuilds = new RebuildTracker(OpsLog, caller, config.OpsLog, clock);
         Agents = agents;
         Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock, OpsLog.LatestId);
         Locks = new LockService(store.Locks, caller, session, Directives, OpsLog, root, clock);
         Backups = OpenBackupService(root, StateDirectory, caller, clock);
-        Messages = new MessageService(store, caller, clock);
-        Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
+        Messages = new MessageService(store.Messages, store.Agents, caller, clock);
+        Board = new BoardService(store.Agents, store.Statuses, caller, config.OpsLog, clock, locks: Locks);
         Events = OpenEvents(store, caller, config.Events, clock, root, StateDirectory);
-        Issues = new IssueService(store, caller, Directives, config.Issues, root, clock);
+        Issues = new IssueService(store.Issues, caller, Directives, config.Issues, root, clock);
         Session = session;
-        Sessions = new SessionService(store, caller, clock, session);
+        Sessions = new SessionService(store.Sessions, caller, clock, session);
         Git = OpenGit(root, StateDirectory, store.Sessions, caller, session, clock, Sessions);
         StoreAdmin = new StoreAdmin(store, config.Store, StateDirectory, environment, clock);
         // A broken lock's holder is told why, as a message it will find in its inbox.
@@ -83,7 +83,7 @@ public sealed class FastbandProject : IDisposable
 
         Alerts = new AlertService(config.Alerts, StateDirectory, root, clock);
         Alerts.Attach(Events);
-        Leader = new LeaderService(store, caller, config.Leader, Events, clock);
+        Leader = new LeaderService(store.Leader, store.Locks, caller, config.Leader, Events, clock);
         Health = new HealthService(root, config.Health, clock, Alerts) { ErrorsSince = Events.ErrorsSince };
         Health.Register(new StoreHealthCheck(store));
         Health.Register(new LeaderHealthCheck(Leader, config.Health));
@@ -187,7 +187,7 @@ public sealed class FastbandProject : IDisposable
     public StoreAdmin StoreAdmin { get; }
 
     /// <summary>The issues' contribution to <c>fastband health</c> (registered in <see cref="Health"/>): statistics, stale claims, report freshness.</summary>
-    public IssueHealthCheck IssueHealth => new(Store, Config.Issues, Issues.ReportsDirectory());
+    public IssueHealthCheck IssueHealth => new(Store.Issues, Store.Agents, Config.Issues, Issues.ReportsDirectory());
 
     /// <summary>The interaction event log and its snapshots; also where features write events (leader elections, heartbeats, errors).</summary>
     public EventService Events { get; }
