@@ -123,7 +123,7 @@ internal static class EventsCommands
 
     private static Command Next()
     {
-        var limit = new Option<int>("--limit") { Description = "At most this many, oldest first (0: all).", DefaultValueFactory = _ => EventCursors.DefaultNextLimit };
+        var limit = new Option<int>("--limit") { Description = "At most this many, oldest first (0: all).", DefaultValueFactory = _ => EventService.DefaultNextLimit };
         var ack = new Option<bool>("--ack") { Description = "Acknowledge the events shown: your cursor moves to the last one." };
         var cmd = new Command("next", "The events after your cursor, oldest first; acknowledge what you handled with 'events ack ID' (or --ack).") { limit, ack };
         cmd.SetAction(p => Run.With(p, project =>

@@ -129,7 +129,7 @@ internal static class GitCommands
 
     private static Command Status()
     {
-        var commits = new Option<int>("--commits") { Description = "How many recent commits to show.", DefaultValueFactory = _ => GitStatusReader.DefaultRecentCommits };
+        var commits = new Option<int>("--commits") { Description = "How many recent commits to show.", DefaultValueFactory = _ => GitService.DefaultRecentCommits };
         var cmd = new Command("status", "Branch, uncommitted changes, recent commits with their agents, checkpoints and snapshots. Never takes index.lock.") { commits };
         cmd.SetAction(p => Run.With(p, project =>
         {

@@ -9,24 +9,12 @@ namespace Fastband.Core.Backup;
 /// are built in and sealed from: the manifest written last, the folder renamed into place, so that a backup
 /// appears complete or not at all.
 /// </summary>
-internal sealed partial class BackupCatalog
+internal sealed partial class BackupCatalog(string stateDirectory, CallerIdentity caller, TimeProvider clock, Lazy<BackupConfig> backupConfig)
 {
     private static readonly JsonSerializerOptions ManifestJson = new(FastbandJson.Options) { };
 
-    private readonly CallerIdentity _caller;
-    private readonly TimeProvider _clock;
-    private readonly Lazy<BackupConfig> _config;
-
-    public BackupCatalog(string stateDirectory, CallerIdentity caller, TimeProvider clock, Lazy<BackupConfig> config)
-    {
-        BackupsDirectory = Path.Combine(stateDirectory, "backups");
-        _caller = caller;
-        _clock = clock;
-        _config = config;
-    }
-
     /// <summary>.fastband/backups.</summary>
-    public string BackupsDirectory { get; }
+    public string BackupsDirectory { get; } = Path.Combine(stateDirectory, "backups");
 
     private string StagingDirectory => Path.Combine(BackupsDirectory, ".staging");
 
@@ -53,7 +41,7 @@ internal sealed partial class BackupCatalog
                 catch (JsonException) { }
             }
         }
-        return RetentionPolicy.Of(_config.Value).Apply(found);
+        return RetentionPolicy.Of(backupConfig.Value).Apply(found);
     }
 
     /// <summary>A backup by id or name, or the newest one for "latest"; none is an error saying how to make or list them.</summary>
@@ -69,7 +57,7 @@ internal sealed partial class BackupCatalog
     /// <summary>Deletes the backups retention drops (under the guard), or with <paramref name="dryRun"/> only says which.</summary>
     public PruneResult Prune(bool dryRun)
     {
-        using var guard = dryRun ? null : BackupGuard.Acquire(BackupsDirectory, _caller, "prune", _clock);
+        using var guard = dryRun ? null : BackupGuard.Acquire(BackupsDirectory, caller, "prune", clock);
         var all = List();
         var removed = all.Where(b => !b.Kept).ToList();
         if (!dryRun) foreach (var b in removed) Directory.Delete(b.Path, recursive: true);

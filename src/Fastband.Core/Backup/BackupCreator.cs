@@ -20,24 +20,9 @@ public sealed record BackupRequest
 /// <see cref="BackupCatalog.Seal"/> renames into place complete; and the safety backup a restore takes of exactly
 /// what it is about to replace.
 /// </summary>
-internal sealed class BackupCreator
+internal sealed class BackupCreator(string projectRoot, BackupCatalog catalog, CallerIdentity caller, TimeProvider clock, Lazy<BackupConfig> backupConfig)
 {
-    private readonly string _root;
-    private readonly BackupCatalog _catalog;
-    private readonly CallerIdentity _caller;
-    private readonly TimeProvider _clock;
-    private readonly Lazy<BackupConfig> _config;
-
-    public BackupCreator(string projectRoot, BackupCatalog catalog, CallerIdentity caller, TimeProvider clock, Lazy<BackupConfig> config)
-    {
-        _root = projectRoot;
-        _catalog = catalog;
-        _caller = caller;
-        _clock = clock;
-        _config = config;
-    }
-
-    private BackupConfig Config => _config.Value;
+    private BackupConfig Config => backupConfig.Value;
 
     /// <summary>A backup of the components asked for (default: the config's), or a skip when nothing changed since the last one.</summary>
     public BackupResult Create(BackupRequest request, IProgress<BackupProgress>? progress = null, CancellationToken cancellation = default)
@@ -46,7 +31,7 @@ internal sealed class BackupCreator
         var components = BackupComponent.Parse(request.Components, Config.Components);
         if (request.Name is { } n && (n.Length > 64 || n.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))))
             throw new InvalidInputException("InvalidBackupName", $"'{n}' is not a backup name: use up to 64 letters, digits, '-', '_' or '.'.");
-        using var guard = BackupGuard.Acquire(_catalog.BackupsDirectory, _caller, "backup", _clock);
+        using var guard = BackupGuard.Acquire(catalog.BackupsDirectory, caller, "backup", clock);
         return CreateUnderGuard(type, components, request, progress, cancellation);
     }
 
@@ -54,10 +39,10 @@ internal sealed class BackupCreator
     private BackupResult CreateUnderGuard(string type, IReadOnlySet<string> components, BackupRequest request, IProgress<BackupProgress>? progress, CancellationToken cancellation)
     {
         var watch = Stopwatch.StartNew();
-        _catalog.CleanLeftovers();
+        catalog.CleanLeftovers();
         progress?.Report(new BackupProgress("Backup", "scanning the project", 0));
-        var cache = ScanCache.Load(_catalog.CachePath);
-        var scan = ProjectScan.Run(_root, Config, components, cache);
+        var cache = ScanCache.Load(catalog.CachePath);
+        var scan = ProjectScan.Run(projectRoot, Config, components, cache);
         bool unchanged = cache.LastBackupContentHash == scan.ContentHash && scan.DatabaseFingerprint is not null;
         var changes = unchanged ? new ChangeSummary() : cache.Compare(scan);
         if (!request.Force && Config.ChangeDetection && unchanged)
@@ -65,7 +50,7 @@ internal sealed class BackupCreator
             if (cache.IsStaleFor(scan))
             {
                 cache.Remember(scan);
-                cache.Save(_catalog.CachePath);
+                cache.Save(catalog.CachePath);
             }
             return new BackupResult
             {
@@ -74,9 +59,9 @@ internal sealed class BackupCreator
             };
         }
 
-        var now = _clock.GetUtcNow();
+        var now = clock.GetUtcNow();
         string id = NewId(now, type);
-        string staging = _catalog.NewStagingFolder("create");
+        string staging = catalog.NewStagingFolder("create");
         try
         {
             var artifacts = new List<BackupArtifact>();
@@ -87,14 +72,14 @@ internal sealed class BackupCreator
                 var list = files.Select(f => f.Path).ToArray();
                 jobs.Add((component, file, () => TarArchives.Write(path, root, list, Config.Compression, prefix)));
             }
-            if (components.Contains(BackupComponent.Code)) Archive(BackupComponent.Code, "code_backup.tar.gz", scan.Code, _root);
-            if (components.Contains(BackupComponent.Config)) Archive(BackupComponent.Config, "config_backup.tar.gz", scan.Config, _root);
-            if (components.Contains(BackupComponent.Data)) Archive(BackupComponent.Data, "data_backup.tar.gz", scan.Data, _root);
-            if (components.Contains(BackupComponent.Git) && Directory.Exists(Path.Combine(_root, ".git")))
+            if (components.Contains(BackupComponent.Code)) Archive(BackupComponent.Code, "code_backup.tar.gz", scan.Code, projectRoot);
+            if (components.Contains(BackupComponent.Config)) Archive(BackupComponent.Config, "config_backup.tar.gz", scan.Config, projectRoot);
+            if (components.Contains(BackupComponent.Data)) Archive(BackupComponent.Data, "data_backup.tar.gz", scan.Data, projectRoot);
+            if (components.Contains(BackupComponent.Git) && Directory.Exists(Path.Combine(projectRoot, ".git")))
             {
-                var gitFiles = Directory.EnumerateFiles(Path.Combine(_root, ".git"), "*", SearchOption.AllDirectories)
-                    .Select(f => new ScannedFile(Path.GetRelativePath(_root, f).Replace('\\', '/'), 0, 0, "")).ToList();
-                Archive(BackupComponent.Git, "git_backup.tar.gz", gitFiles, _root);
+                var gitFiles = Directory.EnumerateFiles(Path.Combine(projectRoot, ".git"), "*", SearchOption.AllDirectories)
+                    .Select(f => new ScannedFile(Path.GetRelativePath(projectRoot, f).Replace('\\', '/'), 0, 0, "")).ToList();
+                Archive(BackupComponent.Git, "git_backup.tar.gz", gitFiles, projectRoot);
             }
             // Archives are independent: write them on every core at once.
             int done = 0;
@@ -119,17 +104,17 @@ internal sealed class BackupCreator
 
             var manifest = new BackupManifest
             {
-                Id = id, Name = request.Name, CreatedAt = now, ProjectPath = _root, BackupType = type, Trigger = request.Trigger,
-                Agent = _caller.Agent, ContentHash = scan.ContentHash, SizeBytes = artifacts.Sum(a => a.SizeBytes),
+                Id = id, Name = request.Name, CreatedAt = now, ProjectPath = projectRoot, BackupType = type, Trigger = request.Trigger,
+                Agent = caller.Agent, ContentHash = scan.ContentHash, SizeBytes = artifacts.Sum(a => a.SizeBytes),
                 Components = BackupComponent.All.ToDictionary(c => c, c => components.Contains(c) && (c != BackupComponent.Database || !Config.Database.IsNone)),
                 DatabaseType = Config.Database.IsNone ? null : Config.Database.Type, DatabaseTool = dbTool,
                 GitHead = scan.GitHead, FileCount = scan.AllFiles.Count(), Artifacts = artifacts,
                 ToolVersion = typeof(BackupService).Assembly.GetName().Version?.ToString() ?? "0",
                 RetentionReason = RetentionPolicy.Of(Config).ReasonAtCreation(type, request.Trigger),
             };
-            string final = _catalog.Seal(staging, manifest);
+            string final = catalog.Seal(staging, manifest);
             cache.MarkBackedUp(scan, id);
-            cache.Save(_catalog.CachePath);
+            cache.Save(catalog.CachePath);
             progress?.Report(new BackupProgress("Backup", "done", 100));
             return new BackupResult
             {
@@ -153,9 +138,9 @@ internal sealed class BackupCreator
     /// </summary>
     public string CreateSafetyBackup(BackupInfo of, IReadOnlyDictionary<string, List<string>> replaced, SafeTree project, bool withDatabase, CancellationToken cancellation)
     {
-        var now = _clock.GetUtcNow();
+        var now = clock.GetUtcNow();
         string id = NewId(now, BackupTypes.Manual);
-        string staging = _catalog.NewStagingFolder("create");
+        string staging = catalog.NewStagingFolder("create");
         try
         {
             var artifacts = new List<BackupArtifact>();
@@ -175,15 +160,15 @@ internal sealed class BackupCreator
             }
             var manifest = new BackupManifest
             {
-                Id = id, Name = $"pre-restore-{of.Id}", CreatedAt = now, ProjectPath = _root, BackupType = BackupTypes.Manual, Trigger = "pre_restore",
-                Agent = _caller.Agent, SizeBytes = artifacts.Sum(a => a.SizeBytes),
+                Id = id, Name = $"pre-restore-{of.Id}", CreatedAt = now, ProjectPath = projectRoot, BackupType = BackupTypes.Manual, Trigger = "pre_restore",
+                Agent = caller.Agent, SizeBytes = artifacts.Sum(a => a.SizeBytes),
                 Components = BackupComponent.All.ToDictionary(c => c, c => artifacts.Any(a => a.Component == c)),
                 DatabaseType = dbTool is null ? null : Config.Database.Type, DatabaseTool = dbTool,
                 FileCount = replaced.Values.Sum(l => l.Count), Artifacts = artifacts,
                 ToolVersion = typeof(BackupService).Assembly.GetName().Version?.ToString() ?? "0",
                 RetentionReason = RetentionPolicy.SafetyCopyReason,
             };
-            _catalog.Seal(staging, manifest);
+            catalog.Seal(staging, manifest);
             return id;
         }
         catch

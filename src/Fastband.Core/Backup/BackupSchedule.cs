@@ -9,32 +9,19 @@ internal sealed record ScheduleDecision(bool Daily, bool Weekly, IReadOnlyList<s
 /// backups there are and the settings; <see cref="Run"/> carries a decision out, and is safe to call as often as
 /// a scheduler likes.
 /// </summary>
-internal sealed class BackupSchedule
+internal sealed class BackupSchedule(BackupCatalog catalog, BackupCreator creator, TimeProvider clock, Lazy<BackupConfig> backupConfig)
 {
-    private readonly BackupCatalog _catalog;
-    private readonly BackupCreator _creator;
-    private readonly TimeProvider _clock;
-    private readonly Lazy<BackupConfig> _config;
-
-    public BackupSchedule(BackupCatalog catalog, BackupCreator creator, TimeProvider clock, Lazy<BackupConfig> config)
-    {
-        _catalog = catalog;
-        _creator = creator;
-        _clock = clock;
-        _config = config;
-    }
-
     /// <summary>Makes the backups that are due now, prunes when one was made, and says when the next ones run.</summary>
     public ScheduledRunResult Run(IProgress<BackupProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var config = _config.Value;
-        var now = _clock.GetUtcNow();
-        var due = Decide(config, now, _catalog.List());
+        var config = backupConfig.Value;
+        var now = clock.GetUtcNow();
+        var due = Decide(config, now, catalog.List());
         var runs = new List<BackupResult>();
-        if (due.Daily) runs.Add(_creator.Create(new BackupRequest { Type = BackupTypes.Daily, Trigger = "scheduled" }, progress, cancellation));
-        if (due.Weekly) runs.Add(_creator.Create(new BackupRequest { Type = BackupTypes.Weekly, Trigger = "scheduled", Force = true }, progress, cancellation));
-        if (runs.Any(r => r.Created)) _catalog.Prune(dryRun: false);
-        var (daily, weekly) = NextRuns(config, now, _catalog.List());
+        if (due.Daily) runs.Add(creator.Create(new BackupRequest { Type = BackupTypes.Daily, Trigger = "scheduled" }, progress, cancellation));
+        if (due.Weekly) runs.Add(creator.Create(new BackupRequest { Type = BackupTypes.Weekly, Trigger = "scheduled", Force = true }, progress, cancellation));
+        if (runs.Any(r => r.Created)) catalog.Prune(dryRun: false);
+        var (daily, weekly) = NextRuns(config, now, catalog.List());
         return new ScheduledRunResult
         {
             Runs = runs, Message = string.Join("; ", due.Messages.Concat(runs.Select(r => r.ToString()))), NextDaily = daily, NextWeekly = weekly,
@@ -47,7 +34,7 @@ internal sealed class BackupSchedule
     /// </summary>
     public static ScheduleDecision Decide(BackupConfig config, DateTimeOffset now, IReadOnlyList<BackupInfo> all)
     {
-        if (!config.Enabled) return new ScheduleDecision(false, false, new[] { "backups are disabled in backup_config.yaml" });
+        if (!config.Enabled) return new ScheduleDecision(false, false, new[] { "backups are disabled in backupbackupConfig.yaml" });
         var local = now.ToLocalTime();
         bool afterTime = TimeOnly.FromDateTime(local.DateTime) >= config.DailyTime;
         bool daily = config.DailyEnabled && afterTime && !MadeOn(all, BackupTypes.Daily, local);

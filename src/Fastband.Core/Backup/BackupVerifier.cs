@@ -6,24 +6,15 @@ namespace Fastband.Core.Backup;
 /// Whether a backup can be trusted: every artifact present (and not a link), its checksum the manifest's, every
 /// archive readable end to end, and the database dump restored into a scratch database.
 /// </summary>
-internal sealed class BackupVerifier
+internal sealed class BackupVerifier(BackupCatalog catalog, Lazy<BackupConfig> backupConfig)
 {
-    private readonly BackupCatalog _catalog;
-    private readonly Lazy<BackupConfig> _config;
-
-    public BackupVerifier(BackupCatalog catalog, Lazy<BackupConfig> config)
-    {
-        _catalog = catalog;
-        _config = config;
-    }
-
     /// <summary>
     /// Checksums, every archive read end to end, and the database dump restored into a scratch database.
     /// (A restore checks only the checksums first: its extraction into staging reads every byte before anything changes.)
     /// </summary>
     public VerifyResult Verify(string idOrLatest, bool scratchDatabase = true, CancellationToken cancellation = default, bool readArchives = true)
     {
-        var backup = _catalog.Find(idOrLatest);
+        var backup = catalog.Find(idOrLatest);
         ManifestRules.Check(backup);
         return Verify(backup, scratchDatabase, cancellation, readArchives);
     }
@@ -47,7 +38,7 @@ internal sealed class BackupVerifier
             }
             else if (a.Component == BackupComponent.Database && scratchDatabase && backup.Manifest.DatabaseType is { } dbType)
             {
-                var v = DatabaseBackups.For(dbType).VerifyInScratch(_config.Value.Database, file, cancellation);
+                var v = DatabaseBackups.For(dbType).VerifyInScratch(backupConfig.Value.Database, file, cancellation);
                 checks.Add(new VerifyCheck(a.Component, "restores", v.Ok, v.Detail));
             }
         }

@@ -20,31 +20,10 @@ public sealed record RestoreRequest
 /// archive extracted into a staging folder of its own (hostile entries stop it there), every target looked at on
 /// disk without following links, a safety backup of exactly what will be replaced, and only then the swap.
 /// </summary>
-internal sealed class RestorePipeline
+internal sealed class RestorePipeline(string projectRoot, string stateDirectory, BackupCatalog catalog, BackupVerifier verifier, BackupCreator creator,
+    CallerIdentity caller, TimeProvider clock, Lazy<BackupConfig> backupConfig)
 {
-    private readonly string _root;
-    private readonly string _state;
-    private readonly BackupCatalog _catalog;
-    private readonly BackupVerifier _verifier;
-    private readonly BackupCreator _creator;
-    private readonly CallerIdentity _caller;
-    private readonly TimeProvider _clock;
-    private readonly Lazy<BackupConfig> _config;
-
-    public RestorePipeline(string projectRoot, string stateDirectory, BackupCatalog catalog, BackupVerifier verifier, BackupCreator creator,
-        CallerIdentity caller, TimeProvider clock, Lazy<BackupConfig> config)
-    {
-        _root = projectRoot;
-        _state = stateDirectory;
-        _catalog = catalog;
-        _verifier = verifier;
-        _creator = creator;
-        _caller = caller;
-        _clock = clock;
-        _config = config;
-    }
-
-    private BackupConfig Config => _config.Value;
+    private BackupConfig Config => backupConfig.Value;
 
     /// <summary>
     /// Restores into the project or another folder: the manifest checked for shape, the checksums checked, every
@@ -53,25 +32,25 @@ internal sealed class RestorePipeline
     /// </summary>
     public RestoreResult Restore(RestoreRequest request, IProgress<BackupProgress>? progress = null, CancellationToken cancellation = default)
     {
-        var backup = _catalog.Find(request.BackupId);
+        var backup = catalog.Find(request.BackupId);
         ManifestRules.Check(backup);
         var available = backup.Manifest.Components.Where(kv => kv.Value).Select(kv => kv.Key).ToHashSet();
         var components = BackupComponent.Parse(request.Components, available);
         foreach (var c in components)
             if (!available.Contains(c)) throw new InvalidInputException("ComponentNotInBackup", $"Backup {backup.Id} has no {c} component: it holds {string.Join(", ", available)}.");
-        string destination = Path.GetFullPath(request.Destination ?? _root, _root);
-        bool intoProject = destination == Path.GetFullPath(_root);
-        string state = Path.GetFullPath(_state);
+        string destination = Path.GetFullPath(request.Destination ?? projectRoot, projectRoot);
+        bool intoProject = destination == Path.GetFullPath(projectRoot);
+        string state = Path.GetFullPath(stateDirectory);
         if (destination == state || TarArchives.IsInside(state, destination))
             throw new InvalidInputException("InvalidDestination", $"{destination} is inside Fastband's own state folder {state}, which a restore never writes; choose another destination.");
 
-        using var guard = request.DryRun ? null : BackupGuard.Acquire(_catalog.BackupsDirectory, _caller, "restore", _clock);
+        using var guard = request.DryRun ? null : BackupGuard.Acquire(catalog.BackupsDirectory, caller, "restore", clock);
         progress?.Report(new BackupProgress("Restore", "verifying the backup", 0));
-        var verify = _verifier.Verify(backup, scratchDatabase: false, cancellation, readArchives: false);
+        var verify = verifier.Verify(backup, scratchDatabase: false, cancellation, readArchives: false);
         if (!verify.Ok)
             throw new InvalidInputException("BackupDamaged", $"Backup {backup.Id} fails verification ({string.Join("; ", verify.Checks.Where(c => !c.Ok).Select(c => c.Detail))}); nothing was restored.");
 
-        string staging = _catalog.NewStagingFolder(request.DryRun ? "dry-run" : "restore");
+        string staging = catalog.NewStagingFolder(request.DryRun ? "dry-run" : "restore");
         var trees = new List<SafeTree>();
         try
         {
@@ -151,8 +130,8 @@ internal sealed class RestorePipeline
             int notInBackup = 0;
             if (intoProject)
             {
-                var cache = ScanCache.Load(_catalog.CachePath);
-                var current = ProjectScan.Run(_root, Config, components, cache);
+                var cache = ScanCache.Load(catalog.CachePath);
+                var current = ProjectScan.Run(projectRoot, Config, components, cache);
                 notInBackup = current.AllFiles.Count(f => !restoredSet.Contains(f.Path));
             }
             bool restoreDb = components.Contains(BackupComponent.Database) && backup.Manifest.DatabaseType is not null;
@@ -169,7 +148,7 @@ internal sealed class RestorePipeline
             if (intoProject && (overwritten > 0 || restoreDb))
             {
                 progress?.Report(new BackupProgress("Restore", "taking a safety backup of what the restore replaces", 40));
-                safetyId = Refusing(destination, "", () => _creator.CreateSafetyBackup(backup, replaced, target!, restoreDb, cancellation));
+                safetyId = Refusing(destination, "", () => creator.CreateSafetyBackup(backup, replaced, target!, restoreDb, cancellation));
             }
             // 4. Swap the files in: each renamed (or copied to a temporary name and renamed) over its target, never through a link.
             progress?.Report(new BackupProgress("Restore", "restoring files", 60));

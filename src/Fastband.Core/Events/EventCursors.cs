@@ -8,28 +8,10 @@ namespace Fastband.Core.Events;
 /// Each agent's cursor into the log: what it has not read yet (next), and how far it has handled it (ack), kept
 /// in step with the seed's agent-&lt;id&gt;.checkpoint files, from which a cursor is taken when the store has none.
 /// </summary>
-public sealed class EventCursors
+internal sealed class EventCursors(EventLog log, IEventStore eventStore, CallerIdentity caller, TimeProvider clock, string filesDirectory)
 {
-    /// <summary>How many events one next call returns unless told otherwise.</summary>
-    public const int DefaultNextLimit = 100;
-
-    private readonly EventLog _log;
-    private readonly IEventStore _events;
-    private readonly CallerIdentity _caller;
-    private readonly TimeProvider _clock;
-    private readonly string _filesDirectory;
-
-    internal EventCursors(EventLog log, IEventStore events, CallerIdentity caller, TimeProvider clock, string filesDirectory)
-    {
-        _log = log;
-        _events = events;
-        _caller = caller;
-        _clock = clock;
-        _filesDirectory = filesDirectory;
-    }
-
     /// <summary>The seed's checkpoint file of an agent: the last interaction it handled.</summary>
-    private string CheckpointPath(string agent) => Path.Combine(_filesDirectory, $"agent-{agent}.checkpoint");
+    private string CheckpointPath(string agent) => Path.Combine(filesDirectory, $"agent-{agent}.checkpoint");
 
     /// <summary>
     /// The caller's cursor: the stored one, else one taken from the seed's checkpoint file (everything up to the
@@ -40,26 +22,26 @@ public sealed class EventCursors
         long acked = EffectiveCursor();
         return new EventCursor
         {
-            Agent = _caller.Agent, AckedId = acked, Interaction = acked == 0 ? 0 : _events.InteractionOf(acked) ?? 0,
-            Pending = _events.CountAfter(acked), CheckpointFile = CheckpointPath(_caller.Agent),
+            Agent = caller.Agent, AckedId = acked, Interaction = acked == 0 ? 0 : eventStore.InteractionOf(acked) ?? 0,
+            Pending = eventStore.CountAfter(acked), CheckpointFile = CheckpointPath(caller.Agent),
         };
     }
 
     private long EffectiveCursor()
     {
-        if (_events.Cursor(_caller.Agent) is { } stored) return stored;
-        string file = CheckpointPath(_caller.Agent);
+        if (eventStore.Cursor(caller.Agent) is { } stored) return stored;
+        string file = CheckpointPath(caller.Agent);
         if (File.Exists(file) && long.TryParse(File.ReadAllText(file).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long interaction))
-            return _events.LastIdUpToInteraction(interaction);
+            return eventStore.LastIdUpToInteraction(interaction);
         return 0;
     }
 
     /// <summary>The events after the caller's cursor, oldest first, at most <paramref name="limit"/> (0: all). Reading moves nothing.</summary>
-    public IReadOnlyList<InteractionEvent> Next(int limit = DefaultNextLimit)
+    public IReadOnlyList<InteractionEvent> Next(int limit = EventService.DefaultNextLimit)
     {
         if (limit < 0) throw new InvalidInputException("InvalidLimit", "The limit cannot be negative: use 0 for no limit.");
-        _log.TryReplay();
-        return _events.Read(new EventQuery { AfterId = EffectiveCursor(), First = limit });
+        log.TryReplay();
+        return eventStore.Read(new EventQuery { AfterId = EffectiveCursor(), First = limit });
     }
 
     /// <summary>
@@ -74,7 +56,7 @@ public sealed class EventCursors
     }
 
     /// <summary>How many events there are after <paramref name="id"/>: what is left once <see cref="Next(int)"/> returned up to it.</summary>
-    public long CountAfter(long id) => _events.CountAfter(id);
+    public long CountAfter(long id) => eventStore.CountAfter(id);
 
     /// <summary>
     /// Acknowledges every event up to <paramref name="upTo"/>: the cursor moves forward (never back), then the
@@ -83,13 +65,13 @@ public sealed class EventCursors
     public EventCursor Ack(long upTo)
     {
         if (upTo < 1) throw new InvalidInputException("InvalidEventId", $"{upTo} is not an event id: ids start at 1; see them with 'fastband events next'.");
-        if (_events.InteractionOf(upTo) is null)
+        if (eventStore.InteractionOf(upTo) is null)
             throw new NotFoundException("EventNotFound", $"There is no event #{upTo}, so nothing was acknowledged: acknowledge an id that 'fastband events next' showed you.");
         long floor = EffectiveCursor(); // a cursor taken from a checkpoint file is stored by the first ack
-        var (acked, interaction, pending) = _log.WithRetry("Acknowledging events", wait => _events.Ack(_caller.Agent, Math.Max(upTo, floor), _clock.GetUtcNow(), wait));
-        string checkpoint = CheckpointPath(_caller.Agent);
-        Directory.CreateDirectory(_filesDirectory);
+        var (acked, interaction, pending) = log.WithRetry("Acknowledging events", wait => eventStore.Ack(caller.Agent, Math.Max(upTo, floor), clock.GetUtcNow(), wait));
+        string checkpoint = CheckpointPath(caller.Agent);
+        Directory.CreateDirectory(filesDirectory);
         AtomicFiles.Write(checkpoint, Encoding.ASCII.GetBytes(interaction.ToString(CultureInfo.InvariantCulture) + "\n"));
-        return new EventCursor { Agent = _caller.Agent, AckedId = acked, Interaction = interaction, Pending = pending, CheckpointFile = checkpoint };
+        return new EventCursor { Agent = caller.Agent, AckedId = acked, Interaction = interaction, Pending = pending, CheckpointFile = checkpoint };
     }
 }

@@ -7,20 +7,11 @@ namespace Fastband.Core.Events;
 /// events.error.log, beside communication.md: the lines an import or a replay of the offline queue could not read,
 /// one JSON line each, kept so that nothing given to Fastband is silently dropped.
 /// </summary>
-internal sealed class EventErrorLog
+internal sealed class EventErrorLog(string directory, TimeProvider clock)
 {
     public const string FileName = "events.error.log";
 
-    private readonly string _directory;
-    private readonly TimeProvider _clock;
-
-    public EventErrorLog(string directory, TimeProvider clock)
-    {
-        _directory = directory;
-        _clock = clock;
-    }
-
-    public string Path => System.IO.Path.Combine(_directory, FileName);
+    public string Path => System.IO.Path.Combine(directory, FileName);
 
     /// <summary>
     /// Appends one JSON line per bad line to events.error.log: the file, line number, reason, and the line (as
@@ -28,7 +19,7 @@ internal sealed class EventErrorLog
     /// </summary>
     public (string Path, int Added) Append(string source, IReadOnlyList<(int Line, byte[] Raw, string Reason)> lines)
     {
-        Directory.CreateDirectory(_directory);
+        Directory.CreateDirectory(directory);
         string path = Path;
         var logged = new HashSet<string>(StringComparer.Ordinal);
         if (File.Exists(path))
@@ -53,7 +44,7 @@ internal sealed class EventErrorLog
             string? text = null;
             try { text = new UTF8Encoding(false, true).GetString(raw); } catch (DecoderFallbackException) { }
             sb.Append(JsonSerializer.Serialize(new ErrorLogLine(source, line, reason, text, text is null ? Convert.ToBase64String(raw) : null, hash,
-                TimeSpec.Display(_clock.GetUtcNow())), FastbandJson.Compact)).Append('\n');
+                TimeSpec.Display(clock.GetUtcNow())), FastbandJson.Compact)).Append('\n');
             added++;
         }
         if (added > 0)

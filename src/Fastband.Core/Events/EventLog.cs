@@ -10,29 +10,13 @@ namespace Fastband.Core.Events;
 /// <see cref="IEventRecorder"/> other features write through, and the retry and error reporting the event
 /// log's other parts (import, snapshot, cursors) write with.
 /// </summary>
-public sealed class EventLog : IEventRecorder
+internal sealed class EventLog(IEventStore eventStore, string storeLocation, CallerIdentity caller, EventsSettings settings, TimeProvider clock,
+    string stateDirectory, EventErrorLog errors) : IEventRecorder
 {
-    private readonly IEventStore _events;
-    private readonly string _storeLocation;
-    private readonly CallerIdentity _caller;
-    private readonly EventsSettings _settings;
-    private readonly TimeProvider _clock;
-    private readonly OfflineQueue _queue;
-    private readonly EventErrorLog _errorLog;
-
-    internal EventLog(IEventStore events, string storeLocation, CallerIdentity caller, EventsSettings settings, TimeProvider clock, string stateDirectory, EventErrorLog errorLog)
-    {
-        _events = events;
-        _storeLocation = storeLocation;
-        _caller = caller;
-        _settings = settings;
-        _clock = clock;
-        _queue = new OfflineQueue(stateDirectory);
-        _errorLog = errorLog;
-    }
+    private readonly OfflineQueue _queue = new(stateDirectory);
 
     /// <summary>Where the store is, for messages (never a password).</summary>
-    internal string StoreLocation => _storeLocation;
+    internal string StoreLocation => storeLocation;
 
     public string OfflineQueuePath => _queue.Path;
 
@@ -63,7 +47,7 @@ public sealed class EventLog : IEventRecorder
         string t = EventType.Normalize(type);
         string text = ValidateContent(content);
         var choice = interaction is not null ? InteractionChoice.Number : newInteraction ? InteractionChoice.New : InteractionChoice.Current;
-        return Append(new NewEvent(choice, interaction ?? 0, _caller.Agent, t, text));
+        return Append(new NewEvent(choice, interaction ?? 0, caller.Agent, t, text));
     }
 
     EventNotice IEventRecorder.Record(string type, string content) => Log(type, content).ToNotice();
@@ -79,7 +63,7 @@ public sealed class EventLog : IEventRecorder
         }
         try
         {
-            var stored = WithRetry("Logging an event", wait => _events.Append(new[] { e }, wait))[0]!;
+            var stored = WithRetry("Logging an event", wait => eventStore.Append(new[] { e }, wait))[0]!;
             Announce(stored);
             return stored;
         }
@@ -98,7 +82,7 @@ public sealed class EventLog : IEventRecorder
     /// <summary>Appends to the offline queue with a fresh uid and the time now; if that fails too, nothing is recorded and the caller hears why.</summary>
     private NewEvent Enqueue(NewEvent e, Exception? storeFailure = null)
     {
-        var queued = e with { Uid = "q-" + Guid.NewGuid().ToString("N"), Timestamp = e.Timestamp ?? _clock.GetUtcNow() };
+        var queued = e with { Uid = "q-" + Guid.NewGuid().ToString("N"), Timestamp = e.Timestamp ?? clock.GetUtcNow() };
         try
         {
             _queue.Append(queued);
@@ -106,7 +90,7 @@ public sealed class EventLog : IEventRecorder
         }
         catch (Exception x) when (x is IOException or UnauthorizedAccessException)
         {
-            string why = storeFailure is null ? "" : $"the store {_storeLocation} cannot be written ({StoreFailures.Reason(storeFailure)}) and ";
+            string why = storeFailure is null ? "" : $"the store {storeLocation} cannot be written ({StoreFailures.Reason(storeFailure)}) and ";
             throw new StoreException($"The event was not recorded: {why}the offline queue {_queue.Path} could not be written either ({x.Message.TrimEnd('.')}); free disk space or fix the permissions of .fastband/, then log it again.", x);
         }
     }
@@ -125,7 +109,7 @@ public sealed class EventLog : IEventRecorder
             {
                 uids.Clear();
                 uids.AddRange(batch.Select(b => b.Uid!));
-                return WithRetry("Replaying the offline queue", wait => _events.Append(batch, wait), reportContention: false);
+                return WithRetry("Replaying the offline queue", wait => eventStore.Append(batch, wait), reportContention: false);
             });
             var result = new List<(string, InteractionEvent)>();
             for (int n = 0; n < stored.Count; n++)
@@ -136,7 +120,7 @@ public sealed class EventLog : IEventRecorder
             }
             if (torn.Count > 0)
             {
-                string log = _errorLog.Append(_queue.Path, torn.Select(t => (t.Line, Encoding.UTF8.GetBytes(t.Text), t.Reason)).ToList()).Path;
+                string log = errors.Append(_queue.Path, torn.Select(t => (t.Line, Encoding.UTF8.GetBytes(t.Text), t.Reason)).ToList()).Path;
                 TryRecordError($"The offline queue {_queue.Path} had {torn.Count} unreadable line(s) ({string.Join(", ", torn.Select(t => t.Line))}), moved to {log}.");
             }
             return result;
@@ -157,18 +141,18 @@ public sealed class EventLog : IEventRecorder
         {
             try
             {
-                return write(_settings.LockWait);
+                return write(settings.LockWait);
             }
             catch (Exception x) when (StoreFailures.Classify(x) == StoreFailureKind.Contention)
             {
-                if (attempt >= _settings.RetryAttempts)
+                if (attempt >= settings.RetryAttempts)
                 {
-                    string message = $"{what} failed: the store {_storeLocation} stayed locked by another writer through {attempt} attempts ({StoreFailures.Reason(x)})";
+                    string message = $"{what} failed: the store {storeLocation} stayed locked by another writer through {attempt} attempts ({StoreFailures.Reason(x)})";
                     if (reportContention) TryRecordError(message + ".");
-                    throw new BlockedException("StoreBusy", $"{message}; nothing was written: find the process holding it with 'fuser {_storeLocation.Replace("sqlite:", "")}' and try again.");
+                    throw new BlockedException("StoreBusy", $"{message}; nothing was written: find the process holding it with 'fuser {storeLocation.Replace("sqlite:", "")}' and try again.");
                 }
                 OnRetry?.Invoke(attempt);
-                Thread.Sleep(StoreFailures.Backoff(_settings.RetryDelay, attempt, Jitter));
+                Thread.Sleep(StoreFailures.Backoff(settings.RetryDelay, attempt, Jitter));
             }
         }
     }
@@ -176,11 +160,11 @@ public sealed class EventLog : IEventRecorder
     /// <summary>Logs an error event about a failure, without retries; queued when the store refuses it. Never throws.</summary>
     internal void TryRecordError(string content)
     {
-        var e = new NewEvent(InteractionChoice.Current, 0, _caller.Agent, EventType.Error, content);
+        var e = new NewEvent(InteractionChoice.Current, 0, caller.Agent, EventType.Error, content);
         try
         {
             if (_queue.HasItems) { Enqueue(e); return; }
-            var stored = _events.Append(new[] { e }, TimeSpan.FromMilliseconds(200))[0];
+            var stored = eventStore.Append(new[] { e }, TimeSpan.FromMilliseconds(200))[0];
             if (stored is not null) Announce(stored);
         }
         catch (Exception x) when (StoreFailures.Classify(x) != StoreFailureKind.Other || x is FastbandException)
@@ -212,7 +196,7 @@ public sealed class EventLog : IEventRecorder
     {
         if (query.Limit < 0) throw new InvalidInputException("InvalidLimit", "The limit cannot be negative: use 0 for no limit.");
         var q = query with { Types = query.Types?.Select(EventType.Normalize).ToArray() };
-        return _events.Read(q);
+        return eventStore.Read(q);
     }
 
     /// <summary>The error events since a time, newest first (at most <paramref name="limit"/>): what health reports.</summary>

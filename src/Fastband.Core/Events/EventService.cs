@@ -9,18 +9,16 @@ namespace Fastband.Core.Events;
 /// </summary>
 public sealed class EventService : IEventRecorder
 {
+    /// <summary>How many events one next call returns unless told otherwise.</summary>
+    public const int DefaultNextLimit = 100;
+
     private readonly EventLog _log;
     private readonly SeedInterop _seed;
     private readonly SnapshotWriter _snapshots;
     private readonly EventCursors _cursors;
 
-    internal EventService(EventLog log, SeedInterop seed, SnapshotWriter snapshots, EventCursors cursors)
-    {
-        _log = log;
-        _seed = seed;
-        _snapshots = snapshots;
-        _cursors = cursors;
-    }
+    internal EventService(EventLog log, SeedInterop seed, SnapshotWriter snapshots, EventCursors cursors) =>
+        (_log, _seed, _snapshots, _cursors) = (log, seed, snapshots, cursors);
 
     /// <summary>Where communication.md, archive.md, events.error.log and the checkpoint files go.</summary>
     public string FilesDirectory => _snapshots.FilesDirectory;
@@ -86,7 +84,7 @@ public sealed class EventService : IEventRecorder
     public EventCursor Cursor() => _cursors.Cursor();
 
     /// <inheritdoc cref="EventCursors.Next(int)"/>
-    public IReadOnlyList<InteractionEvent> Next(int limit = EventCursors.DefaultNextLimit) => _cursors.Next(limit);
+    public IReadOnlyList<InteractionEvent> Next(int limit = DefaultNextLimit) => _cursors.Next(limit);
 
     /// <inheritdoc cref="EventCursors.Next(int, bool)"/>
     public IReadOnlyList<InteractionEvent> Next(int limit, bool acknowledge) => _cursors.Next(limit, acknowledge);

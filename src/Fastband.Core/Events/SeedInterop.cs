@@ -6,20 +6,9 @@ namespace Fastband.Core.Events;
 /// The seed's events.log, both ways: import (each event once however often a file is imported, malformed lines
 /// to events.error.log) and export in the seed's format.
 /// </summary>
-public sealed class SeedInterop
+internal sealed class SeedInterop(EventLog log, IEventStore eventStore, EventErrorLog errors)
 {
     private const int ImportBatch = 5000;
-
-    private readonly EventLog _log;
-    private readonly IEventStore _events;
-    private readonly EventErrorLog _errorLog;
-
-    internal SeedInterop(EventLog log, IEventStore events, EventErrorLog errorLog)
-    {
-        _log = log;
-        _events = events;
-        _errorLog = errorLog;
-    }
 
     /// <summary>
     /// Imports a seed events.log. Each valid line becomes an event unless the same event is already stored: the
@@ -39,7 +28,7 @@ public sealed class SeedInterop
         {
             throw new NotFoundException("FileNotFound", $"There is no file '{full}' to import: give the path of an events.log.");
         }
-        _log.TryReplay();
+        log.TryReplay();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var batch = new List<NewEvent>(ImportBatch);
         var bad = new List<(int Line, byte[] Raw, string Reason)>();
@@ -47,11 +36,11 @@ public sealed class SeedInterop
         void Flush()
         {
             if (batch.Count == 0) return;
-            var stored = _log.WithRetry($"Importing {full}", wait => _events.Append(batch, wait));
+            var stored = log.WithRetry($"Importing {full}", wait => eventStore.Append(batch, wait));
             int added = stored.Count(s => s is not null);
             imported += added;
             present += batch.Count - added;
-            foreach (var s in stored) if (s is not null) _log.Announce(s);
+            foreach (var s in stored) if (s is not null) log.Announce(s);
             batch.Clear();
         }
         void FlushOrFail()
@@ -62,7 +51,7 @@ public sealed class SeedInterop
             }
             catch (Exception x) when (StoreFailures.Classify(x) == StoreFailureKind.Unwritable)
             {
-                throw new StoreException($"Importing {full} stopped after {imported} new events: the store {_log.StoreLocation} cannot be written ({StoreFailures.Reason(x)}); fix it and import again (events already imported are skipped).", x);
+                throw new StoreException($"Importing {full} stopped after {imported} new events: the store {log.StoreLocation} cannot be written ({StoreFailures.Reason(x)}); fix it and import again (events already imported are skipped).", x);
             }
         }
         foreach (var line in SeedEventLog.Parse(content))
@@ -79,9 +68,9 @@ public sealed class SeedInterop
         int newlyLogged = 0;
         if (bad.Count > 0)
         {
-            (errorLog, newlyLogged) = _errorLog.Append(full, bad);
+            (errorLog, newlyLogged) = errors.Append(full, bad);
             if (newlyLogged > 0)
-                _log.TryRecordError($"Import of {full}: {bad.Count} malformed line(s) ({Lines(bad.Select(b => b.Line))}) moved to {errorLog}; the other lines were imported.");
+                log.TryRecordError($"Import of {full}: {bad.Count} malformed line(s) ({Lines(bad.Select(b => b.Line))}) moved to {errorLog}; the other lines were imported.");
         }
         return new ImportResult
         {
@@ -100,7 +89,7 @@ public sealed class SeedInterop
     public ExportResult Export(string path, EventQuery? query = null)
     {
         string full = Path.GetFullPath(path);
-        var events = _log.Read(query ?? new EventQuery());
+        var events = log.Read(query ?? new EventQuery());
         using var buffer = new MemoryStream();
         SeedEventLog.Write(buffer, events);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -111,7 +100,7 @@ public sealed class SeedInterop
     /// <summary>Exports events in the seed's format, in id order, to a stream (the CLI's <c>-</c>: standard output).</summary>
     public ExportResult Export(Stream output, EventQuery? query = null)
     {
-        var events = _log.Read(query ?? new EventQuery());
+        var events = log.Read(query ?? new EventQuery());
         SeedEventLog.Write(output, events);
         return new ExportResult { File = "-", Events = events.Count };
     }

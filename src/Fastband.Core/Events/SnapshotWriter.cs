@@ -7,30 +7,14 @@ namespace Fastband.Core.Events;
 /// archive.md (every older one), rendered by <see cref="SnapshotRenderer"/> and replaced atomically, once or
 /// (watch) whenever new events arrive.
 /// </summary>
-public sealed class SnapshotWriter
+internal sealed class SnapshotWriter(EventLog log, IEventStore eventStore, IStoreNotifications notifications, EventsSettings settings, string filesDirectory, string stateDirectory)
 {
     public const string CommunicationFileName = "communication.md";
     public const string ArchiveFileName = "archive.md";
     public const string BackupSuffix = ".bak";
 
-    private readonly EventLog _log;
-    private readonly IEventStore _events;
-    private readonly IStoreNotifications _notifications;
-    private readonly EventsSettings _settings;
-    private readonly string _stateDirectory;
-
-    internal SnapshotWriter(EventLog log, IEventStore events, IStoreNotifications notifications, EventsSettings settings, string filesDirectory, string stateDirectory)
-    {
-        _log = log;
-        _events = events;
-        _notifications = notifications;
-        _settings = settings;
-        FilesDirectory = filesDirectory;
-        _stateDirectory = stateDirectory;
-    }
-
     /// <summary>Where communication.md and archive.md go.</summary>
-    public string FilesDirectory { get; }
+    public string FilesDirectory { get; } = filesDirectory;
 
     /// <summary>Called after each wait of the default watch wake-up: true when a store notification ended it (tests tell push from poll).</summary>
     internal Action<bool>? OnWakeup { get; set; }
@@ -43,10 +27,10 @@ public sealed class SnapshotWriter
     /// </summary>
     public SnapshotResult Snapshot()
     {
-        _log.TryReplay();
-        long latest = _events.LatestId();
-        var events = _events.ReadByInteraction();
-        var (communication, archive, recent, archived) = SnapshotRenderer.Render(events, _settings);
+        log.TryReplay();
+        long latest = eventStore.LatestId();
+        var events = eventStore.ReadByInteraction();
+        var (communication, archive, recent, archived) = SnapshotRenderer.Render(events, settings);
         string commPath = Path.Combine(FilesDirectory, CommunicationFileName);
         string archivePath = Path.Combine(FilesDirectory, ArchiveFileName);
         byte[] commBytes = AtomicFiles.Utf8.GetBytes(communication);
@@ -61,7 +45,7 @@ public sealed class SnapshotWriter
         catch (Exception x) when (x is IOException or UnauthorizedAccessException)
         {
             string message = $"Writing the snapshot in {FilesDirectory} failed ({x.Message.TrimEnd('.')}): {CommunicationFileName} and {ArchiveFileName} were left as they were";
-            _log.TryRecordError(message + ".");
+            log.TryRecordError(message + ".");
             throw new FastbandException(FailureKind.Failed, "SnapshotFailed", $"{message}; free disk space or fix the folder's permissions, then run 'fastband events snapshot' again.", x);
         }
         return new SnapshotResult
@@ -105,8 +89,8 @@ public sealed class SnapshotWriter
     /// <summary>One snapshot writer at a time per project, so the fixed temp names never collide.</summary>
     private FileStream SnapshotLock()
     {
-        string path = Path.Combine(_stateDirectory, "events.snapshot.lock");
-        Directory.CreateDirectory(_stateDirectory);
+        string path = Path.Combine(stateDirectory, "events.snapshot.lock");
+        Directory.CreateDirectory(stateDirectory);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
@@ -129,14 +113,14 @@ public sealed class SnapshotWriter
     public IEnumerable<SnapshotResult> Watch(CancellationToken cancellation, IEventWakeup? wakeup = null)
     {
         // Listening starts before the first read, so that nothing committed between that read and the first wait is slept through.
-        using var own = wakeup is null ? StoreWakeup.Listen(_events, _notifications, _settings.PollInterval, OnWakeup) : null;
+        using var own = wakeup is null ? StoreWakeup.Listen(eventStore, notifications, settings.PollInterval, OnWakeup) : null;
         wakeup ??= own!;
         long done = -1;
         bool first = true;
         while (!cancellation.IsCancellationRequested)
         {
-            _log.TryReplay();
-            long latest = _events.LatestId();
+            log.TryReplay();
+            long latest = eventStore.LatestId();
             if (latest != done)
             {
                 SnapshotResult result;
@@ -147,7 +131,7 @@ public sealed class SnapshotWriter
                 }
                 catch (FastbandException x)
                 {
-                    done = _events.LatestId(); // including the error event just logged
+                    done = eventStore.LatestId(); // including the error event just logged
                     result = new SnapshotResult { Error = x.Message, LatestId = done };
                 }
                 if (result.Changed || result.Error is not null || first) yield return result;

@@ -7,23 +7,10 @@ namespace Fastband.Core.Git;
 /// Named checkpoints: outstanding work committed, then an annotated tag <c>checkpoint-&lt;name&gt;</c> on HEAD, and
 /// a record in the store with the session state of the moment. (Going back to one is a restore: <see cref="GitRestores"/>.)
 /// </summary>
-public sealed class GitCheckpoints
+internal sealed class GitCheckpoints(GitRepository repository, GitCommits commits, ISessionStore sessionStore, SessionService sessions)
 {
     public const string TagPrefix = "checkpoint-";
     public const int MaxNameLength = 100;
-
-    private readonly GitRepository _repo;
-    private readonly GitCommits _commits;
-    private readonly ISessionStore _store;
-    private readonly SessionService _sessions;
-
-    internal GitCheckpoints(GitRepository repo, GitCommits commits, ISessionStore store, SessionService sessions)
-    {
-        _repo = repo;
-        _commits = commits;
-        _store = store;
-        _sessions = sessions;
-    }
 
     /// <summary>
     /// Commits outstanding work, then tags HEAD <c>checkpoint-&lt;name&gt;</c> (annotated, with the description), and
@@ -36,27 +23,27 @@ public sealed class GitCheckpoints
         string? desc = string.IsNullOrWhiteSpace(description) ? null : description.Trim();
         if (desc is not null && desc.Length > GitCommits.MaxDescriptionLength)
             throw new InvalidInputException("InvalidDescription", $"The description is {desc.Length} characters, over the limit of {GitCommits.MaxDescriptionLength}.");
-        string? session = string.IsNullOrWhiteSpace(sessionId) ? _repo.Session : sessionId.Trim();
-        string agent = _repo.Caller.Agent;
-        var repo = _repo.Locate();
-        using var gate = _repo.Lock(repo, "checkpoint");
+        string? session = string.IsNullOrWhiteSpace(sessionId) ? repository.Session : sessionId.Trim();
+        string agent = repository.Caller.Agent;
+        var repo = repository.Locate();
+        using var gate = repository.Lock(repo, "checkpoint");
         string tag = TagPrefix + name;
-        string? existing = _repo.ResolveCommit($"refs/tags/{tag}");
+        string? existing = repository.ResolveCommit($"refs/tags/{tag}");
         if (existing is not null && !force)
             throw new BlockedException("CheckpointExists",
                 $"Checkpoint '{name}' already exists (tag {tag} at {existing[..7]}): choose another name, or pass --force (-Force) to move it to the current work.");
-        var work = _commits.CommitLocked(repo, "checkpoint", $"work before checkpoint {name}", null);
-        string head = _repo.ResolveCommit("HEAD")
+        var work = commits.CommitLocked(repo, "checkpoint", $"work before checkpoint {name}", null);
+        string head = repository.ResolveCommit("HEAD")
             ?? throw new InvalidInputException("NothingToCheckpoint", "The repository has no commits and no changes to commit, so there is nothing to checkpoint: add some files first.");
         string tagMessage = (desc ?? $"Checkpoint {name}") + $"\n\nAgent: {agent}" + (session is null ? "" : $"\nSession: {session}");
         var args = new List<string> { "tag", "-a" };
         if (force) args.Add("-f");
         args.AddRange(new[] { "-m", tagMessage, tag, head });
-        var tagRun = _repo.Runner.RunRetrying(args, _repo.Identity());
+        var tagRun = repository.Runner.RunRetrying(args, repository.Identity());
         if (!tagRun.Ok) throw GitRepository.Failed("tag", tagRun);
-        var state = session is null ? null : _sessions.Find(session);
-        var now = _repo.Clock.GetUtcNow();
-        _store.SaveCheckpoint(new CheckpointRecord(name, head, desc, agent, session, state, now));
+        var state = session is null ? null : sessions.Find(session);
+        var now = repository.Clock.GetUtcNow();
+        sessionStore.SaveCheckpoint(new CheckpointRecord(name, head, desc, agent, session, state, now));
         return new GitCheckpoint
         {
             Name = name, Tag = tag, CommitId = head, Description = desc, Agent = agent, CreatedAt = now, SessionId = session,
@@ -67,20 +54,13 @@ public sealed class GitCheckpoints
     /// <summary>Every checkpoint tag, newest first, with what the store recorded about it.</summary>
     public IReadOnlyList<GitCheckpoint> List()
     {
-        _repo.Locate();
-        var run = _repo.Runner.Run(new[]
-        {
-            "for-each-ref", "--sort=-creatordate",
-            "--format=%(refname:strip=2)%00%(*objectname)%00%(objectname)%00%(creatordate:iso-strict)%00%(contents:subject)%1e",
-            "refs/tags/" + TagPrefix + "*",
-        }, readOnly: true);
-        if (!run.Ok) throw GitRepository.Failed("for-each-ref", run);
-        var records = _store.ListCheckpoints().ToDictionary(c => c.Record.Name, StringComparer.Ordinal);
+        repository.Locate();
+        var tags = repository.NewestRefs("refs/tags/" + TagPrefix + "*",
+            "%(refname:strip=2)", "%(*objectname)", "%(objectname)", "%(creatordate:iso-strict)", "%(contents:subject)");
+        var records = sessionStore.ListCheckpoints().ToDictionary(c => c.Record.Name, StringComparer.Ordinal);
         var list = new List<GitCheckpoint>();
-        foreach (var rec in GitRepository.Records(run.Output))
+        foreach (var f in tags)
         {
-            var f = rec.Split('\0');
-            if (f.Length < 5) continue;
             string name = f[0][TagPrefix.Length..];
             string commit = f[1].Length > 0 ? f[1] : f[2];
             records.TryGetValue(name, out var stored);
@@ -96,10 +76,10 @@ public sealed class GitCheckpoints
     }
 
     /// <summary>The commit a checkpoint's tag points at, or null when there is no such checkpoint.</summary>
-    internal string? Resolve(string name) => _repo.ResolveCommit($"refs/tags/{TagPrefix}{name}");
+    internal string? Resolve(string name) => repository.ResolveCommit($"refs/tags/{TagPrefix}{name}");
 
     /// <summary>What the store recorded with a checkpoint, or null.</summary>
-    internal CheckpointRecord? Record(string name) => _store.GetCheckpoint(name);
+    internal CheckpointRecord? Record(string name) => sessionStore.GetCheckpoint(name);
 
     /// <summary>The error for a checkpoint that does not exist, naming the ones that do.</summary>
     internal NotFoundException NotFound(string name)

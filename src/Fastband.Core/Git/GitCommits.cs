@@ -4,17 +4,13 @@ namespace Fastband.Core.Git;
 /// Attributed commits (the agent as author, Agent/Task/Session trailers) and the rollback of one's own unpushed
 /// commits. Both hold the repository's <see cref="GitWriterLock"/>.
 /// </summary>
-public sealed class GitCommits
+internal sealed class GitCommits(GitRepository repository)
 {
     public const int MaxTaskLength = 100;
     public const int MaxDescriptionLength = 500;
 
-    private readonly GitRepository _repo;
-
-    internal GitCommits(GitRepository repo) => _repo = repo;
-
-    private CallerIdentity Caller => _repo.Caller;
-    private string? Session => _repo.Session;
+    private CallerIdentity Caller => repository.Caller;
+    private string? Session => repository.Session;
 
     /// <summary>Commits the caller's work: the given files, or every change. Nothing to commit is a result, not an error.</summary>
     public GitCommitResult Commit(GitCommitRequest request)
@@ -22,21 +18,21 @@ public sealed class GitCommits
         string task = GitRepository.Line(request.Task, "task", MaxTaskLength, "InvalidTask");
         string description = GitRepository.Line(request.Description, "description", MaxDescriptionLength, "InvalidDescription");
         var files = NormalizeFiles(request.Files);
-        var repo = _repo.Locate();
-        using var gate = _repo.Lock(repo, "commit");
+        var repo = repository.Locate();
+        using var gate = repository.Lock(repo, "commit");
         return CommitLocked(repo, task, description, files);
     }
 
     /// <summary>The commit itself; the caller holds the writer lock (a checkpoint commits outstanding work under its own).</summary>
     internal GitCommitResult CommitLocked(GitLocation repo, string task, string description, IReadOnlyList<string>? files)
     {
-        var git = _repo.Runner;
+        var git = repository.Runner;
         string message = $"[{Caller.Agent}] {task}: {description}\n\nAgent: {Caller.Agent}\nTask: {task}" + (Session is null ? "" : $"\nSession: {Session}");
         var spec = files is null ? repo.AllPathspec : files.Select(f => ":(literal)" + f).ToArray();
         if (files is not null)
         {
             // git add stages the other named files before it refuses an ignored one: refuse before it runs.
-            var ignored = _repo.IgnoredUntracked(files);
+            var ignored = repository.IgnoredUntracked(files);
             if (ignored.Count > 0)
                 throw new InvalidInputException("IgnoredFile", $"{string.Join(", ", ignored)} {(ignored.Count == 1 ? "is" : "are")} ignored by the repository's ignore rules, so nothing was committed: leave ignored files out, or change .gitignore.");
         }
@@ -60,9 +56,9 @@ public sealed class GitCommits
         }
         var args = new List<string> { "commit", "-q", "--no-edit", "--cleanup=whitespace", "-m", message };
         if (files is not null) { args.Add("--only"); args.Add("--"); args.AddRange(spec); }
-        var commit = git.RunRetrying(args, _repo.Identity());
+        var commit = git.RunRetrying(args, repository.Identity());
         if (!commit.Ok) throw GitRepository.Failed("commit", commit);
-        string id = _repo.ResolveCommit("HEAD") ?? throw GitRepository.Failed("rev-parse HEAD", commit);
+        string id = repository.ResolveCommit("HEAD") ?? throw GitRepository.Failed("rev-parse HEAD", commit);
         return new GitCommitResult
         {
             Committed = true, CommitId = id, ShortId = id[..7], Agent = Caller.Agent, Task = task, Session = Session, Message = message, Files = changed,
@@ -77,16 +73,16 @@ public sealed class GitCommits
     public GitRollbackResult Rollback(int count = 1, bool force = false, bool dryRun = false)
     {
         if (count < 1) throw new InvalidInputException("InvalidCount", "Roll back at least 1 commit.");
-        var repo = _repo.Locate();
-        using var gate = dryRun ? null : _repo.Lock(repo, "rollback");
-        string head = _repo.ResolveCommit("HEAD") ?? throw new InvalidInputException("NoCommits", "The repository has no commits to roll back.");
+        var repo = repository.Locate();
+        using var gate = dryRun ? null : repository.Lock(repo, "rollback");
+        string head = repository.ResolveCommit("HEAD") ?? throw new InvalidInputException("NoCommits", "The repository has no commits to roll back.");
         // The last N commits are the first-parent chain: a merge's side branch is not "after" its base.
-        var commits = _repo.Log(count, head, firstParent: true);
+        var commits = repository.Log(count, head, firstParent: true);
         if (commits.Count < count || commits[^1].Parents.Count == 0)
             throw new InvalidInputException("TooManyCommits",
                 $"Only {commits.Count(c => c.Parents.Count > 0)} commit(s) on this branch can be rolled back (the first commit of a repository cannot): roll back fewer.");
         string target = commits[^1].Parents[0];
-        var unpushed = GitRepository.Split(_repo.Runner.Run(new[] { "rev-list", "--first-parent", $"--max-count={count}", head, "--not", "--remotes" }, readOnly: true).Output).ToHashSet();
+        var unpushed = GitRepository.Split(repository.Runner.Run(new[] { "rev-list", "--first-parent", $"--max-count={count}", head, "--not", "--remotes" }, readOnly: true).Output).ToHashSet();
         var reasons = new List<string>();
         foreach (var c in commits)
         {
@@ -102,7 +98,7 @@ public sealed class GitCommits
         if (!dryRun)
         {
             // Compare-and-swap on HEAD: the same as reset --soft, but it fails if HEAD moved since it was read.
-            var move = _repo.Runner.RunRetrying(new[] { "update-ref", "-m", $"fastband rollback {count} by {Caller.Agent}", "HEAD", target, head });
+            var move = repository.Runner.RunRetrying(new[] { "update-ref", "-m", $"fastband rollback {count} by {Caller.Agent}", "HEAD", target, head });
             if (!move.Ok) throw GitRepository.Failed("update-ref HEAD", move);
         }
         return new GitRollbackResult
@@ -119,9 +115,9 @@ public sealed class GitCommits
         var list = new List<string>();
         foreach (string f in files.Select(f => f?.Trim() ?? "").Where(f => f.Length > 0))
         {
-            string full = Path.GetFullPath(Path.Combine(_repo.ProjectRoot, f));
-            string rel = Path.GetRelativePath(_repo.ProjectRoot, full).Replace('\\', '/');
-            if (rel.StartsWith("..", StringComparison.Ordinal) && Path.GetRelativePath(_repo.Locate().Top, full).StartsWith("..", StringComparison.Ordinal))
+            string full = Path.GetFullPath(Path.Combine(repository.ProjectRoot, f));
+            string rel = Path.GetRelativePath(repository.ProjectRoot, full).Replace('\\', '/');
+            if (rel.StartsWith("..", StringComparison.Ordinal) && Path.GetRelativePath(repository.Locate().Top, full).StartsWith("..", StringComparison.Ordinal))
                 throw new InvalidInputException("FileOutsideRepository", $"'{f}' is outside the repository: name files inside it.");
             list.Add(rel);
         }

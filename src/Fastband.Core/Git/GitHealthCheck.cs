@@ -6,19 +6,10 @@ namespace Fastband.Core.Git;
 /// The git safety net's part of <c>fastband health</c>: a lock file git left behind (it blocks every commit until
 /// deleted), and how many snapshots are kept. A project that is not a git repository is healthy: the net is not in use.
 /// </summary>
-public sealed class GitHealthCheck : IHealthCheck
+internal sealed class GitHealthCheck(GitRepository repository, GitSnapshots snapshots) : IHealthCheck
 {
     /// <summary>How old a git lock file must be before health calls it stale.</summary>
     public static readonly TimeSpan StaleLockAge = TimeSpan.FromMinutes(10);
-
-    private readonly GitRepository _repo;
-    private readonly GitSnapshots _snapshots;
-
-    internal GitHealthCheck(GitRepository repo, GitSnapshots snapshots)
-    {
-        _repo = repo;
-        _snapshots = snapshots;
-    }
 
     public string Name => "git";
 
@@ -27,11 +18,11 @@ public sealed class GitHealthCheck : IHealthCheck
         GitLocation repo;
         try
         {
-            repo = _repo.Locate();
+            repo = repository.Locate();
         }
         catch (FastbandException)
         {
-            return new[] { new HealthFinding(Name, _repo.ProjectRoot, HealthState.Healthy, "Not a git repository: the git safety net is not in use here.") };
+            return new[] { new HealthFinding(Name, repository.ProjectRoot, HealthState.Healthy, "Not a git repository: the git safety net is not in use here.") };
         }
         var findings = new List<HealthFinding>();
         foreach (string lockFile in new[] { Path.Combine(repo.GitDir, "index.lock"), Path.Combine(repo.CommonDir, "HEAD.lock") })
@@ -45,10 +36,10 @@ public sealed class GitHealthCheck : IHealthCheck
                 Details = new Dictionary<string, object?> { ["ageSeconds"] = (long)age.TotalSeconds },
             });
         }
-        int snapshots = _snapshots.List().Count;
-        findings.Add(new HealthFinding(Name, repo.Top, HealthState.Healthy, $"{snapshots} snapshot(s) kept under {GitSnapshots.SnapshotRefPrefix}.")
+        int kept = snapshots.List().Count;
+        findings.Add(new HealthFinding(Name, repo.Top, HealthState.Healthy, $"{kept} snapshot(s) kept under {GitSnapshots.SnapshotRefPrefix}.")
         {
-            Details = new Dictionary<string, object?> { ["snapshots"] = snapshots },
+            Details = new Dictionary<string, object?> { ["snapshots"] = kept },
         });
         return findings;
     }

@@ -34,30 +34,19 @@ internal sealed record GitLocation(string Top, string GitDir, string CommonDir, 
 /// and the reads several of them make (rev-parse, ls-files, ls-tree, hash-object, log), with git's output parsed.
 /// Every call goes through one <see cref="GitRunner"/>, which retries git's own lock files.
 /// </summary>
-internal sealed class GitRepository
+internal sealed class GitRepository(string projectRoot, string stateDirectory, CallerIdentity caller, string? session, TimeProvider clock)
 {
-    private readonly string _stateDirectory;
     private GitLocation? _location;
     private bool? _hasCommitterIdentity;
 
-    public GitRepository(string projectRoot, string stateDirectory, CallerIdentity caller, string? session, TimeProvider clock)
-    {
-        ProjectRoot = projectRoot;
-        _stateDirectory = stateDirectory;
-        Caller = caller;
-        Session = session;
-        Clock = clock;
-        Runner = new GitRunner(projectRoot);
-    }
-
-    public string ProjectRoot { get; }
-    public CallerIdentity Caller { get; }
+    public string ProjectRoot { get; } = projectRoot;
+    public CallerIdentity Caller { get; } = caller;
 
     /// <summary>The caller's session, written as the <c>Session:</c> trailer and recorded with checkpoints and snapshots.</summary>
-    public string? Session { get; }
+    public string? Session { get; } = session;
 
-    public TimeProvider Clock { get; }
-    public GitRunner Runner { get; }
+    public TimeProvider Clock { get; } = clock;
+    public GitRunner Runner { get; } = new(projectRoot);
 
     /// <summary>How long a writer waits for another Fastband writer in the same repository.</summary>
     public TimeSpan WriterTimeout { get; set; } = TimeSpan.FromSeconds(60);
@@ -80,7 +69,7 @@ internal sealed class GitRepository
         }
         var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string top = lines[0];
-        string rel = Path.GetRelativePath(top, _stateDirectory).Replace('\\', '/');
+        string rel = Path.GetRelativePath(top, stateDirectory).Replace('\\', '/');
         string? state = rel.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(rel) || rel == "." ? null : rel.TrimEnd('/');
         return _location = new GitLocation(top, lines[1], lines[2], state);
     }
@@ -153,6 +142,17 @@ internal sealed class GitRepository
             for (int i = 0; i < chunk.Length && i < ids.Count; i++) map[chunk[i]] = ids[i];
         }
         return map;
+    }
+
+    /// <summary>
+    /// The refs matching <paramref name="pattern"/>, newest first, each as the values of <paramref name="fields"/>
+    /// (git for-each-ref format atoms) in that order.
+    /// </summary>
+    public List<string[]> NewestRefs(string pattern, params string[] fields)
+    {
+        var run = Runner.Run(new[] { "for-each-ref", "--sort=-creatordate", "--format=" + string.Join("%00", fields) + "%1e", pattern }, readOnly: true);
+        if (!run.Ok) throw Failed("for-each-ref", run);
+        return Records(run.Output).Select(r => r.Split('\0')).Where(f => f.Length >= fields.Length).ToList();
     }
 
     /// <summary>The last <paramref name="count"/> commits from <paramref name="from"/>, newest first, with their Fastband trailers.</summary>

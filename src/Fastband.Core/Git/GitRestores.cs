@@ -23,21 +23,8 @@ public sealed record GitRestoreOptions
 /// (changed files, untracked files in the way, ignored files the target would overwrite), all of it is snapshotted,
 /// and only then are HEAD, the index and the work tree moved.
 /// </summary>
-public sealed class GitRestores
+internal sealed class GitRestores(GitRepository repository, GitCheckpoints checkpoints, GitSnapshots snapshots, SessionService sessions)
 {
-    private readonly GitRepository _repo;
-    private readonly GitCheckpoints _checkpoints;
-    private readonly GitSnapshots _snapshots;
-    private readonly SessionService _sessions;
-
-    internal GitRestores(GitRepository repo, GitCheckpoints checkpoints, GitSnapshots snapshots, SessionService sessions)
-    {
-        _repo = repo;
-        _checkpoints = checkpoints;
-        _snapshots = snapshots;
-        _sessions = sessions;
-    }
-
     /// <summary>
     /// Resets to a checkpoint (hard), after snapshotting all uncommitted work and HEAD to
     /// <c>refs/fastband/snapshots/&lt;id&gt;</c>, which <see cref="RestoreSnapshot"/> puts back.
@@ -46,9 +33,9 @@ public sealed class GitRestores
     {
         options ??= new GitRestoreOptions();
         name = GitCheckpoints.ValidName(name);
-        var repo = _repo.Locate();
-        string target = _checkpoints.Resolve(name) ?? throw _checkpoints.NotFound(name);
-        var record = _checkpoints.Record(name);
+        var repo = repository.Locate();
+        string target = checkpoints.Resolve(name) ?? throw checkpoints.NotFound(name);
+        var record = checkpoints.Record(name);
         SessionState? session = null;
         if (options.WithSession)
         {
@@ -66,16 +53,16 @@ public sealed class GitRestores
         options ??= new GitRestoreOptions();
         if (string.IsNullOrWhiteSpace(id) || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             throw new InvalidInputException("InvalidSnapshotId", $"'{id}' is not a snapshot id: list them with 'fastband git snapshots'.");
-        var repo = _repo.Locate();
-        string snapshot = _repo.ResolveCommit(GitSnapshots.SnapshotRefPrefix + id)
+        var repo = repository.Locate();
+        string snapshot = repository.ResolveCommit(GitSnapshots.SnapshotRefPrefix + id)
             ?? throw new NotFoundException("SnapshotNotFound", $"No snapshot '{id}': list them with 'fastband git snapshots' (Get-FastbandSnapshot).");
-        var parents = GitRepository.Split(_repo.Runner.Run(new[] { "rev-list", "--parents", "--max-count=1", snapshot }, readOnly: true).Output).Skip(1).ToArray();
+        var parents = GitRepository.Split(repository.Runner.Run(new[] { "rev-list", "--parents", "--max-count=1", snapshot }, readOnly: true).Output).Skip(1).ToArray();
         if (parents.Length == 0)
             throw new InvalidInputException("SnapshotWithoutBase", $"Snapshot '{id}' was taken before the repository's first commit; check its files out with 'git checkout {snapshot} -- .'.");
         SessionState? session = null;
         if (options.WithSession)
         {
-            session = _snapshots.Record(id)?.SessionState
+            session = snapshots.Record(id)?.SessionState
                 ?? throw new InvalidInputException("NoSessionState", $"Snapshot '{id}' has no session state recorded: restore it without --with-session.");
         }
         return Restore(repo, "snapshot", id, parents[0], treeCommit: snapshot, indexCommit: parents.Length > 1 ? parents[1] : null, session, options);
@@ -120,13 +107,13 @@ public sealed class GitRestores
     private List<string> IgnoredInTheWay(GitLocation repo, TargetPaths targets)
     {
         var listing = new[] { "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--full-name" };
-        var top = _repo.Runner.Run(listing.Concat(new[] { "--directory", "--" }).Concat(repo.AllPathspec), readOnly: true);
+        var top = repository.Runner.Run(listing.Concat(new[] { "--directory", "--" }).Concat(repo.AllPathspec), readOnly: true);
         if (!top.Ok) throw GitRepository.Failed("ls-files --ignored", top);
         var found = new SortedSet<string>(StringComparer.Ordinal);
         foreach (string entry in GitRepository.Split0(top.Output).Where(e => !repo.IsState(e) && targets.InTheWay(e)))
         {
             if (!entry.EndsWith('/')) { found.Add(entry); continue; }
-            var inside = _repo.Runner.Run(listing.Concat(new[] { "--", ":(top,literal)" + entry }), readOnly: true);
+            var inside = repository.Runner.Run(listing.Concat(new[] { "--", ":(top,literal)" + entry }), readOnly: true);
             if (!inside.Ok) throw GitRepository.Failed("ls-files --ignored", inside);
             found.UnionWith(GitRepository.Split0(inside.Output).Where(f => !repo.IsState(f) && targets.InTheWay(f)));
         }
@@ -136,9 +123,9 @@ public sealed class GitRestores
     private GitRestoreResult Restore(GitLocation repo, string kind, string name, string headTarget, string treeCommit, string? indexCommit,
         SessionState? session, GitRestoreOptions options)
     {
-        using var gate = options.DryRun ? null : _repo.Lock(repo, $"restore {kind} {name}");
-        string? previous = _repo.ResolveCommit("HEAD");
-        var git = _repo.Runner;
+        using var gate = options.DryRun ? null : repository.Lock(repo, $"restore {kind} {name}");
+        string? previous = repository.ResolveCommit("HEAD");
+        var git = repository.Runner;
         // Files whose content differs between the work tree (and untracked files) and the target.
         var changed = new SortedSet<string>(StringComparer.Ordinal);
         var diffArgs = new List<string> { "diff", "--name-only", "-z", "--no-renames", treeCommit, "--" };
@@ -149,11 +136,11 @@ public sealed class GitRestores
             if (!diff.Ok) throw GitRepository.Failed("diff", diff);
             changed.UnionWith(GitRepository.Split0(diff.Output));
         }
-        var untracked = _repo.Untracked(repo);
+        var untracked = repository.Untracked(repo);
         // A snapshot restore writes HEAD's tree, then the snapshot's: whatever is in the way of either is at stake.
         var targets = new TargetPaths(headTarget == treeCommit
-            ? new[] { _repo.TreePaths(treeCommit).Keys }
-            : new[] { _repo.TreePaths(headTarget).Keys, _repo.TreePaths(treeCommit).Keys });
+            ? new[] { repository.TreePaths(treeCommit).Keys }
+            : new[] { repository.TreePaths(headTarget).Keys, repository.TreePaths(treeCommit).Keys });
         changed.UnionWith(untracked.Where(targets.InTheWay));
         var strays = untracked.Where(p => !targets.InTheWay(p)).ToList();
         var ignored = IgnoredInTheWay(repo, targets);
@@ -173,8 +160,8 @@ public sealed class GitRestores
         }
 
         // 1. Snapshot everything, with the session state about to be replaced (or the caller's).
-        string? keepSession = session?.SessionId ?? _repo.Session;
-        var snap = _snapshots.TakeLocked(repo, $"before restoring {kind} {name}", _snapshots.StateOf(keepSession), ignored);
+        string? keepSession = session?.SessionId ?? repository.Session;
+        var snap = snapshots.TakeLocked(repo, $"before restoring {kind} {name}", snapshots.StateOf(keepSession), ignored);
 
         // 2. Move HEAD, the index and the work tree.
         var reset = git.RunRetrying(new[] { "reset", "--hard", "-q", headTarget });
@@ -194,7 +181,7 @@ public sealed class GitRestores
         var removed = new List<string>();
         if (options.RemoveUntracked && strays.Count > 0)
         {
-            var saved = _repo.TreePaths(snap.CommitId);
+            var saved = repository.TreePaths(snap.CommitId);
             var now = GitRepository.Hashes(repo, strays);
             foreach (var path in strays)
             {
@@ -208,7 +195,7 @@ public sealed class GitRestores
         var kept = strays.Except(removed).ToArray();
 
         // 4. The session state recorded with the target.
-        if (session is not null) _sessions.Put(session);
+        if (session is not null) sessions.Put(session);
 
         string message = $"Restored {what}; everything uncommitted before, and HEAD {previous?[..7] ?? "(none)"}, is in snapshot {snap.Id} "
                          + $"(get it back with '{snap.RestoreCommand}', or look with 'git show {snap.Ref}')."

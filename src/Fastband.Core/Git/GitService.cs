@@ -1,3 +1,5 @@
+using Fastband.Core.Health;
+
 namespace Fastband.Core.Git;
 
 /// <summary>
@@ -10,6 +12,9 @@ namespace Fastband.Core.Git;
 /// </summary>
 public sealed class GitService
 {
+    /// <summary>How many recent commits <see cref="Status"/> shows unless told otherwise.</summary>
+    public const int DefaultRecentCommits = 10;
+
     private readonly GitRepository _repo;
     private readonly GitCommits _commits;
     private readonly GitCheckpoints _checkpoints;
@@ -18,7 +23,7 @@ public sealed class GitService
     private readonly GitStatusReader _status;
 
     internal GitService(GitRepository repo, GitCommits commits, GitCheckpoints checkpoints, GitSnapshots snapshots, GitRestores restores,
-        GitStatusReader status, GitHealthCheck health)
+        GitStatusReader status, IHealthCheck health)
     {
         _repo = repo;
         _commits = commits;
@@ -43,7 +48,7 @@ public sealed class GitService
     public GitRunner Runner => _repo.Runner;
 
     /// <summary>The git check of <c>fastband health</c> (FastbandProject registers it).</summary>
-    public GitHealthCheck Health { get; }
+    public IHealthCheck Health { get; }
 
     /// <inheritdoc cref="GitCommits.Commit"/>
     public GitCommitResult Commit(GitCommitRequest request) => _commits.Commit(request);
@@ -71,5 +76,5 @@ public sealed class GitService
     public GitRestoreResult RestoreSnapshot(string id, GitRestoreOptions? options = null) => _restores.RestoreSnapshot(id, options);
 
     /// <inheritdoc cref="GitStatusReader.Read"/>
-    public GitStatus Status(int recentCommits = GitStatusReader.DefaultRecentCommits) => _status.Read(recentCommits);
+    public GitStatus Status(int recentCommits = DefaultRecentCommits) => _status.Read(recentCommits);
 }

@@ -9,37 +9,19 @@ namespace Fastband.Core.Git;
 /// <c>refs/fastband/snapshots/&lt;id&gt;</c> without touching the work tree or the index. A restore takes one
 /// before it changes anything, so that no uncommitted work is ever lost; <see cref="GitRestores"/> puts one back.
 /// </summary>
-public sealed class GitSnapshots
+internal sealed class GitSnapshots(GitRepository repository, ISessionStore sessionStore, SessionService sessions)
 {
     public const string SnapshotRefPrefix = "refs/fastband/snapshots/";
-
-    private readonly GitRepository _repo;
-    private readonly ISessionStore _store;
-    private readonly SessionService _sessions;
-
-    internal GitSnapshots(GitRepository repo, ISessionStore store, SessionService sessions)
-    {
-        _repo = repo;
-        _store = store;
-        _sessions = sessions;
-    }
 
     /// <summary>Every snapshot, newest first.</summary>
     public IReadOnlyList<GitSnapshot> List()
     {
-        _repo.Locate();
-        var run = _repo.Runner.Run(new[]
-        {
-            "for-each-ref", "--sort=-creatordate", "--format=%(refname)%00%(objectname)%00%(parent)%00%(creatordate:iso-strict)%00%(contents:subject)%1e",
-            SnapshotRefPrefix,
-        }, readOnly: true);
-        if (!run.Ok) throw GitRepository.Failed("for-each-ref", run);
-        var records = _store.ListSnapshots().ToDictionary(s => s.Record.SnapshotId, StringComparer.Ordinal);
+        repository.Locate();
+        var refs = repository.NewestRefs(SnapshotRefPrefix, "%(refname)", "%(objectname)", "%(parent)", "%(creatordate:iso-strict)", "%(contents:subject)");
+        var records = sessionStore.ListSnapshots().ToDictionary(s => s.Record.SnapshotId, StringComparer.Ordinal);
         var list = new List<GitSnapshot>();
-        foreach (var rec in GitRepository.Records(run.Output))
+        foreach (var f in refs)
         {
-            var f = rec.Split('\0');
-            if (f.Length < 5) continue;
             string id = f[0][SnapshotRefPrefix.Length..];
             records.TryGetValue(id, out var stored);
             list.Add(new GitSnapshot
@@ -57,17 +39,17 @@ public sealed class GitSnapshots
     /// </summary>
     public GitSnapshot Create(string? reason = null)
     {
-        string why = string.IsNullOrWhiteSpace(reason) ? "snapshot by " + _repo.Caller.Agent : GitRepository.Line(reason, "reason", GitCommits.MaxDescriptionLength, "InvalidReason");
-        var repo = _repo.Locate();
-        using var gate = _repo.Lock(repo, "snapshot");
-        return TakeLocked(repo, why, StateOf(_repo.Session));
+        string why = string.IsNullOrWhiteSpace(reason) ? "snapshot by " + repository.Caller.Agent : GitRepository.Line(reason, "reason", GitCommits.MaxDescriptionLength, "InvalidReason");
+        var repo = repository.Locate();
+        using var gate = repository.Lock(repo, "snapshot");
+        return TakeLocked(repo, why, StateOf(repository.Session));
     }
 
     /// <summary>The stored state of a session, to record with a snapshot (null for no session, or one never saved).</summary>
-    internal SessionState? StateOf(string? sessionId) => sessionId is null ? null : _sessions.Find(sessionId);
+    internal SessionState? StateOf(string? sessionId) => sessionId is null ? null : sessions.Find(sessionId);
 
     /// <summary>What the store recorded with a snapshot, or null.</summary>
-    internal SnapshotRecord? Record(string id) => _store.GetSnapshot(id);
+    internal SnapshotRecord? Record(string id) => sessionStore.GetSnapshot(id);
 
     /// <summary>
     /// Records the work tree (tracked and untracked files, not ignored, not .fastband/), the index and HEAD as a commit
@@ -77,16 +59,16 @@ public sealed class GitSnapshots
     /// </summary>
     internal GitSnapshot TakeLocked(GitLocation repo, string reason, SessionState? session, IReadOnlyList<string>? ignored = null)
     {
-        var now = _repo.Clock.GetUtcNow();
+        var now = repository.Clock.GetUtcNow();
         string id = now.UtcDateTime.ToString("yyyyMMdd-HHmmss-fff", CultureInfo.InvariantCulture) + "-" + Convert.ToHexString(Guid.NewGuid().ToByteArray()[..3]).ToLowerInvariant();
         string tempIndex = Path.Combine(repo.GitDir, $"fastband-snapshot-{id}.index");
-        string? head = _repo.ResolveCommit("HEAD");
-        var git = _repo.Runner;
+        string? head = repository.ResolveCommit("HEAD");
+        var git = repository.Runner;
         try
         {
             string realIndex = Path.Combine(repo.GitDir, "index");
             if (File.Exists(realIndex)) File.Copy(realIndex, tempIndex); // a head start on stat data; the real one is only read
-            var env = new Dictionary<string, string>(_repo.Identity()) { ["GIT_INDEX_FILE"] = tempIndex };
+            var env = new Dictionary<string, string>(repository.Identity()) { ["GIT_INDEX_FILE"] = tempIndex };
             // The index as it was (if it has no conflicts), then the whole work tree.
             var indexTree = git.Run(new[] { "write-tree" }, env);
             var add = git.Run(new[] { "add", "-A", "--" }.Concat(repo.AllPathspec), env);
@@ -110,7 +92,7 @@ public sealed class GitSnapshots
             if (indexCommit is not null) { parents.Add("-p"); parents.Add(indexCommit); }
             string message = $"fastband snapshot {id}: {reason}\n\n"
                              + (ignored is { Count: > 0 } ? $"Ignored files kept here (a restore puts them back untracked):\n{string.Join('\n', ignored.Take(50).Select(p => "  " + p))}\n" + (ignored.Count > 50 ? $"  ... and {ignored.Count - 50} more\n" : "") + "\n" : "")
-                             + $"Agent: {_repo.Caller.Agent}" + (_repo.Session is null ? "" : $"\nSession: {_repo.Session}");
+                             + $"Agent: {repository.Caller.Agent}" + (repository.Session is null ? "" : $"\nSession: {repository.Session}");
             var commit = git.Run(new[] { "commit-tree", workTree.Output.Trim() }.Concat(parents).Concat(new[] { "-m", message }), env);
             if (!commit.Ok) throw GitRepository.Failed("commit-tree (snapshot)", commit);
             string snapshot = commit.Output.Trim();
@@ -118,10 +100,10 @@ public sealed class GitSnapshots
             // The empty old value: create only, never overwrite another snapshot.
             var update = git.RunRetrying(new[] { "update-ref", "-m", $"fastband snapshot: {reason}", refName, snapshot, "" });
             if (!update.Ok) throw GitRepository.Failed("update-ref (snapshot)", update);
-            _store.SaveSnapshot(new SnapshotRecord(id, snapshot, reason, _repo.Caller.Agent, session?.SessionId, session, now));
+            sessionStore.SaveSnapshot(new SnapshotRecord(id, snapshot, reason, repository.Caller.Agent, session?.SessionId, session, now));
             return new GitSnapshot
             {
-                Id = id, Ref = refName, CommitId = snapshot, BaseCommit = head, CreatedAt = now, Agent = _repo.Caller.Agent, Reason = reason,
+                Id = id, Ref = refName, CommitId = snapshot, BaseCommit = head, CreatedAt = now, Agent = repository.Caller.Agent, Reason = reason,
                 SessionId = session?.SessionId, HasSessionState = session is not null,
             };
         }

@@ -7,29 +7,16 @@ namespace Fastband.Core.Git;
 /// change (git status --porcelain=v2, parsed), recent commits with their agents, checkpoints and snapshots.
 /// Only reads: takes no lock.
 /// </summary>
-public sealed class GitStatusReader
+internal sealed class GitStatusReader(GitRepository repository, GitCheckpoints checkpoints, GitSnapshots snapshots)
 {
-    public const int DefaultRecentCommits = 10;
-
-    private readonly GitRepository _repo;
-    private readonly GitCheckpoints _checkpoints;
-    private readonly GitSnapshots _snapshots;
-
-    internal GitStatusReader(GitRepository repo, GitCheckpoints checkpoints, GitSnapshots snapshots)
-    {
-        _repo = repo;
-        _checkpoints = checkpoints;
-        _snapshots = snapshots;
-    }
-
     /// <summary>Branch, uncommitted changes, recent commits with their agents, checkpoints and snapshots. Takes no lock.</summary>
-    public GitStatus Read(int recentCommits = DefaultRecentCommits)
+    public GitStatus Read(int recentCommits = GitService.DefaultRecentCommits)
     {
         if (recentCommits < 0) throw new InvalidInputException("InvalidCount", "The number of recent commits cannot be negative.");
-        var repo = _repo.Locate();
+        var repo = repository.Locate();
         var args = new List<string> { "-c", "status.relativePaths=false", "status", "--porcelain=v2", "-z", "--branch", "--untracked-files=all", "--" };
         args.AddRange(repo.AllPathspec);
-        var run = _repo.Runner.Run(args, readOnly: true);
+        var run = repository.Runner.Run(args, readOnly: true);
         if (!run.Ok) throw GitRepository.Failed("status", run);
         string? branch = null, head = null, upstream = null;
         int? ahead = null, behind = null;
@@ -66,8 +53,8 @@ public sealed class GitStatusReader
         return new GitStatus
         {
             Repository = repo.Top, Branch = branch, HeadCommit = head, Upstream = upstream, Ahead = ahead, Behind = behind, Changes = changes,
-            RecentCommits = head is null || recentCommits == 0 ? Array.Empty<GitCommitInfo>() : _repo.Log(recentCommits, head),
-            Checkpoints = _checkpoints.List(), Snapshots = _snapshots.List(),
+            RecentCommits = head is null || recentCommits == 0 ? Array.Empty<GitCommitInfo>() : repository.Log(recentCommits, head),
+            Checkpoints = checkpoints.List(), Snapshots = snapshots.List(),
         };
     }
 }

@@ -12,26 +12,9 @@ namespace Fastband.Core.Locks;
 /// and rarely behind, shows itself every heartbeat, and leaves the queue whatever ends the wait: a grant, a
 /// refusal once its wait ran out, a hold posted meanwhile, cancellation or a failure.
 /// </summary>
-internal sealed class LockAcquirer
+internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIdentity caller, string? session, DirectiveBoard directives, TimeProvider clock)
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
-
-    private readonly ILockStore _store;
-    private readonly LockRules _rules;
-    private readonly CallerIdentity _caller;
-    private readonly string? _session;
-    private readonly DirectiveBoard _directives;
-    private readonly TimeProvider _clock;
-
-    public LockAcquirer(ILockStore store, LockRules rules, CallerIdentity caller, string? session, DirectiveBoard directives, TimeProvider clock)
-    {
-        _store = store;
-        _rules = rules;
-        _caller = caller;
-        _session = session;
-        _directives = directives;
-        _clock = clock;
-    }
 
     /// <summary>
     /// Grants <paramref name="request"/> on <paramref name="resources"/> (normalized), or refuses it with who stands in the way,
@@ -55,14 +38,14 @@ internal sealed class LockAcquirer
         }
         else if (request.TieToCaller)
         {
-            pid = _caller.ProcessId;
-            started = _caller.ProcessStartedAt;
+            pid = caller.ProcessId;
+            started = caller.ProcessStartedAt;
         }
 
         ThrowIfHeld(request.TicketId);
 
         var watch = Stopwatch.StartNew();
-        var deadline = _clock.GetUtcNow() + request.Wait;
+        var deadline = clock.GetUtcNow() + request.Wait;
         var reclaimed = new List<ReclaimedLease>();
         long? ticket = null;
         var lastHeartbeat = DateTimeOffset.MinValue;
@@ -70,7 +53,7 @@ internal sealed class LockAcquirer
         {
             while (true)
             {
-                var now = _clock.GetUtcNow();
+                var now = clock.GetUtcNow();
                 bool mayWait = now < deadline && !cancellation.IsCancellationRequested;
                 // Between heartbeats a waiter only reads; it writes when a grant looks possible. Only the
                 // first waiter in line can be granted next, so it looks often and the others rarely.
@@ -86,11 +69,11 @@ internal sealed class LockAcquirer
                 // A hold posted while this request waits refuses it as one posted before would: a waiter is
                 // never granted what a newcomer would be refused. (The finally below leaves the queue.)
                 if (ticket is not null) ThrowIfHeld(request.TicketId);
-                var step = _store.Write(tx =>
+                var step = store.Write(tx =>
                 {
-                    var leases = tx.ReclaimStale(_rules, tx.Leases(), now, reclaimed);
-                    tx.DropStaleWaiters(_rules, now, ticket);
-                    var decision = _rules.Decide(new LockAsk(resources, mode, ticket), leases, tx.Waiters(), now, mayWait);
+                    var leases = tx.ReclaimStale(rules, tx.Leases(), now, reclaimed);
+                    tx.DropStaleWaiters(rules, now, ticket);
+                    var decision = rules.Decide(new LockAsk(resources, mode, ticket), leases, tx.Waiters(), now, mayWait);
                     switch (decision.Verdict)
                     {
                         case LockVerdict.AlreadyHeld:
@@ -104,8 +87,8 @@ internal sealed class LockAcquirer
                             if (ticket is { } waiting) tx.TouchWaiter(waiting, now);
                             else ticket = tx.Enqueue(new LockWaiter
                             {
-                                Agent = _caller.Agent, Session = _session, Resources = resources, Mode = mode, Host = _caller.Host,
-                                ProcessId = _caller.ProcessId, ProcessStartedAt = _caller.ProcessStartedAt, EnqueuedAt = now, SeenAt = now,
+                                Agent = caller.Agent, Session = session, Resources = resources, Mode = mode, Host = caller.Host,
+                                ProcessId = caller.ProcessId, ProcessStartedAt = caller.ProcessStartedAt, EnqueuedAt = now, SeenAt = now,
                             });
                             return (Decision: decision, Lease: null);
                         default:
@@ -113,7 +96,7 @@ internal sealed class LockAcquirer
                             ticket = null;
                             tx.Record(new LockEvent
                             {
-                                At = now, Action = "refused", Agent = _caller.Agent, Resources = resources,
+                                At = now, Action = "refused", Agent = caller.Agent, Resources = resources,
                                 Detail = string.Join("; ", decision.Conflicts.Select(c => c.ToString())),
                             });
                             return (Decision: decision, Lease: null);
@@ -143,16 +126,16 @@ internal sealed class LockAcquirer
         }
         finally
         {
-            if (ticket is { } abandoned) _store.Write(tx => { tx.DeleteWaiter(abandoned); return 0; }); // cancelled or failed mid-wait
+            if (ticket is { } abandoned) store.Write(tx => { tx.DeleteWaiter(abandoned); return 0; }); // cancelled or failed mid-wait
         }
     }
 
     private void ThrowIfHeld(string? ticketId)
     {
-        var holds = _directives.BlockingHolds(_caller.Agent, ticketId);
+        var holds = directives.BlockingHolds(caller.Agent, ticketId);
         if (holds.Count > 0)
             throw new BlockedException("HoldInForce",
-                $"{_caller.Agent} may not take locks: hold {holds[^1].Id} by {holds[^1].IssuedBy} is in force ({holds[^1].Reason}); wait for the lift or ask for clearance.");
+                $"{caller.Agent} may not take locks: hold {holds[^1].Id} by {holds[^1].IssuedBy} is in force ({holds[^1].Reason}); wait for the lift or ask for clearance.");
     }
 
     private static void Sleep(TimeSpan poll, TimeSpan left, CancellationToken cancellation)
@@ -167,8 +150,8 @@ internal sealed class LockAcquirer
     /// <summary>A read-only look: would the grant still be refused, and is this waiter first in line?</summary>
     private (bool Blocked, bool FirstInLine) Peek(IReadOnlyList<string> resources, string mode, long ticket, DateTimeOffset now)
     {
-        bool ahead = _rules.QueuedAhead(_store.Waiters(), resources, mode, ticket, now).Any();
-        return (ahead || _rules.Conflicts(_store.Leases(), resources, mode, now).Count > 0, !ahead);
+        bool ahead = rules.QueuedAhead(store.Waiters(), resources, mode, ticket, now).Any();
+        return (ahead || rules.Conflicts(store.Leases(), resources, mode, now).Count > 0, !ahead);
     }
 
     private Lease Grant(ILockTransaction tx, IReadOnlyList<string> resources, string mode, TimeSpan ttl, int? pid, DateTimeOffset? started, string? reason, DateTimeOffset now)
@@ -177,13 +160,13 @@ internal sealed class LockAcquirer
         var lease = new Lease
         {
             LeaseId = "lease-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(),
-            FencingToken = token, Resources = resources, Mode = mode, Agent = _caller.Agent, Session = _session,
-            Host = _caller.Host, ProcessId = pid, ProcessStartedAt = started, Reason = reason,
+            FencingToken = token, Resources = resources, Mode = mode, Agent = caller.Agent, Session = session,
+            Host = caller.Host, ProcessId = pid, ProcessStartedAt = started, Reason = reason,
             AcquiredAt = now, RenewedAt = now, ExpiresAt = now + ttl,
         };
         tx.InsertLease(lease);
         foreach (string r in resources) tx.SetResourceToken(r, token);
-        tx.TouchAgent(new AgentTouch(_caller.Agent, _caller.Host, _caller.ProcessId, _caller.ProcessStartedAt), now);
+        tx.TouchAgent(new AgentTouch(caller.Agent, caller.Host, caller.ProcessId, caller.ProcessStartedAt), now);
         tx.Record(new LockEvent { At = now, Action = "acquired", LeaseId = lease.LeaseId, Agent = lease.Agent, Resources = resources, FencingToken = token, Detail = reason });
         return lease;
     }

@@ -33,25 +33,17 @@ internal sealed record LockAsk(IReadOnlyList<string> Resources, string Mode, lon
 /// Everything it judges is given, the time included; the one fact from outside, whether a process is alive, comes
 /// from the function it is built with (by default <see cref="ProcessLiveness.IsAlive"/>, judged on this host only).
 /// </summary>
-internal sealed class LockRules
+/// <param name="callerAgent">The caller: its leases are its own, never in its way.</param>
+/// <param name="callerSession">The caller's session: the same agent in another session is someone else.</param>
+/// <param name="callerHost">The caller's host, where pids are judged.</param>
+/// <param name="processAlive">Is (host, pid, start time) still running? Default: <see cref="ProcessLiveness.IsAlive"/> from <paramref name="callerHost"/>.</param>
+internal sealed class LockRules(string callerAgent, string? callerSession, string callerHost, Func<string, int, DateTimeOffset?, bool>? processAlive = null)
 {
     /// <summary>A waiter that has not shown itself for this long (its process died mid-wait) leaves the queue.</summary>
     public static readonly TimeSpan WaiterStaleAfter = TimeSpan.FromSeconds(10);
 
-    private readonly string _agent;
-    private readonly string? _session;
-    private readonly Func<string, int, DateTimeOffset?, bool> _processAlive;
-
-    /// <param name="agent">The caller: its leases are its own, never in its way.</param>
-    /// <param name="session">The caller's session: the same agent in another session is someone else.</param>
-    /// <param name="host">The caller's host, where pids are judged.</param>
-    /// <param name="processAlive">Is (host, pid, start time) still running? Default: <see cref="ProcessLiveness.IsAlive"/> from <paramref name="host"/>.</param>
-    public LockRules(string agent, string? session, string host, Func<string, int, DateTimeOffset?, bool>? processAlive = null)
-    {
-        _agent = agent;
-        _session = session;
-        _processAlive = processAlive ?? ((h, pid, started) => ProcessLiveness.IsAlive(h, pid, started, host));
-    }
+    private readonly Func<string, int, DateTimeOffset?, bool> _processAlive =
+        processAlive ?? ((host, pid, started) => ProcessLiveness.IsAlive(host, pid, started, callerHost));
 
     /// <summary>
     /// Grant, queue or refuse <paramref name="ask"/>, given the leases stored, the queue and the time: already held
@@ -70,7 +62,7 @@ internal sealed class LockRules
 
     /// <summary>Is this lease (or waiter) the caller's: the same agent (any case) in the same session?</summary>
     public bool IsMine(string agent, string? session) =>
-        string.Equals(agent, _agent, StringComparison.OrdinalIgnoreCase) && session == _session;
+        string.Equals(agent, callerAgent, StringComparison.OrdinalIgnoreCase) && session == callerSession;
 
     /// <summary>Does a lease of the caller already give it every resource asked for, in a mode at least as strong?</summary>
     public static bool Covers(Lease lease, IReadOnlyList<string> resources, string mode) =>

@@ -30,7 +30,7 @@ public sealed class GetFastbandGitStatusCommand : FastbandCmdlet
     /// <summary>How many recent commits to include. Default 10.</summary>
     [Parameter]
     [ValidateRange(0, 10000)]
-    public int Commits { get; set; } = GitStatusReader.DefaultRecentCommits;
+    public int Commits { get; set; } = GitService.DefaultRecentCommits;
 
     protected override void Process(FastbandProject project) => WriteObject(project.Git.Status(Commits));
 }
