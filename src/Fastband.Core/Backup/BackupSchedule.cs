@@ -34,7 +34,7 @@ internal sealed class BackupSchedule(BackupCatalog catalog, BackupCreator creato
     /// </summary>
     public static ScheduleDecision Decide(BackupConfig config, DateTimeOffset now, IReadOnlyList<BackupInfo> all)
     {
-        if (!config.Enabled) return new ScheduleDecision(false, false, new[] { "backups are disabled in backupbackupConfig.yaml" });
+        if (!config.Enabled) return new ScheduleDecision(false, false, new[] { "backups are disabled in backup_config.yaml" });
         var local = now.ToLocalTime();
         bool afterTime = TimeOnly.FromDateTime(local.DateTime) >= config.DailyTime;
         bool daily = config.DailyEnabled && afterTime && !MadeOn(all, BackupTypes.Daily, local);
