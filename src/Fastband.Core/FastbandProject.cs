@@ -60,21 +60,21 @@ public sealed class FastbandProject : IDisposable
         Config = config;
         Caller = caller;
         Clock = clock;
-        var agents = new AgentRegistry(store, caller, config.OpsLog, clock);
-        OpsLog = new OpsLogService(store, caller, config.OpsLog, clock, Path.Combine(StateDirectory, "agent_ops", "archive"));
+        var agents = new AgentRegistry(store.Agents, caller, config.OpsLog, clock);
+        OpsLog = new OpsLogService(store.OpsLog, store.Notifications, caller, config.OpsLog, clock, Path.Combine(StateDirectory, "agent_ops", "archive"));
         Directives = new DirectiveBoard(OpsLog, agents, caller, config.OpsLog, clock);
         Rebuilds = new RebuildTracker(OpsLog, caller, config.OpsLog, clock);
         Agents = agents;
         Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock, OpsLog.LatestId);
-        Locks = new LockService(store, caller, Directives, OpsLog, root, clock) { Session = session };
-        Backups = new BackupService(root, StateDirectory, caller, clock);
-        Messages = new MessageService(store, caller, clock);
-        Board = new BoardService(store, caller, config.OpsLog, clock, locks: Locks);
-        Events = new EventService(store, caller, config.Events, clock, root, StateDirectory);
-        Issues = new IssueService(store, caller, Directives, config.Issues, root, clock);
+        Locks = new LockService(store.Locks, caller, session, Directives, OpsLog, root, clock);
+        Backups = OpenBackupService(root, StateDirectory, caller, clock);
+        Messages = new MessageService(store.Messages, store.Agents, caller, clock);
+        Board = new BoardService(store.Agents, store.Statuses, caller, config.OpsLog, clock, locks: Locks);
+        Events = OpenEvents(store, caller, config.Events, clock, root, StateDirectory);
+        Issues = new IssueService(store.Issues, caller, Directives, config.Issues, root, clock);
         Session = session;
-        Sessions = new SessionService(store, caller, clock, session);
-        Git = new GitService(root, StateDirectory, store, caller, session, clock, Sessions);
+        Sessions = new SessionService(store.Sessions, caller, clock, session);
+        Git = OpenGit(root, StateDirectory, store.Sessions, caller, session, clock, Sessions);
         StoreAdmin = new StoreAdmin(store, config.Store, StateDirectory, environment, clock);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         Locks.SendHandoff = (lease, body) => Messages.Send(lease.Agent, body, MessageKind.HandoffRequest);
@@ -83,7 +83,7 @@ public sealed class FastbandProject : IDisposable
 
         Alerts = new AlertService(config.Alerts, StateDirectory, root, clock);
         Alerts.Attach(Events);
-        Leader = new LeaderService(store, caller, config.Leader, Events, clock);
+        Leader = new LeaderService(store.Leader, store.Locks, caller, config.Leader, Events, clock);
         Health = new HealthService(root, config.Health, clock, Alerts) { ErrorsSince = Events.ErrorsSince };
         Health.Register(new StoreHealthCheck(store));
         Health.Register(new LeaderHealthCheck(Leader, config.Health));
@@ -93,7 +93,7 @@ public sealed class FastbandProject : IDisposable
         Health.Register(new AlertOutboxHealthCheck(Alerts));
         Health.Register(new PermissionsHealthCheck(StateDirectory));
         Health.Register(IssueHealth);
-        Health.Register(Git);
+        Health.Register(Git.Health);
     }
 
     public static FastbandProject Open(ProjectOptions options)
@@ -121,7 +121,39 @@ public sealed class FastbandProject : IDisposable
     {
         string root = ProjectLocator.Resolve(options.ProjectPath, options.CurrentDirectory, options.Environment);
         var caller = CallerIdentity.Resolve(options.Agent, options.Environment);
-        return new BackupService(root, Path.Combine(root, ProjectLocator.StateFolderName), caller, options.Clock ?? TimeProvider.System);
+        return OpenBackupService(root, Path.Combine(root, ProjectLocator.StateFolderName), caller, options.Clock ?? TimeProvider.System);
+    }
+
+    /// <summary>The Backup Manager: its parts over one backups folder and one backup_config.yaml, behind <see cref="BackupService"/>.</summary>
+    private static BackupService OpenBackupService(string root, string state, CallerIdentity caller, TimeProvider clock)
+    {
+        var config = new Lazy<BackupConfig>(() => BackupConfig.Load(root, state));
+        var catalog = new BackupCatalog(state, caller, clock, config);
+        var creator = new BackupCreator(root, catalog, caller, clock, config);
+        var verifier = new BackupVerifier(catalog, config);
+        return new BackupService(root, caller, clock, config, catalog, creator, verifier,
+            new RestorePipeline(root, state, catalog, verifier, creator, caller, clock, config), new BackupSchedule(catalog, creator, clock, config));
+    }
+
+    /// <summary>The interaction event log: its parts over one log (retries, offline queue), behind <see cref="EventService"/>.</summary>
+    private static EventService OpenEvents(IFastbandStore store, CallerIdentity caller, EventsSettings settings, TimeProvider clock, string root, string state)
+    {
+        string files = Path.GetFullPath(Path.Combine(root, settings.Directory));
+        var errorLog = new EventErrorLog(files, clock);
+        var log = new EventLog(store.Events, store.Location, caller, settings, clock, state, errorLog);
+        return new EventService(log, new SeedInterop(log, store.Events, errorLog),
+            new SnapshotWriter(log, store.Events, store.Notifications, settings, files, state), new EventCursors(log, store.Events, caller, clock, files));
+    }
+
+    /// <summary>The git safety net: its parts over one repository handle, behind <see cref="GitService"/>.</summary>
+    private static GitService OpenGit(string root, string state, ISessionStore store, CallerIdentity caller, string? session, TimeProvider clock, SessionService sessions)
+    {
+        var repo = new GitRepository(root, state, caller, session, clock);
+        var commits = new GitCommits(repo);
+        var checkpoints = new GitCheckpoints(repo, commits, store, sessions);
+        var snapshots = new GitSnapshots(repo, store, sessions);
+        return new GitService(repo, commits, checkpoints, snapshots, new GitRestores(repo, checkpoints, snapshots, sessions),
+            new GitStatusReader(repo, checkpoints, snapshots), new GitHealthCheck(repo, snapshots));
     }
 
     public string Root { get; }
@@ -155,7 +187,7 @@ public sealed class FastbandProject : IDisposable
     public StoreAdmin StoreAdmin { get; }
 
     /// <summary>The issues' contribution to <c>fastband health</c> (registered in <see cref="Health"/>): statistics, stale claims, report freshness.</summary>
-    public IssueHealthCheck IssueHealth => new(Store, Config.Issues, Issues.ReportsDirectory());
+    public IssueHealthCheck IssueHealth => new(Store.Issues, Store.Agents, Config.Issues, Issues.ReportsDirectory());
 
     /// <summary>The interaction event log and its snapshots; also where features write events (leader elections, heartbeats, errors).</summary>
     public EventService Events { get; }

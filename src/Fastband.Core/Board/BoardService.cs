@@ -14,15 +14,17 @@ public sealed class BoardService
     /// <summary>How many releases and refused acquisitions the board shows.</summary>
     public const int DefaultHistory = 20;
 
-    private readonly IFastbandStore _store;
+    private readonly IAgentStore _agents;
+    private readonly IStatusStore _statuses;
     private readonly CallerIdentity _caller;
     private readonly OpsLogSettings _settings;
     private readonly TimeProvider _clock;
     private readonly ILockBoardSource? _locks;
 
-    internal BoardService(IFastbandStore store, CallerIdentity caller, OpsLogSettings settings, TimeProvider clock, ILockBoardSource? locks)
+    internal BoardService(IAgentStore agents, IStatusStore statuses, CallerIdentity caller, OpsLogSettings settings, TimeProvider clock, ILockBoardSource? locks)
     {
-        _store = store;
+        _agents = agents;
+        _statuses = statuses;
         _caller = caller;
         _settings = settings;
         _clock = clock;
@@ -38,8 +40,8 @@ public sealed class BoardService
         string? text = NormalizeNote(note);
         var now = _clock.GetUtcNow();
         var touch = new AgentTouch(_caller.Agent, _caller.Host, _caller.ProcessId, _caller.ProcessStartedAt);
-        var saved = _store.Statuses.Set(_caller.Agent, normalized, fileList, ticket, text, now, touch);
-        return WithSession(saved, _store.Agents.Get(_caller.Agent), now);
+        var saved = _statuses.Set(_caller.Agent, normalized, fileList, ticket, text, now, touch);
+        return WithSession(saved, _agents.Get(_caller.Agent), now);
     }
 
     /// <summary>The board: agents' statuses joined with their sessions, and the lock side when a lock source is wired in.</summary>
@@ -47,8 +49,8 @@ public sealed class BoardService
     {
         if (history < 0) throw new InvalidInputException("InvalidLimit", "The history length cannot be negative: use 0 to leave the history out.");
         var now = _clock.GetUtcNow();
-        var sessions = _store.Agents.List().ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
-        var statuses = _store.Statuses.List();
+        var sessions = _agents.List().ToDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase);
+        var statuses = _statuses.List();
         var rows = statuses.Select(s => WithSession(s, sessions.GetValueOrDefault(s.Name), now)).ToList();
         var withStatus = new HashSet<string>(statuses.Select(s => s.Name), StringComparer.OrdinalIgnoreCase);
         rows.AddRange(sessions.Values

@@ -11,13 +11,15 @@ namespace Fastband.Core.Issues;
 /// </summary>
 public sealed class IssueHealthCheck : IHealthCheck
 {
-    private readonly IFastbandStore _store;
+    private readonly IIssueStore _issues;
+    private readonly IAgentStore _agents;
     private readonly IssueSettings _settings;
     private readonly string _reportsDirectory;
 
-    internal IssueHealthCheck(IFastbandStore store, IssueSettings settings, string reportsDirectory)
+    internal IssueHealthCheck(IIssueStore issues, IAgentStore agents, IssueSettings settings, string reportsDirectory)
     {
-        _store = store;
+        _issues = issues;
+        _agents = agents;
         _settings = settings;
         _reportsDirectory = reportsDirectory;
     }
@@ -26,7 +28,7 @@ public sealed class IssueHealthCheck : IHealthCheck
 
     public IEnumerable<HealthFinding> Check(DateTimeOffset now)
     {
-        var stats = _store.Issues.Statistics();
+        var stats = _issues.Statistics();
         yield return Statistics(stats);
         foreach (var f in Claims(now)) yield return f;
         yield return Reports(stats, now);
@@ -47,13 +49,13 @@ public sealed class IssueHealthCheck : IHealthCheck
 
     private IEnumerable<HealthFinding> Claims(DateTimeOffset now)
     {
-        var claimed = _store.Issues.ListIssues(new IssueQuery()).Where(i => i.AssignedTo is not null).ToList();
+        var claimed = _issues.ListIssues(new IssueQuery()).Where(i => i.AssignedTo is not null).ToList();
         var lastSeen = new Dictionary<string, DateTimeOffset?>(StringComparer.OrdinalIgnoreCase);
         int stale = 0;
         foreach (var issue in claimed)
         {
             string agent = issue.AssignedTo!;
-            if (!lastSeen.TryGetValue(agent, out var seen)) lastSeen[agent] = seen = _store.Agents.Get(agent)?.LastSeenAt;
+            if (!lastSeen.TryGetValue(agent, out var seen)) lastSeen[agent] = seen = _agents.Get(agent)?.LastSeenAt;
             var since = seen ?? issue.ClaimedAt ?? issue.UpdatedAt;
             var age = now - since;
             if (age < _settings.StaleClaimAfter) continue;
@@ -85,7 +87,7 @@ public sealed class IssueHealthCheck : IHealthCheck
                 $"No reports in {_reportsDirectory} yet (or their metadata cannot be read): run 'fastband report'.") { Details = details };
         if (reported >= stats.LastAuditId)
             return new HealthFinding(Name, "reports", HealthState.Healthy, $"The reports include every change (audit entry #{stats.LastAuditId}).") { Details = details };
-        var oldest = _store.Issues.ListAudit(new AuditQuery { AfterId = reported, Limit = 1 }).FirstOrDefault();
+        var oldest = _issues.ListAudit(new AuditQuery { AfterId = reported, Limit = 1 }).FirstOrDefault();
         var age = oldest is null ? TimeSpan.Zero : now - oldest.Timestamp;
         details["unreportedChanges"] = stats.LastAuditId - reported;
         details["oldestUnreportedAgeSeconds"] = (long)age.TotalSeconds;

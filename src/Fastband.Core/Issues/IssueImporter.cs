@@ -37,15 +37,15 @@ public sealed record ImportProblem(string File, string Reason)
 /// </summary>
 internal sealed class IssueImporter
 {
-    private readonly IFastbandStore _store;
+    private readonly IIssueStore _issues;
     private readonly IssueActor _actor;
     private readonly DateTimeOffset _now;
     private readonly List<ImportProblem> _problems = new();
     private string _root = "";
 
-    public IssueImporter(IFastbandStore store, IssueActor actor, DateTimeOffset now)
+    public IssueImporter(IIssueStore issues, IssueActor actor, DateTimeOffset now)
     {
-        _store = store;
+        _issues = issues;
         _actor = actor;
         _now = now;
     }
@@ -75,7 +75,7 @@ internal sealed class IssueImporter
         fixes = Distinct(fixes, f => f.Id, f => FileOf[f]);
 
         // Blockers and the issues fixes resolve must exist here or in the store; dropping one issue can orphan others.
-        var inStore = _store.Issues.ExistingIssueIds(issues.SelectMany(i => i.BlockedBy.Append(i.Id)).Concat(fixes.Select(f => f.IssueId)));
+        var inStore = _issues.ExistingIssueIds(issues.SelectMany(i => i.BlockedBy.Append(i.Id)).Concat(fixes.Select(f => f.IssueId)));
         bool changed = true;
         while (changed)
         {
@@ -99,7 +99,7 @@ internal sealed class IssueImporter
         }
 
         string summary = $"Imported from {folder}: {issues.Count} issues and {fixes.Count} fixes read, {_problems.Count} files skipped";
-        var written = _store.Issues.Import(issues, fixes, _actor, summary, _now);
+        var written = _issues.Import(issues, fixes, _actor, summary, _now);
         return new IssueImportResult
         {
             Source = folder, IssuesAdded = written.IssuesAdded, FixesAdded = written.FixesAdded, AlreadyPresent = written.AlreadyPresent,

@@ -16,14 +16,14 @@ public sealed class IssueService
     public const int MaxTitleLength = 200;
     public const int MaxTextLength = 8000;
 
-    private readonly IFastbandStore _store;
+    private readonly IIssueStore _issues;
     private readonly CallerIdentity _caller;
     private readonly DirectiveBoard _directives;
     private readonly TimeProvider _clock;
 
-    internal IssueService(IFastbandStore store, CallerIdentity caller, DirectiveBoard directives, IssueSettings settings, string projectRoot, TimeProvider clock)
+    internal IssueService(IIssueStore issues, CallerIdentity caller, DirectiveBoard directives, IssueSettings settings, string projectRoot, TimeProvider clock)
     {
-        _store = store;
+        _issues = issues;
         _caller = caller;
         _directives = directives;
         Settings = settings;
@@ -53,16 +53,16 @@ public sealed class IssueService
         };
         if (issue.Id is { } own && issue.BlockedBy.Contains(own, StringComparer.OrdinalIgnoreCase))
             throw new InvalidInputException("InvalidBlocker", $"{own} cannot block itself: name other issues with --blocked-by.");
-        return _store.Issues.CreateIssue(issue, Actor, _clock.GetUtcNow());
+        return _issues.CreateIssue(issue, Actor, _clock.GetUtcNow());
     }
 
-    public Issue Get(string id) => _store.Issues.GetIssue(ValidateId(id, "issue")) ?? throw IssueMessages.IssueNotFound(id);
+    public Issue Get(string id) => _issues.GetIssue(ValidateId(id, "issue")) ?? throw IssueMessages.IssueNotFound(id);
 
     /// <summary>Issues matching the query, most severe first, then oldest.</summary>
     public IReadOnlyList<Issue> List(IssueQuery query)
     {
         if (query.Limit < 0) throw new InvalidInputException("InvalidLimit", "The limit cannot be negative: use 0 for no limit.");
-        return _store.Issues.ListIssues(query with
+        return _issues.ListIssues(query with
         {
             Status = query.Status is null ? null : IssueStatus.Normalize(query.Status),
             Severity = query.Severity is null ? null : IssueSeverity.Normalize(query.Severity),
@@ -91,11 +91,11 @@ public sealed class IssueService
         {
             var hold = holds[^1];
             string why = $"{_caller.Agent} may not claim {issue.Id}: hold {hold.Id} by {hold.IssuedBy} is in force ({hold.Reason}); wait for the lift or ask for clearance on {issue.Id}.";
-            _store.Issues.Audit(Actor, AuditAction.ClaimIssue, false, why, issue.Id, null, _clock.GetUtcNow());
+            _issues.Audit(Actor, AuditAction.ClaimIssue, false, why, issue.Id, null, _clock.GetUtcNow());
             throw new BlockedException("HoldInForce", why);
         }
         var now = _clock.GetUtcNow();
-        return Outcome(_store.Issues.Claim(issue.Id, Actor, now, takeStale ? now - Settings.StaleClaimAfter : null), "IssueUnavailable").Issue!;
+        return Outcome(_issues.Claim(issue.Id, Actor, now, takeStale ? now - Settings.StaleClaimAfter : null), "IssueUnavailable").Issue!;
     }
 
     /// <summary>
@@ -108,7 +108,7 @@ public sealed class IssueService
         string? why = string.IsNullOrWhiteSpace(reason) ? null : ValidateText(reason, "reason");
         if (force && why is null)
             throw new InvalidInputException("ReasonRequired", "Releasing another agent's claim needs a reason: pass --reason (or -Reason).");
-        return Outcome(_store.Issues.Release(id, Actor, force, why, claimToken, _clock.GetUtcNow()), "ReleaseRefused").Issue!;
+        return Outcome(_issues.Release(id, Actor, force, why, claimToken, _clock.GetUtcNow()), "ReleaseRefused").Issue!;
     }
 
     // ------------------------------------------------------------------ fixes
@@ -128,25 +128,25 @@ public sealed class IssueService
             Lines = string.IsNullOrWhiteSpace(fix.Lines) ? null : ValidateText(fix.Lines, "lines"),
             TestNotes = string.IsNullOrWhiteSpace(fix.TestNotes) ? null : ValidateText(fix.TestNotes, "test notes"),
         };
-        return Outcome(_store.Issues.SubmitFix(valid, Actor, _clock.GetUtcNow()), "SubmitRefused").Fix!;
+        return Outcome(_issues.SubmitFix(valid, Actor, _clock.GetUtcNow()), "SubmitRefused").Fix!;
     }
 
     /// <summary>Applies (approves) a proposed fix: the caller is added to its verifiers and its issue is resolved.</summary>
     public Fix Apply(string fixId) =>
-        Outcome(_store.Issues.ApplyFix(ValidateId(fixId, "fix"), Actor, _clock.GetUtcNow()), "FixNotProposed").Fix!;
+        Outcome(_issues.ApplyFix(ValidateId(fixId, "fix"), Actor, _clock.GetUtcNow()), "FixNotProposed").Fix!;
 
     /// <summary>Rejects a proposed fix with a reason; its issue goes back to in progress.</summary>
     public Fix Reject(string fixId, string reason)
     {
         string id = ValidateId(fixId, "fix");
         string why = RequireText(reason, "reason", "--reason (or -Reason): what the implementer should change");
-        return Outcome(_store.Issues.RejectFix(id, Actor, why, _clock.GetUtcNow()), "FixNotProposed").Fix!;
+        return Outcome(_issues.RejectFix(id, Actor, why, _clock.GetUtcNow()), "FixNotProposed").Fix!;
     }
 
-    public Fix GetFix(string fixId) => _store.Issues.GetFix(ValidateId(fixId, "fix")) ?? throw IssueMessages.FixNotFound(fixId);
+    public Fix GetFix(string fixId) => _issues.GetFix(ValidateId(fixId, "fix")) ?? throw IssueMessages.FixNotFound(fixId);
 
     public IReadOnlyList<Fix> Fixes(string? issueId = null, string? status = null) =>
-        _store.Issues.ListFixes(new FixQuery
+        _issues.ListFixes(new FixQuery
         {
             IssueId = issueId is null ? null : ValidateId(issueId, "issue"),
             Status = status is null ? null : FixStatus.Normalize(status),
@@ -158,7 +158,7 @@ public sealed class IssueService
     // ------------------------------------------------------------------ audit
 
     /// <summary>The audit trail, oldest first.</summary>
-    public IReadOnlyList<AuditEntry> Audit(AuditQuery query) => _store.Issues.ListAudit(query);
+    public IReadOnlyList<AuditEntry> Audit(AuditQuery query) => _issues.ListAudit(query);
 
     /// <summary>
     /// Writes the audit trail (since <paramref name="since"/>) as JSON Lines in the seed library's shape, one
@@ -216,14 +216,14 @@ public sealed class IssueService
         if (string.IsNullOrWhiteSpace(folder)) throw new InvalidInputException("NoPath", "Name the folder to import from: the one holding issues/ and fixes/.");
         string full = Path.GetFullPath(folder, ProjectRoot);
         if (!Directory.Exists(full)) throw new NotFoundException("FolderNotFound", $"There is no folder '{full}': name the folder holding issues/ and fixes/.");
-        return new IssueImporter(_store, Actor, _clock.GetUtcNow()).Import(full);
+        return new IssueImporter(_issues, Actor, _clock.GetUtcNow()).Import(full);
     }
 
     /// <summary>Where reports go: <paramref name="directory"/>, else the configured folder (default reports/), relative to the project root.</summary>
     public string ReportsDirectory(string? directory = null) => Path.GetFullPath(directory ?? Settings.ReportsDirectory, ProjectRoot);
 
     /// <summary>Writes the markdown reports and generation_metadata.json; the same data always gives the same bytes.</summary>
-    public ReportResult WriteReports(string? directory = null) => IssueReports.Write(_store.Issues, ReportsDirectory(directory));
+    public ReportResult WriteReports(string? directory = null) => IssueReports.Write(_issues, ReportsDirectory(directory));
 
     // ------------------------------------------------------------------ validation
 

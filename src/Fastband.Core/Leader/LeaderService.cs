@@ -20,15 +20,17 @@ public sealed class LeaderService
     public const string HeartbeatEvent = "heartbeat";
     public const string ErrorEvent = "error";
 
-    private readonly IFastbandStore _store;
+    private readonly ILeaderStore _leader;
+    private readonly ILockStore _locks;
     private readonly CallerIdentity _caller;
     private readonly LeaderSettings _settings;
     private readonly IEventRecorder _events;
     private readonly TimeProvider _clock;
 
-    internal LeaderService(IFastbandStore store, CallerIdentity caller, LeaderSettings settings, IEventRecorder events, TimeProvider clock)
+    internal LeaderService(ILeaderStore leader, ILockStore locks, CallerIdentity caller, LeaderSettings settings, IEventRecorder events, TimeProvider clock)
     {
-        _store = store;
+        _leader = leader;
+        _locks = locks;
         _caller = caller;
         _settings = settings;
         _events = events;
@@ -47,7 +49,7 @@ public sealed class LeaderService
     {
         string? wanted = HeartbeatRole.Normalize(role);
         var now = _clock.GetUtcNow();
-        var (beat, started, lease, current, refusal) = _store.Leader.Write(tx =>
+        var (beat, started, lease, current, refusal) = _leader.Write(tx =>
         {
             var (lease, latest) = Current(tx, now);
             bool mine = lease is not null && IsMine(lease.Agent);
@@ -91,7 +93,7 @@ public sealed class LeaderService
     }
 
     /// <summary>Every agent's last heartbeat, most recent first.</summary>
-    public IReadOnlyList<Heartbeat> Heartbeats() => _store.Leader.Heartbeats();
+    public IReadOnlyList<Heartbeat> Heartbeats() => _leader.Heartbeats();
 
     /// <summary>The caller leaves: its heartbeat is removed (health no longer expects it) and, if it leads, it resigns.</summary>
     public HeartbeatResult StopBeating()
@@ -99,8 +101,8 @@ public sealed class LeaderService
         var status = Show();
         bool resigned = status.HasLeader && IsMine(status.Leader!);
         if (resigned) Resign(null);
-        var old = _store.Leader.Heartbeat(_caller.Agent);
-        bool removed = _store.Leader.Write(tx => tx.DeleteHeartbeat(_caller.Agent));
+        var old = _leader.Heartbeat(_caller.Agent);
+        bool removed = _leader.Write(tx => tx.DeleteHeartbeat(_caller.Agent));
         if (removed) Announce(HeartbeatEvent, $"{_caller.Agent} stopped sending heartbeats.");
         return new HeartbeatResult
         {
@@ -132,8 +134,8 @@ public sealed class LeaderService
     public LeaderStatus Show()
     {
         var now = _clock.GetUtcNow();
-        var lease = LeaderLease(_store.Locks.Leases());
-        var latest = _store.Leader.Terms(1).FirstOrDefault();
+        var lease = LeaderLease(_locks.Leases());
+        var latest = _leader.Terms(1).FirstOrDefault();
         bool live = lease is not null && now < lease.ExpiresAt && latest?.LeaseId == lease.LeaseId;
         return Status(live ? lease : null, latest, now, elected: false, null);
     }
@@ -151,7 +153,7 @@ public sealed class LeaderService
             throw new BlockedException("NotEligible",
                 $"{_caller.Agent} may not lead: leader.eligible in .fastband/config.yaml lists {string.Join(", ", _settings.Eligible)}; campaign as one of them or add {_caller.Agent} there.");
         var now = _clock.GetUtcNow();
-        var outcome = _store.Leader.Write(tx =>
+        var outcome = _leader.Write(tx =>
         {
             var lapsed = new List<LeaderTerm>();
             var (lease, latest) = Current(tx, now, lapsed);
@@ -181,7 +183,7 @@ public sealed class LeaderService
         });
         if (outcome.Refused)
         {
-            var hb = _store.Leader.Heartbeat(outcome.Lease.Agent);
+            var hb = _leader.Heartbeat(outcome.Lease.Agent);
             throw new BlockedException("LeaderAlive",
                 $"{outcome.Lease.Agent} leads in term {outcome.Term?.Term} and its last heartbeat was {Age(hb, now)} ago (the lease lapses at {TimeSpec.Display(outcome.Lease.ExpiresAt)} UTC without another): campaign after that, or ask it to resign.");
         }
@@ -197,7 +199,7 @@ public sealed class LeaderService
     public LeaderStatus Resign(long? term)
     {
         var now = _clock.GetUtcNow();
-        var (ended, lease, latest, refusal) = _store.Leader.Write(tx =>
+        var (ended, lease, latest, refusal) = _leader.Write(tx =>
         {
             var (lease, latest) = Current(tx, now);
             bool mine = lease is not null && IsMine(lease.Agent);
@@ -222,8 +224,8 @@ public sealed class LeaderService
     {
         if (term < 1) throw new InvalidInputException("InvalidTerm", $"{term} is not a term: terms are numbered from 1 (see 'fastband leader show').");
         var now = _clock.GetUtcNow();
-        var lease = LeaderLease(_store.Locks.Leases());
-        var latest = _store.Leader.Terms(1).FirstOrDefault();
+        var lease = LeaderLease(_locks.Leases());
+        var latest = _leader.Terms(1).FirstOrDefault();
         if (lease is not null && (now >= lease.ExpiresAt || latest?.LeaseId != lease.LeaseId)) lease = null;
         bool valid = lease is not null && IsMine(lease.Agent) && latest!.Term == term;
         return new LeaderCheck
@@ -250,7 +252,7 @@ public sealed class LeaderService
     /// <summary>The terms, newest first: at most <paramref name="limit"/> of them, or every one when it is 0.</summary>
     public IReadOnlyList<LeaderTerm> Terms(int limit = 0) =>
         limit < 0 ? throw new InvalidInputException("InvalidLimit", "The limit cannot be negative: use 0 for no limit.")
-        : _store.Leader.Terms(limit == 0 ? int.MaxValue : limit);
+        : _leader.Terms(limit == 0 ? int.MaxValue : limit);
 
     // ------------------------------------------------------------------ helpers
 
@@ -325,7 +327,7 @@ public sealed class LeaderService
     private LeaderStatus Status(Lease? live, LeaderTerm? term, DateTimeOffset now, bool elected, string? message)
     {
         string? who = live?.Agent ?? term?.Agent;
-        var hb = who is null ? null : _store.Leader.Heartbeat(who);
+        var hb = who is null ? null : _leader.Heartbeat(who);
         double? age = hb is null ? null : Math.Round((now - hb.LastBeatAt).TotalSeconds, 1);
         message ??= live is not null
             ? $"{live.Agent} {(elected ? "won" : "leads in")} term {term!.Term}{(elected ? "" : $" since {TimeSpec.Display(term.StartedAt)} UTC")}; last heartbeat {Age(hb, now)} ago; the lease lapses at {TimeSpec.Display(live.ExpiresAt)} UTC without another."

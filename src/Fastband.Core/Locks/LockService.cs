@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
 
@@ -31,39 +29,41 @@ public sealed record LockRequest
 /// <summary>
 /// Locks as leases. A lease outlives the process that took it (agents run one short process per tool call)
 /// and ends at its TTL, on renewal's absence, on release, on a break, or when the process it is tied to dies
-/// on this host (pid and start time). Grants are all-or-nothing and queued first come, first served.
+/// on this host (pid and start time). Grants are all-or-nothing and queued first come, first served. The rules
+/// are in <see cref="LockRules"/> and the waiting in <see cref="LockAcquirer"/>; this is their entry point, and it
+/// renews, releases, breaks and reads leases.
 /// </summary>
 public sealed class LockService : Board.ILockBoardSource
 {
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromHours(1);
 
-    /// <summary>A waiter that has not shown itself for this long (its process died mid-wait) leaves the queue.</summary>
-    internal static readonly TimeSpan WaiterStaleAfter = TimeSpan.FromSeconds(10);
-
-    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
-
-    private readonly IFastbandStore _store;
+    private readonly ILockStore _store;
     private readonly CallerIdentity _caller;
-    private readonly DirectiveBoard _directives;
     private readonly OpsLogService _opsLog;
     private readonly string _root;
     private readonly TimeProvider _clock;
+    private readonly LockRules _rules;
+    private readonly LockAcquirer _acquirer;
 
-    internal LockService(IFastbandStore store, CallerIdentity caller, DirectiveBoard directives, OpsLogService opsLog, string projectRoot, TimeProvider clock)
+    internal LockService(ILockStore store, CallerIdentity caller, string? session, DirectiveBoard directives, OpsLogService opsLog, string projectRoot, TimeProvider clock)
     {
         _store = store;
         _caller = caller;
-        _directives = directives;
+        Session = session;
         _opsLog = opsLog;
         _root = projectRoot;
         _clock = clock;
+        _rules = new LockRules(caller.Agent, session, caller.Host);
+        _acquirer = new LockAcquirer(store, _rules, caller, session, directives, clock);
     }
 
     /// <summary>Told when a lock is broken, so the previous holder can be sent a message.</summary>
     public Action<Lease, string>? OnBroken { get; set; }
 
-    public string? Session { get; init; }
+    /// <summary>The caller's session: two sessions of one agent are two lock owners.</summary>
+    public string? Session { get; }
 
+    /// <summary>The paths as locks store them (project-relative, one form on every OS), each once; none is refused.</summary>
     public IReadOnlyList<string> Normalize(IEnumerable<string> paths)
     {
         var list = paths.Select(p => ResourcePath.Normalize(p, _root)).Distinct(StringComparer.Ordinal).ToArray();
@@ -72,239 +72,12 @@ public sealed class LockService : Board.ILockBoardSource
         return list;
     }
 
-    // ------------------------------------------------------------------ acquire
-
-    public LockResult Acquire(LockRequest request, CancellationToken cancellation = default)
-    {
-        var resources = Normalize(request.Resources);
-        var ttl = request.Ttl ?? DefaultTtl;
-        if (ttl <= TimeSpan.Zero) throw new InvalidInputException("InvalidTtl", "The TTL must be positive, such as 30m or 1h.");
-        if (request.Wait < TimeSpan.Zero) throw new InvalidInputException("InvalidWait", "The wait cannot be negative: use 0 to try once.");
-        string mode = request.Shared ? LockMode.Shared : LockMode.Exclusive;
-
-        int? pid = null;
-        DateTimeOffset? started = null;
-        if (request.OwnerProcessId is { } ownerPid)
-        {
-            // 0 and negative pids name no process (a kill(2) target group at most): a lease tied to one would be dead at once.
-            pid = ownerPid;
-            started = (ownerPid > 0 ? ProcessLiveness.StartTimeOf(ownerPid) : null) ?? throw new InvalidInputException("OwnerNotRunning",
-                $"No process {ownerPid} is running on this host: pass the pid of the live process the lock should live as long as.");
-        }
-        else if (request.TieToCaller)
-        {
-            pid = _caller.ProcessId;
-            started = _caller.ProcessStartedAt;
-        }
-
-        ThrowIfHeld(request.TicketId);
-
-        var watch = Stopwatch.StartNew();
-        var deadline = _clock.GetUtcNow() + request.Wait;
-        var reclaimed = new List<ReclaimedLease>();
-        long? ticket = null;
-        var lastHeartbeat = DateTimeOffset.MinValue;
-        try
-        {
-            while (true)
-            {
-                var now = _clock.GetUtcNow();
-                bool mayWait = now < deadline && !cancellation.IsCancellationRequested;
-                // Between heartbeats a waiter only reads; it writes when a grant looks possible. Only the
-                // first waiter in line can be granted next, so it looks often and the others rarely.
-                if (ticket is not null && mayWait && now - lastHeartbeat < Heartbeat)
-                {
-                    var (blocked, first) = Peek(resources, mode, ticket.Value, now);
-                    if (blocked)
-                    {
-                        Sleep(first ? FirstInLinePoll : BackOfLinePoll, deadline - now, cancellation);
-                        continue;
-                    }
-                }
-                // A hold posted while this request waits refuses it as one posted before would: a waiter is
-                // never granted what a newcomer would be refused. (The finally below leaves the queue.)
-                if (ticket is not null) ThrowIfHeld(request.TicketId);
-                var step = _store.Locks.Write(tx =>
-                {
-                    var leases = ReclaimStale(tx, tx.Leases(), now, reclaimed);
-                    DropStaleWaiters(tx, now, ticket);
-                    var mine = leases.FirstOrDefault(l => IsMine(l.Agent, l.Session) && Covers(l, resources, mode));
-                    if (mine is not null)
-                    {
-                        if (ticket is { } t) tx.DeleteWaiter(t);
-                        return (Lease: mine, AlreadyHeld: true, Conflicts: (IReadOnlyList<LockConflict>)Array.Empty<LockConflict>(), Queued: false);
-                    }
-                    var conflicts = Conflicts(leases, resources, mode, now)
-                        .Concat(QueuedAhead(tx.Waiters(), resources, mode, ticket)).ToList();
-                    if (conflicts.Count == 0)
-                    {
-                        var lease = Grant(tx, resources, mode, ttl, pid, started, request.Reason, now);
-                        if (ticket is { } t) tx.DeleteWaiter(t);
-                        return (Lease: lease, AlreadyHeld: false, Conflicts: (IReadOnlyList<LockConflict>)conflicts, Queued: false);
-                    }
-                    if (mayWait)
-                    {
-                        if (ticket is { } t) tx.TouchWaiter(t, now);
-                        else ticket = tx.Enqueue(new LockWaiter
-                        {
-                            Agent = _caller.Agent, Session = Session, Resources = resources, Mode = mode, Host = _caller.Host,
-                            ProcessId = _caller.ProcessId, ProcessStartedAt = _caller.ProcessStartedAt, EnqueuedAt = now, SeenAt = now,
-                        });
-                        return (Lease: (Lease?)null, AlreadyHeld: false, Conflicts: (IReadOnlyList<LockConflict>)conflicts, Queued: true);
-                    }
-                    if (ticket is { } queued) tx.DeleteWaiter(queued);
-                    ticket = null;
-                    tx.Record(new LockEvent
-                    {
-                        At = now, Action = "refused", Agent = _caller.Agent, Resources = resources,
-                        Detail = string.Join("; ", conflicts.Select(c => c.ToString())),
-                    });
-                    return (Lease: (Lease?)null, AlreadyHeld: false, Conflicts: (IReadOnlyList<LockConflict>)conflicts, Queued: false);
-                });
-                if (step.Queued)
-                {
-                    lastHeartbeat = now;
-                    Sleep(FirstInLinePoll, deadline - now, cancellation);
-                    continue;
-                }
-                ticket = null;
-                return step.Lease is { } granted
-                    ? new LockResult
-                    {
-                        Lease = granted, AlreadyHeld = step.AlreadyHeld, Reclaimed = reclaimed, Waited = watch.Elapsed,
-                        Message = (step.AlreadyHeld ? "Already held: " : "Granted: ") + granted,
-                    }
-                    : new LockResult
-                    {
-                        Conflicts = step.Conflicts, Reclaimed = reclaimed, Waited = watch.Elapsed,
-                        Message = $"Refused{(request.Wait > TimeSpan.Zero ? $" after waiting {TimeSpec.Humanize(watch.Elapsed)}" : "")}: "
-                                  + string.Join("; ", step.Conflicts.Select(c => c.ToString())),
-                    };
-            }
-        }
-        finally
-        {
-            if (ticket is { } abandoned) _store.Locks.Write(tx => { tx.DeleteWaiter(abandoned); return 0; }); // cancelled or failed mid-wait
-        }
-    }
-
-    private void ThrowIfHeld(string? ticketId)
-    {
-        var holds = _directives.BlockingHolds(_caller.Agent, ticketId);
-        if (holds.Count > 0)
-            throw new BlockedException("HoldInForce",
-                $"{_caller.Agent} may not take locks: hold {holds[^1].Id} by {holds[^1].IssuedBy} is in force ({holds[^1].Reason}); wait for the lift or ask for clearance.");
-    }
-
-    private static void Sleep(TimeSpan poll, TimeSpan left, CancellationToken cancellation)
-    {
-        var span = left < poll ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : poll;
-        cancellation.WaitHandle.WaitOne(span);
-    }
-
-    private static readonly TimeSpan FirstInLinePoll = TimeSpan.FromMilliseconds(2);
-    private static readonly TimeSpan BackOfLinePoll = TimeSpan.FromMilliseconds(25);
-
-    /// <summary>A read-only look: would the grant still be refused, and is this waiter first in line?</summary>
-    private (bool Blocked, bool FirstInLine) Peek(IReadOnlyList<string> resources, string mode, long ticket, DateTimeOffset now)
-    {
-        bool ahead = QueuedAhead(_store.Locks.Waiters().Where(w => now - w.SeenAt < WaiterStaleAfter).ToList(), resources, mode, ticket).Any();
-        return (ahead || Conflicts(_store.Locks.Leases(), resources, mode, now).Count > 0, !ahead);
-    }
-
-    private Lease Grant(ILockTransaction tx, IReadOnlyList<string> resources, string mode, TimeSpan ttl, int? pid, DateTimeOffset? started, string? reason, DateTimeOffset now)
-    {
-        long token = tx.NextFencingToken();
-        var lease = new Lease
-        {
-            LeaseId = "lease-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(),
-            FencingToken = token, Resources = resources, Mode = mode, Agent = _caller.Agent, Session = Session,
-            Host = _caller.Host, ProcessId = pid, ProcessStartedAt = started, Reason = reason,
-            AcquiredAt = now, RenewedAt = now, ExpiresAt = now + ttl,
-        };
-        tx.InsertLease(lease);
-        foreach (string r in resources) tx.SetResourceToken(r, token);
-        tx.TouchAgent(new AgentTouch(_caller.Agent, _caller.Host, _caller.ProcessId, _caller.ProcessStartedAt), now);
-        tx.Record(new LockEvent { At = now, Action = "acquired", LeaseId = lease.LeaseId, Agent = lease.Agent, Resources = resources, FencingToken = token, Detail = reason });
-        return lease;
-    }
-
-    private bool IsMine(string agent, string? session) =>
-        string.Equals(agent, _caller.Agent, StringComparison.OrdinalIgnoreCase) && session == Session;
-
-    /// <summary>Does a lease of the caller already give it every resource asked for, in a mode at least as strong?</summary>
-    private static bool Covers(Lease lease, IReadOnlyList<string> resources, string mode) =>
-        (lease.Mode == LockMode.Exclusive || mode == LockMode.Shared)
-        && resources.All(r => lease.Resources.Contains(r, StringComparer.Ordinal));
-
-    /// <summary>Live leases of others that stand in the way.</summary>
-    private List<LockConflict> Conflicts(IReadOnlyList<Lease> leases, IReadOnlyList<string> resources, string mode, DateTimeOffset now)
-    {
-        var result = new List<LockConflict>();
-        foreach (var lease in leases)
-        {
-            if (IsMine(lease.Agent, lease.Session) || StaleReason(lease, now) is not null || LockMode.Compatible(lease.Mode, mode)) continue;
-            foreach (string wanted in resources)
-                foreach (string held in lease.Resources.Where(h => ResourcePath.Overlaps(wanted, h)))
-                    result.Add(new LockConflict
-                    {
-                        Requested = wanted, HeldResource = held, Agent = lease.Agent, LeaseId = lease.LeaseId, Mode = lease.Mode,
-                        Since = lease.AcquiredAt, Until = lease.ExpiresAt,
-                    });
-        }
-        return result;
-    }
-
-    /// <summary>Earlier waiters of others whose requests overlap: they are served first.</summary>
-    private IEnumerable<LockConflict> QueuedAhead(IReadOnlyList<LockWaiter> waiters, IReadOnlyList<string> resources, string mode, long? ticket)
-    {
-        foreach (var w in waiters)
-        {
-            if ((ticket is { } mine && w.Ticket >= mine) || IsMine(w.Agent, w.Session) || LockMode.Compatible(w.Mode, mode)) continue;
-            foreach (string wanted in resources)
-            {
-                string? overlapping = w.Resources.FirstOrDefault(r => ResourcePath.Overlaps(wanted, r));
-                if (overlapping is null) continue;
-                yield return new LockConflict { Requested = wanted, HeldResource = overlapping, Agent = w.Agent, Mode = w.Mode, Since = w.EnqueuedAt, Queued = true };
-                break;
-            }
-        }
-    }
-
-    /// <summary>Why a lease no longer holds anything, or null if it is live. A pid is judged only on the caller's own host.</summary>
-    private string? StaleReason(Lease lease, DateTimeOffset now)
-    {
-        if (now >= lease.ExpiresAt) return "expired";
-        if (lease.ProcessId is { } pid && !ProcessLiveness.IsAlive(lease.Host, pid, lease.ProcessStartedAt, _caller.Host)) return "process-dead";
-        return null;
-    }
-
-    /// <summary>Deletes the stale leases among <paramref name="leases"/> (recording each) and returns the live ones.</summary>
-    private List<Lease> ReclaimStale(ILockTransaction tx, IReadOnlyList<Lease> leases, DateTimeOffset now, List<ReclaimedLease> reclaimed)
-    {
-        var live = new List<Lease>(leases.Count);
-        foreach (var lease in leases)
-        {
-            if (StaleReason(lease, now) is not { } why)
-            {
-                live.Add(lease);
-                continue;
-            }
-            tx.DeleteLease(lease.LeaseId);
-            tx.Record(new LockEvent { At = now, Action = "reclaimed", LeaseId = lease.LeaseId, Agent = lease.Agent, Resources = lease.Resources, FencingToken = lease.FencingToken, Detail = why });
-            reclaimed.Add(new ReclaimedLease { Lease = lease, Why = why });
-        }
-        return live;
-    }
-
-    private void DropStaleWaiters(ILockTransaction tx, DateTimeOffset now, long? keep)
-    {
-        foreach (var w in tx.Waiters())
-        {
-            if (w.Ticket == keep) continue;
-            if (now - w.SeenAt >= WaiterStaleAfter || !ProcessLiveness.IsAlive(w.Host, w.ProcessId, w.ProcessStartedAt, _caller.Host)) tx.DeleteWaiter(w.Ticket);
-        }
-    }
+    /// <summary>
+    /// Takes the lock, or says who stands in the way: at once, or after waiting in the queue for at most
+    /// <see cref="LockRequest.Wait"/>. A hold in force refuses it (unless a clearance for its ticket lets it through).
+    /// </summary>
+    public LockResult Acquire(LockRequest request, CancellationToken cancellation = default) =>
+        _acquirer.Acquire(Normalize(request.Resources), request, cancellation);
 
     // ------------------------------------------------------------------ renew, release, break
 
@@ -313,10 +86,10 @@ public sealed class LockService : Board.ILockBoardSource
     {
         if (ttl is { } t && t <= TimeSpan.Zero) throw new InvalidInputException("InvalidTtl", "The TTL must be positive, such as 30m or 1h.");
         var now = _clock.GetUtcNow();
-        var renewed = _store.Locks.Write(tx =>
+        var renewed = _store.Write(tx =>
         {
             var lease = tx.Lease(leaseId);
-            if (lease is null || StaleReason(lease, now) is not null) return null;
+            if (lease is null || _rules.StaleReason(lease, now) is not null) return null;
             var expires = now + (ttl ?? lease.ExpiresAt - lease.RenewedAt);
             tx.SetExpiry(leaseId, now, expires);
             tx.Record(new LockEvent { At = now, Action = "renewed", LeaseId = leaseId, Agent = lease.Agent, Resources = lease.Resources, FencingToken = lease.FencingToken });
@@ -333,10 +106,10 @@ public sealed class LockService : Board.ILockBoardSource
     /// <summary>What became of a lease that is gone, in words.</summary>
     private string Fate(string leaseId, DateTimeOffset now)
     {
-        var lease = _store.Locks.Leases().FirstOrDefault(l => l.LeaseId == leaseId);
-        if (lease is not null && StaleReason(lease, now) is { } why)
+        var lease = _store.Leases().FirstOrDefault(l => l.LeaseId == leaseId);
+        if (lease is not null && _rules.StaleReason(lease, now) is { } why)
             return why == "expired" ? $"it expired at {TimeSpec.Display(lease.ExpiresAt)} UTC" : "the process it was tied to has exited";
-        var last = _store.Locks.LastEvent(leaseId);
+        var last = _store.LastEvent(leaseId);
         return last?.Action switch
         {
             "released" => $"it was released at {TimeSpec.Display(last.At)} UTC",
@@ -353,7 +126,7 @@ public sealed class LockService : Board.ILockBoardSource
     public ReleaseResult Release(string leaseId)
     {
         var now = _clock.GetUtcNow();
-        var (released, foreign) = _store.Locks.Write(tx =>
+        var (released, foreign) = _store.Write(tx =>
         {
             var lease = tx.Lease(leaseId);
             if (lease is null) return ((Lease?)null, (Lease?)null);
@@ -375,11 +148,11 @@ public sealed class LockService : Board.ILockBoardSource
     {
         var wanted = Normalize(paths);
         var now = _clock.GetUtcNow();
-        var (ids, resources) = _store.Locks.Write(tx =>
+        var (ids, resources) = _store.Write(tx =>
         {
             var ids = new List<string>();
             var freed = new List<string>();
-            foreach (var lease in tx.Leases().Where(l => IsMine(l.Agent, l.Session)))
+            foreach (var lease in tx.Leases().Where(l => _rules.IsMine(l.Agent, l.Session)))
             {
                 var mine = lease.Resources.Where(r => wanted.Contains(r, StringComparer.Ordinal)).ToArray();
                 if (mine.Length == 0) continue;
@@ -408,9 +181,9 @@ public sealed class LockService : Board.ILockBoardSource
             throw new InvalidInputException("ReasonRequired", "Breaking another agent's lock needs a reason: pass --reason (or -Reason).");
         string target = ResourcePath.Normalize(path, _root);
         var now = _clock.GetUtcNow();
-        var (broken, token) = _store.Locks.Write(tx =>
+        var (broken, token) = _store.Write(tx =>
         {
-            var victims = ReclaimStale(tx, tx.Leases(), now, new List<ReclaimedLease>()).Where(l => !IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToList();
+            var victims = tx.ReclaimStale(_rules, tx.Leases(), now, new List<ReclaimedLease>()).Where(l => !_rules.IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToList();
             long newToken = 0;
             foreach (var lease in victims)
             {
@@ -448,21 +221,21 @@ public sealed class LockService : Board.ILockBoardSource
         var now = _clock.GetUtcNow();
         return new LockListing
         {
-            Leases = _store.Locks.Leases().Where(l => StaleReason(l, now) is null && (agent is null || string.Equals(l.Agent, agent, StringComparison.OrdinalIgnoreCase))).ToArray(),
-            Waiters = _store.Locks.Waiters().Where(w => now - w.SeenAt < WaiterStaleAfter && (agent is null || string.Equals(w.Agent, agent, StringComparison.OrdinalIgnoreCase))).ToArray(),
+            Leases = _store.Leases().Where(l => _rules.StaleReason(l, now) is null && (agent is null || string.Equals(l.Agent, agent, StringComparison.OrdinalIgnoreCase))).ToArray(),
+            Waiters = _store.Waiters().Where(w => LockRules.IsWaiting(w, now) && (agent is null || string.Equals(w.Agent, agent, StringComparison.OrdinalIgnoreCase))).ToArray(),
         };
     }
 
     /// <summary>Who would stand in the way of the caller taking these paths exclusively now.</summary>
     public IReadOnlyList<LockConflict> Check(IEnumerable<string> paths, bool shared = false) =>
-        Conflicts(_store.Locks.Leases(), Normalize(paths), shared ? LockMode.Shared : LockMode.Exclusive, _clock.GetUtcNow());
+        _rules.Conflicts(_store.Leases(), Normalize(paths), shared ? LockMode.Shared : LockMode.Exclusive, _clock.GetUtcNow());
 
     /// <summary>The live leases of others on a path (for a handoff request).</summary>
     public IReadOnlyList<Lease> HoldersOf(string path)
     {
         string target = ResourcePath.Normalize(path, _root);
         var now = _clock.GetUtcNow();
-        return _store.Locks.Leases().Where(l => StaleReason(l, now) is null && !IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToArray();
+        return _store.Leases().Where(l => _rules.StaleReason(l, now) is null && !_rules.IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToArray();
     }
 
     /// <summary>How a handoff request reaches a holder: the project wires it to the message service.</summary>
@@ -484,12 +257,12 @@ public sealed class LockService : Board.ILockBoardSource
     public TokenValidation Validate(string leaseId, long token)
     {
         var now = _clock.GetUtcNow();
-        var lease = _store.Locks.Leases().FirstOrDefault(l => l.LeaseId == leaseId);
+        var lease = _store.Leases().FirstOrDefault(l => l.LeaseId == leaseId);
         string? problem =
             lease is null ? $"lease {leaseId} is gone: {Fate(leaseId, now)}"
             : lease.FencingToken != token ? $"token {token} is not lease {leaseId}'s (it holds {lease.FencingToken})"
-            : StaleReason(lease, now) is { } why ? $"lease {leaseId} is stale ({why})"
-            : lease.Resources.Select(r => (r, t: _store.Locks.ResourceToken(r))).FirstOrDefault(x => x.t > token) is { r: not null } newer
+            : _rules.StaleReason(lease, now) is { } why ? $"lease {leaseId} is stale ({why})"
+            : lease.Resources.Select(r => (r, t: _store.ResourceToken(r))).FirstOrDefault(x => x.t > token) is { r: not null } newer
                 ? $"a newer token {newer.t} was issued for {newer.r}"
                 : null;
         return new TokenValidation
@@ -503,7 +276,7 @@ public sealed class LockService : Board.ILockBoardSource
     public IReadOnlyList<ReclaimedLease> StaleLeases()
     {
         var now = _clock.GetUtcNow();
-        return _store.Locks.Leases().Select(l => (Lease: l, Why: StaleReason(l, now)))
+        return _store.Leases().Select(l => (Lease: l, Why: _rules.StaleReason(l, now)))
             .Where(x => x.Why is not null).Select(x => new ReclaimedLease { Lease = x.Lease, Why = x.Why! }).ToArray();
     }
 
@@ -511,16 +284,16 @@ public sealed class LockService : Board.ILockBoardSource
     public IReadOnlyList<ReclaimedLease> Cleanup()
     {
         var now = _clock.GetUtcNow();
-        return _store.Locks.Write(tx =>
+        return _store.Write(tx =>
         {
             var reclaimed = new List<ReclaimedLease>();
-            ReclaimStale(tx, tx.Leases(), now, reclaimed);
-            DropStaleWaiters(tx, now, null);
+            tx.ReclaimStale(_rules, tx.Leases(), now, reclaimed);
+            tx.DropStaleWaiters(_rules, now, null);
             return (IReadOnlyList<ReclaimedLease>)reclaimed;
         });
     }
 
-    public IReadOnlyList<LockEvent> History(IReadOnlyList<string>? actions, int limit) => _store.Locks.History(actions, limit);
+    public IReadOnlyList<LockEvent> History(IReadOnlyList<string>? actions, int limit) => _store.History(actions, limit);
 
     // ------------------------------------------------------------------ the board's view
 

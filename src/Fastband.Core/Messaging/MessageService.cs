@@ -16,13 +16,15 @@ public sealed class MessageService
     /// <summary>How many messages one read returns unless told otherwise; the rest come with the next read.</summary>
     public const int DefaultLimit = 100;
 
-    private readonly IFastbandStore _store;
+    private readonly IMessageStore _messages;
+    private readonly IAgentStore _agents;
     private readonly CallerIdentity _caller;
     private readonly TimeProvider _clock;
 
-    internal MessageService(IFastbandStore store, CallerIdentity caller, TimeProvider clock)
+    internal MessageService(IMessageStore messages, IAgentStore agents, CallerIdentity caller, TimeProvider clock)
     {
-        _store = store;
+        _messages = messages;
+        _agents = agents;
         _caller = caller;
         _clock = clock;
     }
@@ -37,8 +39,8 @@ public sealed class MessageService
         string k = MessageKind.Normalize(kind);
         string text = ValidateBody(body);
         string? t = NormalizeThread(thread);
-        var agent = _store.Agents.Get(recipient) ?? throw UnknownRecipient(recipient);
-        return _store.Messages.Send(new NewMessage(agent.Name, _caller.Agent, k, t, text));
+        var agent = _agents.Get(recipient) ?? throw UnknownRecipient(recipient);
+        return _messages.Send(new NewMessage(agent.Name, _caller.Agent, k, t, text));
     }
 
     /// <summary>
@@ -50,13 +52,13 @@ public sealed class MessageService
         if (limit < 0) throw new InvalidInputException("InvalidLimit", "The limit cannot be negative: use 0 for no limit.");
         string me = _caller.Agent;
         if (!all)
-            return ack ? _store.Messages.TakeUnread(me, limit, _clock.GetUtcNow()) : _store.Messages.ReadUnread(me, limit);
-        if (ack) _store.Messages.TakeUnread(me, 0, _clock.GetUtcNow());
-        return _store.Messages.ReadAll(me, limit);
+            return ack ? _messages.TakeUnread(me, limit, _clock.GetUtcNow()) : _messages.ReadUnread(me, limit);
+        if (ack) _messages.TakeUnread(me, 0, _clock.GetUtcNow());
+        return _messages.ReadAll(me, limit);
     }
 
     /// <summary>How many of the caller's messages are not acknowledged yet.</summary>
-    public int UnreadCount() => _store.Messages.ReadUnread(_caller.Agent, 0).Count;
+    public int UnreadCount() => _messages.ReadUnread(_caller.Agent, 0).Count;
 
     /// <summary>Acknowledges the caller's messages by id; an id that is not the caller's is refused and then nothing is acknowledged.</summary>
     public MessageAckResult Ack(IEnumerable<long> ids)
@@ -64,7 +66,7 @@ public sealed class MessageService
         var list = (ids ?? Array.Empty<long>()).Distinct().ToArray();
         if (list.Length == 0)
             throw new InvalidInputException("NoMessageId", "Name the messages to acknowledge by id: see them with 'fastband msg read'.");
-        var result = _store.Messages.Ack(_caller.Agent, list, _clock.GetUtcNow());
+        var result = _messages.Ack(_caller.Agent, list, _clock.GetUtcNow());
         if (result.Refused.Count > 0)
             throw new NotFoundException("MessageNotFound",
                 $"{(result.Refused.Count == 1 ? "Message" : "Messages")} {string.Join(", ", result.Refused)} {(result.Refused.Count == 1 ? "is" : "are")} not addressed to {_caller.Agent}, so nothing was acknowledged: list your messages with 'fastband msg read --all' and acknowledge only those ids.");
@@ -72,11 +74,11 @@ public sealed class MessageService
     }
 
     /// <summary>The highest sequence number up to which every message of the caller is acknowledged.</summary>
-    public long Cursor() => _store.Messages.Cursor(_caller.Agent);
+    public long Cursor() => _messages.Cursor(_caller.Agent);
 
     private NotFoundException UnknownRecipient(string recipient)
     {
-        var known = _store.Agents.List().Select(a => a.Name).Take(20).ToArray();
+        var known = _agents.List().Select(a => a.Name).Take(20).ToArray();
         string hint = known.Length == 0
             ? "no agent has registered yet; an agent registers with 'fastband agents register' (Register-FastbandAgent)"
             : $"the registered agents are {string.Join(", ", known)}; an agent registers with 'fastband agents register'";

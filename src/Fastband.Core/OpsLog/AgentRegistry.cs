@@ -5,14 +5,14 @@ namespace Fastband.Core.OpsLog;
 /// <summary>Agent sessions: who is here, since when, on which ticket.</summary>
 public sealed class AgentRegistry
 {
-    private readonly IFastbandStore _store;
+    private readonly IAgentStore _agents;
     private readonly CallerIdentity _caller;
     private readonly OpsLogSettings _settings;
     private readonly TimeProvider _clock;
 
-    internal AgentRegistry(IFastbandStore store, CallerIdentity caller, OpsLogSettings settings, TimeProvider clock)
+    internal AgentRegistry(IAgentStore agents, CallerIdentity caller, OpsLogSettings settings, TimeProvider clock)
     {
-        _store = store;
+        _agents = agents;
         _caller = caller;
         _settings = settings;
         _clock = clock;
@@ -28,13 +28,13 @@ public sealed class AgentRegistry
             TicketId = ticket,
         };
         var now = _clock.GetUtcNow();
-        return _store.Agents.Register(touch, now).WithActivity(now, _settings.ActiveAgentWindow);
+        return _agents.Register(touch, now).WithActivity(now, _settings.ActiveAgentWindow);
     }
 
     public IReadOnlyList<AgentSession> List(bool includeInactive = false)
     {
         var now = _clock.GetUtcNow();
-        return _store.Agents.List().Select(a => a.WithActivity(now, _settings.ActiveAgentWindow))
+        return _agents.List().Select(a => a.WithActivity(now, _settings.ActiveAgentWindow))
             .Where(a => includeInactive || a.IsActive).ToArray();
     }
 
@@ -43,7 +43,7 @@ public sealed class AgentRegistry
     public AgentSession Get(string name)
     {
         var now = _clock.GetUtcNow();
-        return _store.Agents.Get(name)?.WithActivity(now, _settings.ActiveAgentWindow)
+        return _agents.Get(name)?.WithActivity(now, _settings.ActiveAgentWindow)
                ?? throw new NotFoundException("AgentNotFound", $"No agent named '{name}' has registered: list them with 'fastband agents list --all'.");
     }
 

@@ -16,14 +16,16 @@ public sealed class OpsLogService
     /// <summary>Archiving is checked on every this-many-th append, so that retention needs no scheduler.</summary>
     internal const int ArchiveCheckEvery = 500;
 
-    private readonly IFastbandStore _store;
+    private readonly IOpsLogStore _opsLog;
+    private readonly IStoreNotifications _notifications;
     private readonly CallerIdentity _caller;
     private readonly OpsLogSettings _settings;
     private readonly TimeProvider _clock;
 
-    internal OpsLogService(IFastbandStore store, CallerIdentity caller, OpsLogSettings settings, TimeProvider clock, string archiveDirectory)
+    internal OpsLogService(IOpsLogStore opsLog, IStoreNotifications notifications, CallerIdentity caller, OpsLogSettings settings, TimeProvider clock, string archiveDirectory)
     {
-        _store = store;
+        _opsLog = opsLog;
+        _notifications = notifications;
         _caller = caller;
         _settings = settings;
         _clock = clock;
@@ -49,19 +51,19 @@ public sealed class OpsLogService
             },
             TicketId = ticket,
         };
-        var entry = _store.OpsLog.Append(new NewOpsLogEntry(_caller.Agent, type, text, ticket, meta, _caller.Host, _caller.ProcessId), touch);
+        var entry = _opsLog.Append(new NewOpsLogEntry(_caller.Agent, type, text, ticket, meta, _caller.Host, _caller.ProcessId), touch);
         if (entry.Id % ArchiveCheckEvery == 0) Archive();
         return entry;
     }
 
     /// <summary>The highest entry id ever written, or 0: it changes with every write.</summary>
-    public long LatestId() => _store.OpsLog.LatestId();
+    public long LatestId() => _opsLog.LatestId();
 
     /// <summary>Entries matching the query, newest first; with IncludeArchive, the archive files are merged in.</summary>
     public IReadOnlyList<OpsLogEntry> Read(OpsLogQuery query)
     {
         query = Normalized(query);
-        var live = _store.OpsLog.Query(query);
+        var live = _opsLog.Query(query);
         if (!query.IncludeArchive) return live;
         var seen = new HashSet<long>(live.Select(e => e.Id));
         var merged = new List<OpsLogEntry>(live);
@@ -101,19 +103,19 @@ public sealed class OpsLogService
         var poll = pollInterval ?? _settings.PollInterval;
         // Listening starts before the first read, so that nothing committed after it is slept through. On
         // PostgreSQL a write wakes the follower (LISTEN/NOTIFY); on SQLite the listener sleeps the poll interval.
-        using var listener = _store.Notifications.Listen(StoreTopics.OpsLog);
+        using var listener = _notifications.Listen(StoreTopics.OpsLog);
         long cursor = 0;
-        foreach (var e in _store.OpsLog.Query(query).Reverse())
+        foreach (var e in _opsLog.Query(query).Reverse())
         {
             cursor = Math.Max(cursor, e.Id);
             yield return e;
         }
-        if (cursor == 0) cursor = _store.OpsLog.LatestId();
+        if (cursor == 0) cursor = _opsLog.LatestId();
         // Oldest first with a limit, so that a burst larger than one page is read over several polls, none skipped.
         var tail = query with { Since = null, Limit = 1000, OldestFirst = true, IncludeArchive = false };
         while (!cancellation.IsCancellationRequested)
         {
-            var fresh = _store.OpsLog.Query(tail with { AfterId = cursor });
+            var fresh = _opsLog.Query(tail with { AfterId = cursor });
             foreach (var e in fresh)
             {
                 cursor = e.Id;
@@ -138,7 +140,7 @@ public sealed class OpsLogService
         int total = 0, moved;
         do
         {
-            moved = _store.OpsLog.MoveOlderThan(cutoff, 5000, batch => AppendToArchive(batch, files));
+            moved = _opsLog.MoveOlderThan(cutoff, 5000, batch => AppendToArchive(batch, files));
             total += moved;
         } while (moved > 0);
         return new ArchiveResult { ArchivedCount = total, Cutoff = cutoff, Files = files.ToArray() };

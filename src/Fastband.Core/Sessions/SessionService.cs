@@ -17,14 +17,14 @@ public sealed class SessionService
     /// <summary>Larger parts are refused: the store keeps each part in the session's row.</summary>
     public const int MaxPartBytes = 256 * 1024 * 1024;
 
-    private readonly IFastbandStore _store;
+    private readonly ISessionStore _sessions;
     private readonly CallerIdentity _caller;
     private readonly TimeProvider _clock;
     private readonly string? _defaultSession;
 
-    internal SessionService(IFastbandStore store, CallerIdentity caller, TimeProvider clock, string? defaultSession)
+    internal SessionService(ISessionStore sessions, CallerIdentity caller, TimeProvider clock, string? defaultSession)
     {
-        _store = store;
+        _sessions = sessions;
         _caller = caller;
         _clock = clock;
         _defaultSession = defaultSession;
@@ -44,7 +44,7 @@ public sealed class SessionService
         if (task is not null && (task.Length > MaxTaskLength || task.Contains('\n')))
             throw new InvalidInputException("InvalidCurrentTask", $"The current task must be one line of at most {MaxTaskLength} characters: nothing was saved.");
         var now = _clock.GetUtcNow();
-        return _store.Sessions.SaveSession(new SessionState
+        return _sessions.SaveSession(new SessionState
         {
             SessionId = id, Agent = _caller.IsDefaulted ? null : _caller.Agent, ConversationHistory = input.ConversationHistory, ConversationUtf8 = conversationUtf8,
             AgentContexts = contexts, TaskProgress = progress, CurrentTask = task, MessageCount = messages, CreatedAt = now, UpdatedAt = now,
@@ -53,7 +53,7 @@ public sealed class SessionService
 
     /// <summary>Puts a state saved elsewhere (with a checkpoint or a snapshot) back as the session's current state.</summary>
     internal SessionSummary Put(SessionState state) =>
-        _store.Sessions.SaveSession(new SessionState
+        _sessions.SaveSession(new SessionState
         {
             SessionId = state.SessionId, Agent = state.Agent, ConversationHistory = state.ConversationHistory, AgentContexts = state.AgentContexts,
             TaskProgress = state.TaskProgress, CurrentTask = state.CurrentTask, MessageCount = state.MessageCount,
@@ -64,13 +64,13 @@ public sealed class SessionService
     public SessionState Get(string? sessionId = null)
     {
         string id = ResolveId(sessionId);
-        return _store.Sessions.GetSession(id) ?? throw NotFound(id);
+        return _sessions.GetSession(id) ?? throw NotFound(id);
     }
 
     /// <summary>The saved state, or null when the session has none.</summary>
-    public SessionState? Find(string sessionId) => _store.Sessions.GetSession(sessionId);
+    public SessionState? Find(string sessionId) => _sessions.GetSession(sessionId);
 
-    public IReadOnlyList<SessionSummary> List() => _store.Sessions.ListSessions();
+    public IReadOnlyList<SessionSummary> List() => _sessions.ListSessions();
 
     /// <summary>
     /// What to save: either a whole state document (<paramref name="document"/>, read with <see cref="ParseDocument"/>)

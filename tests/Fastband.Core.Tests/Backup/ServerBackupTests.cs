@@ -366,15 +366,15 @@ public sealed class MySqlBackupTests : ServerBackupTests
         Seed();
         Assert.True(SpinWait.SpinUntil(() =>
         {
-            var a = MySqlDatabaseBackup.FingerprintFromEngineStatus(Target, CancellationToken.None);
+            var a = MySqlFingerprint.FromEngineStatus(Target, CancellationToken.None);
             Thread.Sleep(3000);
-            return a is not null && a == MySqlDatabaseBackup.FingerprintFromEngineStatus(Target, CancellationToken.None);
+            return a is not null && a == MySqlFingerprint.FromEngineStatus(Target, CancellationToken.None);
         }, TimeSpan.FromSeconds(90)), "the database never went quiet, or the engine status had no log sequence number");
-        var before = MySqlDatabaseBackup.FingerprintFromEngineStatus(Target, CancellationToken.None);
+        var before = MySqlFingerprint.FromEngineStatus(Target, CancellationToken.None);
         Sql("SELECT count(*) FROM items");
-        Assert.Equal(before, MySqlDatabaseBackup.FingerprintFromEngineStatus(Target, CancellationToken.None));
+        Assert.Equal(before, MySqlFingerprint.FromEngineStatus(Target, CancellationToken.None));
         Sql("INSERT INTO items(id, name) VALUES (99, 'changed')");
-        Assert.NotEqual(before, MySqlDatabaseBackup.FingerprintFromEngineStatus(Target, CancellationToken.None));
+        Assert.NotEqual(before, MySqlFingerprint.FromEngineStatus(Target, CancellationToken.None));
     }
 
     [Theory]
@@ -383,7 +383,7 @@ public sealed class MySqlBackupTests : ServerBackupTests
     [InlineData("Innodb_lsn_current", "", null)]
     [InlineData(null, null, null)]
     public void The_lsn_is_read_from_either_servers_status_variable(string? name, string? value, string? expected) =>
-        Assert.Equal(expected, MySqlDatabaseBackup.LsnFromStatus(name is null ? Array.Empty<string?[]>() : new[] { new[] { name, value } }));
+        Assert.Equal(expected, MySqlFingerprint.LsnFromStatus(name is null ? Array.Empty<string?[]>() : new[] { new[] { name, value } }));
 
     [Fact]
     public void The_fingerprint_is_the_servers_log_sequence_number_and_moves_with_an_update_and_a_delete()

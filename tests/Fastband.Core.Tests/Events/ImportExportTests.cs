@@ -40,7 +40,7 @@ public class ImportExportTests : ProjectTest
         Assert.Equal("Run \"./start.sh\" then\nwait", events[1].Content);
         Assert.Equal(new DateTimeOffset(2026, 11, 20, 9, 0, 5, TimeSpan.Zero), events[1].Timestamp);
         Assert.Equal("Which port? ✓", events[2].Content);
-        Assert.False(File.Exists(Path.Combine(Dir.Root, EventService.ErrorLogFileName)));
+        Assert.False(File.Exists(Path.Combine(Dir.Root, EventErrorLog.FileName)));
     }
 
     [Fact]

@@ -355,9 +355,9 @@ public sealed class GitHealthTests : IDisposable
         string lockFile = _repo.Path(".git/index.lock");
         File.WriteAllText(lockFile, "");
         var now = DateTimeOffset.UtcNow;
-        Assert.DoesNotContain(p.Git.Check(now), f => f.State != Fastband.Core.Health.HealthState.Healthy);
+        Assert.DoesNotContain(p.Git.Health.Check(now), f => f.State != Fastband.Core.Health.HealthState.Healthy);
         File.SetLastWriteTimeUtc(lockFile, now.UtcDateTime - TimeSpan.FromMinutes(30));
-        var stale = Assert.Single(p.Git.Check(now), f => f.State == Fastband.Core.Health.HealthState.Warning);
+        var stale = Assert.Single(p.Git.Health.Check(now), f => f.State == Fastband.Core.Health.HealthState.Warning);
         Assert.Contains("index.lock", stale.Summary);
     }
 }

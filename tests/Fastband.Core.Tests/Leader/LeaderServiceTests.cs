@@ -14,7 +14,7 @@ public class LeaderServiceTests : ProjectTest
     {
         var p = As(agent);
         var recorder = _recorders.TryGetValue(agent, out var r) ? r : _recorders[agent] = new MemoryEventRecorder(Clock, agent);
-        return new LeaderService(p.Store, p.Caller, p.Config.Leader, recorder, Clock);
+        return new LeaderService(p.Store.Leader, p.Store.Locks, p.Caller, p.Config.Leader, recorder, Clock);
     }
 
     private IReadOnlyList<string> Events(string agent, string type) => _recorders[agent].OfType(type).Select(e => e.Content).ToArray();

@@ -64,7 +64,7 @@ public sealed class EventWatchWakeupTests : IDisposable
         // Not a deadline: without a notification the watcher would wake only on its safety re-read, which says false.
         Assert.True(SpinWait.SpinUntil(() => w.Runs.Count >= 2, TimeSpan.FromMinutes(2)), "the watch never regenerated");
         Assert.Contains(true, w.Wakes); // woken by NOTIFY
-        Assert.Contains("writer event 0", File.ReadAllText(Path.Combine(w.Project.Events.FilesDirectory, EventService.CommunicationFileName)));
+        Assert.Contains("writer event 0", File.ReadAllText(Path.Combine(w.Project.Events.FilesDirectory, SnapshotWriter.CommunicationFileName)));
         await Stop(w);
     }
 
@@ -76,7 +76,7 @@ public sealed class EventWatchWakeupTests : IDisposable
         Thread.Sleep(TimeSpan.FromSeconds(2)); // a pause only: nothing can wake this watcher before its ten-minute poll
         Assert.Single(w.Runs);
         Assert.DoesNotContain(true, w.Wakes);
-        Assert.DoesNotContain("writer event 0", File.ReadAllText(Path.Combine(w.Project.Events.FilesDirectory, EventService.CommunicationFileName)));
+        Assert.DoesNotContain("writer event 0", File.ReadAllText(Path.Combine(w.Project.Events.FilesDirectory, SnapshotWriter.CommunicationFileName)));
         await Stop(w);
     }
 }

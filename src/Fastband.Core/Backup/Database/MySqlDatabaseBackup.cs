@@ -169,108 +169,8 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
     /// <summary>The name every verify step's scratch schema starts with.</summary>
     internal const string ScratchPrefix = "fastband_verify_";
 
-    /// <summary>
-    /// InnoDB's log sequence number, which moves with every InnoDB write: the status variable MariaDB
-    /// (Innodb_lsn_current) or MySQL 8.0.30+ (Innodb_redo_log_current_lsn) has, else the "Log sequence number"
-    /// line of SHOW ENGINE INNODB STATUS, which both have (it needs the PROCESS privilege). What the LSN misses
-    /// (writes to MyISAM/Aria tables, views, routines, triggers: none writes InnoDB redo) is added as a digest of
-    /// those objects when the database has any. Null when it cannot be read: the database then counts as changed.
-    /// Asked over one MySqlConnector connection.
-    /// </summary>
-    public string? Fingerprint(DatabaseTarget target, CancellationToken cancellation)
-    {
-        try
-        {
-            Require(target);
-            var sql = new MySqlConversation(target);
-            using var connection = sql.Open(target.Name, cancellation);
-            string? lsn = null;
-            try
-            {
-                lsn = LsnFromStatus(sql.Rows(connection, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_lsn_current', 'Innodb_redo_log_current_lsn')", cancellation));
-            }
-            catch (FastbandException)
-            {
-                // fall through to the engine status
-            }
-            string? print = lsn is not null ? "innodb-lsn:" + lsn : FingerprintFromEngineStatus(sql, connection, cancellation);
-            if (print is null) return null;
-            string? others = OutsideInnoDb(sql, connection, target.Name!, cancellation);
-            return others is null ? print : print + ";objects:" + others;
-        }
-        catch (FastbandException)
-        {
-            return null; // unreachable now, or an object could not be read: the backup itself will say why
-        }
-    }
-
-    /// <summary>
-    /// A digest of what in <paramref name="database"/> the InnoDB LSN does not follow: each non-InnoDB table (its
-    /// CHECKSUM TABLE, rows, sizes, update time), each view's definition, each routine and trigger. Null when there
-    /// is none, so a database of InnoDB tables only keeps the plain LSN.
-    /// </summary>
-    internal static string? OutsideInnoDb(MySqlConversation sql, MySqlConnector.MySqlConnection connection, string database, CancellationToken cancellation)
-    {
-        const string Objects = """
-            SELECT CONCAT_WS('|', 't', table_name, engine, table_rows, data_length, index_length, update_time) FROM information_schema.tables
-              WHERE table_schema = @db AND table_type = 'BASE TABLE' AND (engine IS NULL OR engine <> 'InnoDB')
-            UNION ALL SELECT CONCAT_WS('|', 'v', table_name, view_definition) FROM information_schema.views WHERE table_schema = @db
-            UNION ALL SELECT CONCAT_WS('|', 'r', routine_type, routine_name, created, last_altered, routine_definition) FROM information_schema.routines WHERE routine_schema = @db
-            UNION ALL SELECT CONCAT_WS('|', 'g', trigger_name, created, action_statement) FROM information_schema.triggers WHERE trigger_schema = @db
-            ORDER BY 1
-            """;
-        var rows = sql.Rows(connection, Objects, cancellation, ("@db", database));
-        if (rows.Count == 0) return null;
-        var text = new StringBuilder(MySqlConversation.AsText(rows));
-        var tables = rows.Select(r => r[0] ?? "").Where(r => r.StartsWith("t|", StringComparison.Ordinal)).Select(r => r.Split('|')[1]).ToList();
-        if (tables.Count > 0)
-        {
-            // Rows and sizes can stay put through an UPDATE, and the update time counts whole seconds: the checksum cannot.
-            string list = string.Join(", ", tables.Select(t => $"`{database.Replace("`", "``")}`.`{t.Replace("`", "``")}`"));
-            text.Append(MySqlConversation.AsText(sql.Rows(connection, "CHECKSUM TABLE " + list, cancellation)));
-        }
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..32].ToLowerInvariant();
-    }
-
-    internal static string? FingerprintFromEngineStatus(DatabaseTarget target, CancellationToken cancellation)
-    {
-        try
-        {
-            var sql = new MySqlConversation(target);
-            using var connection = sql.Open(target.Name, cancellation);
-            return FingerprintFromEngineStatus(sql, connection, cancellation);
-        }
-        catch (FastbandException)
-        {
-            return null;
-        }
-    }
-
-    private static string? FingerprintFromEngineStatus(MySqlConversation sql, MySqlConnector.MySqlConnection connection, CancellationToken cancellation)
-    {
-        try
-        {
-            // Columns Type, Name, Status: the report is the last.
-            var rows = sql.Rows(connection, "SHOW ENGINE INNODB STATUS", cancellation);
-            return rows.Select(r => r[^1]).OfType<string>().Select(LsnFromEngineStatus).FirstOrDefault(l => l is not null) is { } lsn ? "innodb-lsn:" + lsn : null;
-        }
-        catch (FastbandException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>The first all-digit value among SHOW GLOBAL STATUS rows (name, value).</summary>
-    internal static string? LsnFromStatus(IEnumerable<string?[]> rows) =>
-        rows.Where(r => r.Length == 2 && r[1] is { Length: > 0 } v && v.All(char.IsAsciiDigit))
-            .Select(r => r[1]).FirstOrDefault();
-
-    /// <summary>The number after "Log sequence number" in SHOW ENGINE INNODB STATUS.</summary>
-    internal static string? LsnFromEngineStatus(string output)
-    {
-        var m = System.Text.RegularExpressions.Regex.Match(output, @"Log sequence number\s+(\d+)");
-        return m.Success ? m.Groups[1].Value : null;
-    }
+    /// <inheritdoc cref="MySqlFingerprint.Of"/>
+    public string? Fingerprint(DatabaseTarget target, CancellationToken cancellation) => MySqlFingerprint.Of(target, cancellation);
 
     /// <summary>
     /// Runs SQL over MySqlConnector against <paramref name="database"/> (default: the target's); returns the rows as
@@ -322,7 +222,7 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
     private static FastbandException Failed(string errorId, string what, DatabaseTarget target) =>
         new(FailureKind.Failed, errorId, $"{what}: check the host, port, user, database name and the password in {(target.PasswordEnv is { Length: > 0 } env ? env : "DATABASE_URL")}.");
 
-    private static void Require(DatabaseTarget target)
+    internal static void Require(DatabaseTarget target)
     {
         if (string.IsNullOrWhiteSpace(target.Name) || string.IsNullOrWhiteSpace(target.User))
         {
@@ -370,95 +270,5 @@ public sealed class MySqlDatabaseBackup : IDatabaseBackup
             }
             return "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
         }
-    }
-
-    /// <summary>Keeps the last few kilobytes written to it, to look for the trailer.</summary>
-    private sealed class TailStream : Stream
-    {
-        private const int Keep = 4096;
-        private readonly byte[] _buffer = new byte[Keep];
-        private int _length;
-
-        public string Text => Encoding.UTF8.GetString(_buffer, 0, _length);
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> data)
-        {
-            if (data.Length >= Keep)
-            {
-                data[^Keep..].CopyTo(_buffer);
-                _length = Keep;
-                return;
-            }
-            int overflow = _length + data.Length - Keep;
-            if (overflow > 0)
-            {
-                Buffer.BlockCopy(_buffer, overflow, _buffer, 0, _length - overflow);
-                _length -= overflow;
-            }
-            data.CopyTo(_buffer.AsSpan(_length));
-            _length += data.Length;
-        }
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-        {
-            Write(data.Span);
-            return ValueTask.CompletedTask;
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            Write(buffer.AsSpan(offset, count));
-            return Task.CompletedTask;
-        }
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-    }
-
-    /// <summary>Writes everything to two streams.</summary>
-    private sealed class TeeStream : Stream
-    {
-        private readonly Stream _first;
-        private readonly Stream _second;
-
-        public TeeStream(Stream first, Stream second)
-        {
-            _first = first;
-            _second = second;
-        }
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            _first.Write(buffer, offset, count);
-            _second.Write(buffer, offset, count);
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-        {
-            await _first.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-            await _second.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() => _first.Flush();
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
