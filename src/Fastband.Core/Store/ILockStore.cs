@@ -3,7 +3,7 @@ using Fastband.Core.Locks;
 namespace Fastband.Core.Store;
 
 /// <summary>
-/// Lock state. The rules (conflicts, staleness, queue order) live in <see cref="LockService"/>; the store
+/// Lock state. The rules (conflicts, staleness, queue order) live in <see cref="Locks.LockRules"/> (decided) and <see cref="Locks.LockAcquirer"/> (waited for); the store
 /// gives it one atomic read-decide-write transaction at a time, and plain reads.
 /// </summary>
 public interface ILockStore
