@@ -11,6 +11,7 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('Fastband.format.ps1xml')
+    TypesToProcess       = @('Fastband.types.ps1xml')
     CmdletsToExport      = @(
         'Approve-FastbandFix'
         'Clear-FastbandLock'
@@ -74,6 +75,7 @@
         'Restore-FastbandCheckpoint'
         'Restore-FastbandSession'
         'Restore-FastbandSnapshot'
+        'Revoke-FastbandLock'
         'Save-FastbandSession'
         'Save-FastbandWork'
         'Send-FastbandHeartbeat'
@@ -88,16 +90,16 @@
         'Test-FastbandLockToken'
         'Undo-FastbandCommit'
         'Unlock-FastbandIssue'
-        'Unlock-FastbandLock'
         'Update-FastbandLock'
-        'Update-FastbandSnapshot'
+        'Update-FastbandTranscript'
         'Wait-FastbandClearance'
         'Write-FastbandEvent'
         'Write-FastbandOpsLog'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
-    AliasesToExport      = @()
+    # Old names of renamed cmdlets, so scripts written for them keep working (the cmdlets declare them with [Alias]).
+    AliasesToExport      = @('Unlock-FastbandLock', 'Update-FastbandSnapshot')
     # What a gallery shows (Publish-PSResource writes it into the package). No LicenseUri: the repository has
     # no licence file yet, and the copyright above reserves all rights. PSEdition_Core is in Tags because
     # PSResourceGet 1.2 does not derive it from CompatiblePSEditions, and galleries filter editions by that tag.

@@ -59,6 +59,7 @@ mkdir -p "$stage"
 for f in "${managed[@]}"; do cp "$bin/$f" "$stage/"; done
 cp Fastband.psd1 "$stage/"
 cp "$bin/Fastband.format.ps1xml" "$stage/"
+cp "$bin/Fastband.types.ps1xml" "$stage/"
 mkdir -p "$stage/en-US"
 cp "$maml" "$stage/en-US/"
 for topic in "${about_topics[@]}"; do cp "$help_source/$topic.help.txt" "$stage/en-US/"; done

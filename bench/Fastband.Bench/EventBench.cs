@@ -127,11 +127,11 @@ public static class EventBench
         {
             foreach (var f in new[] { "communication.md", "communication.md.bak", "archive.md" }) File.Delete(Path.Combine(root, f));
             var sw = Stopwatch.StartNew();
-            var result = project.Events.Snapshot();
+            var result = project.Events.WriteTranscript();
             forced.Add(sw.Elapsed.TotalMilliseconds);
             if (!result.Changed) report.Fail("events: a forced snapshot wrote nothing");
             sw.Restart();
-            if (project.Events.Snapshot().Changed) report.Fail("events: an unchanged snapshot rewrote its files");
+            if (project.Events.WriteTranscript().Changed) report.Fail("events: an unchanged snapshot rewrote its files");
             unchanged.Add(sw.Elapsed.TotalMilliseconds);
         }
         return (new Samples(forced), new Samples(unchanged));

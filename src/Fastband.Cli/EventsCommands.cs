@@ -4,17 +4,18 @@ using Fastband.Core.Events;
 
 namespace Fastband.Cli;
 
-/// <summary><c>fastband events ...</c>: the interaction event log, its snapshots and the agents' cursors.</summary>
+/// <summary><c>fastband events ...</c>: the interaction event log, its markdown transcript and the agents' cursors.</summary>
 internal static class EventsCommands
 {
     public static Command Build()
     {
-        var events = new Command("events", "The interaction event log: log, read, import/export the seed's events.log, snapshot, watch, cursors.");
+        var events = new Command("events", "The interaction event log: log, read, import/export the seed's events.log, transcript, watch, cursors.");
         events.Subcommands.Add(Log());
         events.Subcommands.Add(Read());
         events.Subcommands.Add(Import());
         events.Subcommands.Add(Export());
-        events.Subcommands.Add(Snapshot());
+        events.Subcommands.Add(Transcript("transcript"));
+        events.Subcommands.Add(Transcript("snapshot", hidden: true)); // its old name, hidden, so scripts written for it keep working
         events.Subcommands.Add(Watch());
         events.Subcommands.Add(Next());
         events.Subcommands.Add(Ack());
@@ -94,12 +95,12 @@ internal static class EventsCommands
         return cmd;
     }
 
-    private static Command Snapshot()
+    private static Command Transcript(string name, bool hidden = false)
     {
-        var cmd = new Command("snapshot", "Write communication.md (the last interactions) and archive.md (the older ones); exit 1, old files intact, if writing fails.");
+        var cmd = new Command(name, "Write communication.md (the last interactions) and archive.md (the older ones); exit 1, old files intact, if writing fails.") { Hidden = hidden };
         cmd.SetAction(p => Run.With(p, project =>
         {
-            var r = project.Events.Snapshot();
+            var r = project.Events.WriteTranscript();
             return new Outcome(r, r.ToString());
         }, writes: true));
         return cmd;
@@ -107,7 +108,7 @@ internal static class EventsCommands
 
     private static Command Watch()
     {
-        var cmd = new Command("watch", "Write the snapshot now and whenever new events arrive, until interrupted (with --json: one object per line).");
+        var cmd = new Command("watch", "Write the transcript now and whenever new events arrive, until interrupted (with --json: one object per line).");
         cmd.SetAction((p, cancel) => Task.FromResult(Run.With(p, project =>
         {
             bool json = Run.Json(p);

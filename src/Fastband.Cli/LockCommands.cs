@@ -174,7 +174,7 @@ internal static class LockText
         foreach (var l in listing.Leases)
             sb.AppendLine($"{l.LeaseId}  {l.Mode,-9}  {l.Agent,-16}  token {l.FencingToken,-6}  until {TimeSpec.Display(l.ExpiresAt)}  {string.Join(", ", l.Resources)}");
         foreach (var w in listing.Waiters)
-            sb.AppendLine($"waiting #{w.Ticket}  {w.Mode,-9}  {w.Agent,-16}  since {TimeSpec.Display(w.EnqueuedAt)}  {string.Join(", ", w.Resources)}");
+            sb.AppendLine($"waiting #{w.QueueNumber}  {w.Mode,-9}  {w.Agent,-16}  since {TimeSpec.Display(w.EnqueuedAt)}  {string.Join(", ", w.Resources)}");
         return sb.ToString().TrimEnd();
     }
 }

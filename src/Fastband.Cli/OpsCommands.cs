@@ -243,7 +243,7 @@ internal static class Text
             : r.TimedOut ? $"{r.Container}: timed out (requested by {r.RequestedBy} at {TimeSpec.Display(r.RequestedAt)} UTC, never completed)"
             : $"{r.Container}: complete at {(r.CompletedAt is { } done ? TimeSpec.Display(done) : "?")} UTC by {r.CompletedBy}"));
 
-    public static string Agent(AgentSession a, DateTimeOffset now)
+    public static string Agent(AgentRegistration a, DateTimeOffset now)
     {
         string what = a.Status switch
         {

@@ -142,7 +142,7 @@ public sealed class FastbandProject : IDisposable
         var errorLog = new EventErrorLog(files, clock);
         var log = new EventLog(store.Events, store.Location, caller, settings, clock, state, errorLog);
         return new EventService(log, new SeedInterop(log, store.Events, errorLog),
-            new SnapshotWriter(log, store.Events, store.Notifications, settings, files, state), new EventCursors(log, store.Events, caller, clock, files));
+            new TranscriptWriter(log, store.Events, store.Notifications, settings, files, state), new EventCursors(log, store.Events, caller, clock, files));
     }
 
     /// <summary>The git safety net: its parts over one repository handle, behind <see cref="GitService"/>.</summary>

@@ -105,15 +105,29 @@ public sealed class EventsCliTests : IDisposable
     }
 
     [Fact]
-    public void A_snapshot_that_cannot_be_written_exits_1_keeps_the_old_files_and_logs_an_error_event()
+    public void The_old_name_events_snapshot_still_writes_the_transcript_and_is_not_listed_in_help()
     {
         _cli.As("a", "events", "log", "question", "one", "--new");
-        Assert.Equal(0, _cli.Run("events", "snapshot").ExitCode);
+
+        var r = _cli.Run("events", "snapshot", "--json");
+
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("one", File.ReadAllText(InRoot("communication.md")));
+        var help = _cli.Run("events", "--help");
+        Assert.Contains("transcript", help.Stdout);
+        Assert.DoesNotContain("snapshot", help.Stdout);
+    }
+
+    [Fact]
+    public void A_transcript_that_cannot_be_written_exits_1_keeps_the_old_files_and_logs_an_error_event()
+    {
+        _cli.As("a", "events", "log", "question", "one", "--new");
+        Assert.Equal(0, _cli.Run("events", "transcript").ExitCode);
         byte[] before = File.ReadAllBytes(InRoot("communication.md"));
         _cli.As("a", "events", "log", "question", "two", "--new");
         Directory.CreateDirectory(InRoot("communication.md.tmp"));
 
-        var r = _cli.As("a", "events", "snapshot");
+        var r = _cli.As("a", "events", "transcript");
 
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("were left as they were", r.Stderr);

@@ -135,12 +135,12 @@ Describe 'Backup completion' {
 
 Describe 'Lock completion' {
     It 'offers the held paths, quoting the one with a space' {
-        $texts = Get-CompletionText "Unlock-FastbandLock -Project '$p' -Reason r -Path "
+        $texts = Get-CompletionText "Revoke-FastbandLock -Project '$p' -Reason r -Path "
         $texts | Should -Contain 'src/api'
         $texts | Should -Contain "'docs/release notes'"
         Get-CompletionText "Request-FastbandLockHandoff -Project '$p' -Path DOC" | Should -Be @("'docs/release notes'")
         Get-CompletionText "Request-FastbandLockHandoff -Project '$p' -Path 'docs/rel" | Should -Be @("'docs/release notes'")
-        (Get-Completion "Unlock-FastbandLock -Project '$p' -Path docs").ListItemText | Should -Be @('docs/release notes')
+        (Get-Completion "Revoke-FastbandLock -Project '$p' -Path docs").ListItemText | Should -Be @('docs/release notes')
     }
 
     It 'offers the live lease ids, the -Agent given first' {
@@ -222,7 +222,7 @@ Describe 'Completion where there is nothing to read' {
             'Send-FastbandMessage -To '
             'Get-FastbandOpsLog -TicketId '
             'Restore-FastbandBackup -BackupId '
-            'Unlock-FastbandLock -Path '
+            'Revoke-FastbandLock -Path '
             'Update-FastbandLock -LeaseId '
             'Lock-FastbandIssue -Id '
             'Approve-FastbandFix -Id '

@@ -1,6 +1,6 @@
 #Requires -Version 7.4
 # Pester 5 tests for the interaction event log: Write-FastbandEvent, Get-FastbandEvent, Import-FastbandEvent,
-# Export-FastbandEvent, Update-FastbandSnapshot (and -Watch), Receive-FastbandEvent, Confirm-FastbandEvent and
+# Export-FastbandEvent, Update-FastbandTranscript (and -Watch), Receive-FastbandEvent, Confirm-FastbandEvent and
 # Get-FastbandEventCursor.
 #
 # Every test works in a fresh project folder under TestDrive and passes -Project and -Agent explicitly, so
@@ -86,12 +86,12 @@ Describe 'Import-FastbandEvent and Export-FastbandEvent' {
     }
 }
 
-Describe 'Update-FastbandSnapshot' {
+Describe 'Update-FastbandTranscript' {
     It 'writes the last three interactions between the markers and the rest to archive.md, byte for byte the same twice' {
         $p = New-TestProject
         1..5 | ForEach-Object { $null = Write-FastbandEvent -Project $p -Agent alice -Type question -Content "q$_" -NewInteraction }
-        $r = Update-FastbandSnapshot -Project $p
-        $r | Should -BeOfType 'Fastband.Core.Events.SnapshotResult'
+        $r = Update-FastbandTranscript -Project $p
+        $r | Should -BeOfType 'Fastband.Core.Events.TranscriptResult'
         ($r.RecentInteractions -join ',') | Should -Be '3,4,5'
         $comm = Get-Content -LiteralPath (Join-Path $p 'communication.md') -Raw
         $comm | Should -Match '<!-- BEGIN COMMUNICATION -->'
@@ -99,18 +99,18 @@ Describe 'Update-FastbandSnapshot' {
         $comm | Should -Match '#### Question'
         $comm | Should -Not -Match 'q2'
         (Get-Content -LiteralPath (Join-Path $p 'archive.md') -Raw) | Should -Match '## Interaction #1'
-        (Update-FastbandSnapshot -Project $p).Changed | Should -BeFalse
+        (Update-FastbandTranscript -Project $p).Changed | Should -BeFalse
     }
 
     It 'keeps the old files and reports Fastband.SnapshotFailed when the new one cannot be written' {
         $p = New-TestProject
         $null = Write-FastbandEvent -Project $p -Agent alice -Type question -Content 'one' -NewInteraction
-        $null = Update-FastbandSnapshot -Project $p
+        $null = Update-FastbandTranscript -Project $p
         $before = Get-Content -LiteralPath (Join-Path $p 'communication.md') -Raw
         $null = Write-FastbandEvent -Project $p -Agent alice -Type question -Content 'two' -NewInteraction
         $null = New-Item -ItemType Directory -Path (Join-Path $p 'communication.md.tmp')
 
-        Update-FastbandSnapshot -Project $p -ErrorAction SilentlyContinue -ErrorVariable failures | Should -BeNullOrEmpty
+        Update-FastbandTranscript -Project $p -ErrorAction SilentlyContinue -ErrorVariable failures | Should -BeNullOrEmpty
         $failures[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.SnapshotFailed,*'
         (Get-Content -LiteralPath (Join-Path $p 'communication.md') -Raw) | Should -Be $before
         (@(Get-FastbandEvent -Project $p -Type error)).Count | Should -Be 1
@@ -123,7 +123,7 @@ Describe 'Update-FastbandSnapshot' {
         $job = Start-BackgroundJob -ArgumentList $manifest, $p -ScriptBlock {
             param($manifest, $project)
             Import-Module $manifest
-            Update-FastbandSnapshot -Project $project -Watch | Select-Object -First 2
+            Update-FastbandTranscript -Project $project -Watch | Select-Object -First 2
         }
         try {
             $comm = Join-Path $p 'communication.md'

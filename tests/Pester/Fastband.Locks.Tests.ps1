@@ -1,6 +1,6 @@
 #Requires -Version 7.4
 # Pester 5 tests for the lock cmdlets: Enter-FastbandLock (handles, -ScriptBlock, waiting, shared locks, auto-renewal),
-# Exit-FastbandLock, Get-FastbandLock, Update-FastbandLock, Unlock-FastbandLock (breaks and fencing tokens),
+# Exit-FastbandLock, Get-FastbandLock, Update-FastbandLock, Revoke-FastbandLock (breaks and fencing tokens),
 # Get-FastbandLockConflict, Test-FastbandLockToken, Clear-FastbandLock and Request-FastbandLockHandoff; a holder process
 # that is killed, first come first served among waiters, holds, and piping leases into Exit-FastbandLock.
 #
@@ -412,7 +412,7 @@ Describe 'Waiting with -Wait' {
             $queue = @(Get-FastbandLock -Project $p -Waiting)
             $queue.Count | Should -Be 3
             $queue[0] | Should -BeOfType 'Fastband.Core.Locks.LockWaiter'
-            (($queue | Sort-Object Ticket).Agent -join ',') | Should -Be 'W1,W2,W3'
+            (($queue | Sort-Object QueueNumber).Agent -join ',') | Should -Be 'W1,W2,W3'
 
             $null = Exit-FastbandLock -Project $p -Agent A -Handle $a
             $grants = @($jobs | Wait-Job -Timeout 120 | Receive-Job)
@@ -495,7 +495,7 @@ Describe 'Breaking locks and fencing tokens' {
             (Test-FastbandLockToken -Project $p -LeaseId $h.LeaseId -FencingToken ($h.FencingToken + 1)).Valid |
                 Should -BeFalse -Because 'a token that is not the lease''s own never validates'
 
-            $break = Unlock-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'A went quiet' -Confirm:$false
+            $break = Revoke-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'A went quiet' -Confirm:$false
             $break | Should -BeOfType 'Fastband.Core.Locks.BreakResult'
             ($break.Broken.LeaseId -join ',') | Should -Be $h.LeaseId
             $break.NewFencingToken | Should -BeGreaterThan $h.FencingToken
@@ -527,7 +527,7 @@ Describe 'Breaking locks and fencing tokens' {
         $p = New-TestProject
         $h = Enter-FastbandLock -Project $p -Agent A -Path 'src/a.txt' -Ttl '3s'
         try {
-            $null = Unlock-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'taking over' -Confirm:$false
+            $null = Revoke-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'taking over' -Confirm:$false
             Wait-Until -TimeoutSeconds 20 -Because 'the handle to notice the break' -Condition { -not [string]::IsNullOrEmpty($h.LostReason) }
             $h.LostReason | Should -Not -BeNullOrEmpty
         }
@@ -540,13 +540,13 @@ Describe 'Breaking locks and fencing tokens' {
         $p = New-TestProject
         $h = Enter-FastbandLock -Project $p -Agent A -Path 'src/a.txt'
         try {
-            Unlock-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'only a test' -WhatIf | Should -BeNullOrEmpty
+            Revoke-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'only a test' -WhatIf | Should -BeNullOrEmpty
             (Test-FastbandLockToken -Project $p -LeaseId $h.LeaseId -FencingToken $h.FencingToken).Valid | Should -BeTrue
         }
         finally {
             $null = Exit-FastbandLock -Project $p -Agent A -Handle $h
         }
-        $null = Unlock-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'nothing there' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable nothing
+        $null = Revoke-FastbandLock -Project $p -Agent ops -Path 'src/a.txt' -Reason 'nothing there' -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable nothing
         $nothing.Count | Should -Be 1
         $nothing[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.NothingToBreak*'
     }

@@ -488,7 +488,7 @@ Describe 'Agent sessions' {
     It 'registers agents, lists them and finds ticket conflicts' {
         $p = New-TestProject
         $a = Register-FastbandAgent -Project $p -Agent MCP_Agent1 -TicketId 1205
-        $a | Should -BeOfType 'Fastband.Core.OpsLog.AgentSession'
+        $a | Should -BeOfType 'Fastband.Core.OpsLog.AgentRegistration'
         $a.Name | Should -Be 'MCP_Agent1'
         $a.CurrentTicket | Should -Be '1205'
         $a.IsActive | Should -BeTrue

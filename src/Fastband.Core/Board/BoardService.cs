@@ -67,7 +67,7 @@ public sealed class BoardService
         };
     }
 
-    private AgentWorkStatus WithSession(AgentWorkStatus s, AgentSession? session, DateTimeOffset now) => new()
+    private AgentWorkStatus WithSession(AgentWorkStatus s, AgentRegistration? session, DateTimeOffset now) => new()
     {
         Name = s.Name, Status = s.Status, Files = s.Files, TicketId = s.TicketId, Note = s.Note, UpdatedAt = s.UpdatedAt,
         LastSeenAt = session?.LastSeenAt,

@@ -23,7 +23,7 @@ internal sealed class EventCursors(EventLog log, IEventStore eventStore, CallerI
         return new EventCursor
         {
             Agent = caller.Agent, AckedId = acked, Interaction = acked == 0 ? 0 : eventStore.InteractionOf(acked) ?? 0,
-            Pending = eventStore.CountAfter(acked), CheckpointFile = CheckpointPath(caller.Agent),
+            Pending = eventStore.CountAfter(acked), CursorFile = CheckpointPath(caller.Agent),
         };
     }
 
@@ -72,6 +72,6 @@ internal sealed class EventCursors(EventLog log, IEventStore eventStore, CallerI
         string checkpoint = CheckpointPath(caller.Agent);
         Directory.CreateDirectory(filesDirectory);
         AtomicFiles.Write(checkpoint, Encoding.ASCII.GetBytes(interaction.ToString(CultureInfo.InvariantCulture) + "\n"));
-        return new EventCursor { Agent = caller.Agent, AckedId = acked, Interaction = interaction, Pending = pending, CheckpointFile = checkpoint };
+        return new EventCursor { Agent = caller.Agent, AckedId = acked, Interaction = interaction, Pending = pending, CursorFile = checkpoint };
     }
 }

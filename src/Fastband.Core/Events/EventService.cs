@@ -3,7 +3,7 @@ namespace Fastband.Core.Events;
 /// <summary>
 /// The interaction event log (seed 002) as the CLI and the cmdlets call it (<c>project.Events</c>): each entry
 /// point hands over to the part that does the work: <see cref="EventLog"/> (log and read, with retries and the
-/// offline queue), <see cref="SeedInterop"/> (the seed's events.log in and out), <see cref="SnapshotWriter"/>
+/// offline queue), <see cref="SeedInterop"/> (the seed's events.log in and out), <see cref="TranscriptWriter"/>
 /// (communication.md and archive.md, once or watching) and <see cref="EventCursors"/> (next and ack, with the
 /// seed's checkpoint files). It is the <see cref="IEventRecorder"/> other features write events through.
 /// </summary>
@@ -14,14 +14,14 @@ public sealed class EventService : IEventRecorder
 
     private readonly EventLog _log;
     private readonly SeedInterop _seed;
-    private readonly SnapshotWriter _snapshots;
+    private readonly TranscriptWriter _transcripts;
     private readonly EventCursors _cursors;
 
-    internal EventService(EventLog log, SeedInterop seed, SnapshotWriter snapshots, EventCursors cursors) =>
-        (_log, _seed, _snapshots, _cursors) = (log, seed, snapshots, cursors);
+    internal EventService(EventLog log, SeedInterop seed, TranscriptWriter transcripts, EventCursors cursors) =>
+        (_log, _seed, _transcripts, _cursors) = (log, seed, transcripts, cursors);
 
     /// <summary>Where communication.md, archive.md, events.error.log and the checkpoint files go.</summary>
-    public string FilesDirectory => _snapshots.FilesDirectory;
+    public string FilesDirectory => _transcripts.FilesDirectory;
 
     /// <inheritdoc cref="EventLog.OfflineQueuePath"/>
     public string OfflineQueuePath => _log.OfflineQueuePath;
@@ -43,11 +43,11 @@ public sealed class EventService : IEventRecorder
         set => _log.OnRetry = value;
     }
 
-    /// <inheritdoc cref="SnapshotWriter.OnWakeup"/>
+    /// <inheritdoc cref="TranscriptWriter.OnWakeup"/>
     internal Action<bool>? OnWakeup
     {
-        get => _snapshots.OnWakeup;
-        set => _snapshots.OnWakeup = value;
+        get => _transcripts.OnWakeup;
+        set => _transcripts.OnWakeup = value;
     }
 
     /// <inheritdoc cref="EventLog.Log"/>
@@ -74,11 +74,11 @@ public sealed class EventService : IEventRecorder
     /// <inheritdoc cref="SeedInterop.Export(Stream, EventQuery?)"/>
     public ExportResult Export(Stream output, EventQuery? query = null) => _seed.Export(output, query);
 
-    /// <inheritdoc cref="SnapshotWriter.Snapshot"/>
-    public SnapshotResult Snapshot() => _snapshots.Snapshot();
+    /// <inheritdoc cref="TranscriptWriter.Write"/>
+    public TranscriptResult WriteTranscript() => _transcripts.Write();
 
-    /// <inheritdoc cref="SnapshotWriter.Watch"/>
-    public IEnumerable<SnapshotResult> Watch(CancellationToken cancellation, IEventWakeup? wakeup = null) => _snapshots.Watch(cancellation, wakeup);
+    /// <inheritdoc cref="TranscriptWriter.Watch"/>
+    public IEnumerable<TranscriptResult> Watch(CancellationToken cancellation, IEventWakeup? wakeup = null) => _transcripts.Watch(cancellation, wakeup);
 
     /// <inheritdoc cref="EventCursors.Cursor"/>
     public EventCursor Cursor() => _cursors.Cursor();

@@ -137,7 +137,7 @@ public sealed class EventCursor
     public long Pending { get; init; }
 
     /// <summary>The seed-compatible checkpoint file kept in step with the cursor.</summary>
-    public string CheckpointFile { get; init; } = "";
+    public string CursorFile { get; init; } = "";
 
     public override string ToString() => $"{Agent}: acknowledged up to #{AckedId} (interaction {Interaction}), {Pending} pending";
 }

@@ -19,7 +19,7 @@ public sealed class Lease
     public IReadOnlyList<string> Resources { get; init; } = Array.Empty<string>();
     public string Mode { get; init; } = LockMode.Exclusive;
     public string Agent { get; init; } = "";
-    public string? Session { get; init; }
+    public string? SessionId { get; init; }
     public string Host { get; init; } = "";
 
     /// <summary>The process the lease is tied to (it ends when that process dies), or null: the TTL alone ends it.</summary>
@@ -87,9 +87,10 @@ public sealed class ReclaimedLease
 /// <summary>Someone queued for a lock.</summary>
 public sealed class LockWaiter
 {
-    public long Ticket { get; init; }
+    /// <summary>The place in the queue: arrival order, never reused (stored as lock_waiters.ticket; not the work ticket).</summary>
+    public long QueueNumber { get; init; }
     public string Agent { get; init; } = "";
-    public string? Session { get; init; }
+    public string? SessionId { get; init; }
     public IReadOnlyList<string> Resources { get; init; } = Array.Empty<string>();
     public string Mode { get; init; } = LockMode.Exclusive;
     public string Host { get; init; } = "";

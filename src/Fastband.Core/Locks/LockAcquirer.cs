@@ -47,7 +47,7 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
         var watch = Stopwatch.StartNew();
         var deadline = clock.GetUtcNow() + request.Wait;
         var reclaimed = new List<ReclaimedLease>();
-        long? ticket = null;
+        long? queueNumber = null;
         var lastHeartbeat = DateTimeOffset.MinValue;
         try
         {
@@ -57,9 +57,9 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
                 bool mayWait = now < deadline && !cancellation.IsCancellationRequested;
                 // Between heartbeats a waiter only reads; it writes when a grant looks possible. Only the
                 // first waiter in line can be granted next, so it looks often and the others rarely.
-                if (ticket is not null && mayWait && now - lastHeartbeat < Heartbeat)
+                if (queueNumber is not null && mayWait && now - lastHeartbeat < Heartbeat)
                 {
-                    var (blocked, first) = Peek(resources, mode, ticket.Value, now);
+                    var (blocked, first) = Peek(resources, mode, queueNumber.Value, now);
                     if (blocked)
                     {
                         Sleep(first ? FirstInLinePoll : BackOfLinePoll, deadline - now, cancellation);
@@ -68,32 +68,32 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
                 }
                 // A hold posted while this request waits refuses it as one posted before would: a waiter is
                 // never granted what a newcomer would be refused. (The finally below leaves the queue.)
-                if (ticket is not null) ThrowIfHeld(request.TicketId);
+                if (queueNumber is not null) ThrowIfHeld(request.TicketId);
                 var step = store.Write(tx =>
                 {
                     var leases = tx.ReclaimStale(rules, tx.Leases(), now, reclaimed);
-                    tx.DropStaleWaiters(rules, now, ticket);
-                    var decision = rules.Decide(new LockAsk(resources, mode, ticket), leases, tx.Waiters(), now, mayWait);
+                    tx.DropStaleWaiters(rules, now, queueNumber);
+                    var decision = rules.Decide(new LockAsk(resources, mode, queueNumber), leases, tx.Waiters(), now, mayWait);
                     switch (decision.Verdict)
                     {
                         case LockVerdict.AlreadyHeld:
-                            if (ticket is { } held) tx.DeleteWaiter(held);
+                            if (queueNumber is { } held) tx.DeleteWaiter(held);
                             return (Decision: decision, Lease: decision.Held);
                         case LockVerdict.Grant:
                             var lease = Grant(tx, resources, mode, ttl, pid, started, request.Reason, now);
-                            if (ticket is { } granted) tx.DeleteWaiter(granted);
+                            if (queueNumber is { } granted) tx.DeleteWaiter(granted);
                             return (Decision: decision, Lease: (Lease?)lease);
                         case LockVerdict.Queue:
-                            if (ticket is { } waiting) tx.TouchWaiter(waiting, now);
-                            else ticket = tx.Enqueue(new LockWaiter
+                            if (queueNumber is { } waiting) tx.TouchWaiter(waiting, now);
+                            else queueNumber = tx.Enqueue(new LockWaiter
                             {
-                                Agent = caller.Agent, Session = session, Resources = resources, Mode = mode, Host = caller.Host,
+                                Agent = caller.Agent, SessionId = session, Resources = resources, Mode = mode, Host = caller.Host,
                                 ProcessId = caller.ProcessId, ProcessStartedAt = caller.ProcessStartedAt, EnqueuedAt = now, SeenAt = now,
                             });
                             return (Decision: decision, Lease: null);
                         default:
-                            if (ticket is { } queued) tx.DeleteWaiter(queued);
-                            ticket = null;
+                            if (queueNumber is { } queued) tx.DeleteWaiter(queued);
+                            queueNumber = null;
                             tx.Record(new LockEvent
                             {
                                 At = now, Action = "refused", Agent = caller.Agent, Resources = resources,
@@ -108,7 +108,7 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
                     Sleep(FirstInLinePoll, deadline - now, cancellation);
                     continue;
                 }
-                ticket = null;
+                queueNumber = null;
                 bool alreadyHeld = step.Decision.Verdict == LockVerdict.AlreadyHeld;
                 return step.Lease is { } granted
                     ? new LockResult
@@ -126,7 +126,7 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
         }
         finally
         {
-            if (ticket is { } abandoned) store.Write(tx => { tx.DeleteWaiter(abandoned); return 0; }); // cancelled or failed mid-wait
+            if (queueNumber is { } abandoned) store.Write(tx => { tx.DeleteWaiter(abandoned); return 0; }); // cancelled or failed mid-wait
         }
     }
 
@@ -148,9 +148,9 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
     private static readonly TimeSpan BackOfLinePoll = TimeSpan.FromMilliseconds(25);
 
     /// <summary>A read-only look: would the grant still be refused, and is this waiter first in line?</summary>
-    private (bool Blocked, bool FirstInLine) Peek(IReadOnlyList<string> resources, string mode, long ticket, DateTimeOffset now)
+    private (bool Blocked, bool FirstInLine) Peek(IReadOnlyList<string> resources, string mode, long queueNumber, DateTimeOffset now)
     {
-        bool ahead = rules.QueuedAhead(store.Waiters(), resources, mode, ticket, now).Any();
+        bool ahead = rules.QueuedAhead(store.Waiters(), resources, mode, queueNumber, now).Any();
         return (ahead || rules.Conflicts(store.Leases(), resources, mode, now).Count > 0, !ahead);
     }
 
@@ -160,7 +160,7 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
         var lease = new Lease
         {
             LeaseId = "lease-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(),
-            FencingToken = token, Resources = resources, Mode = mode, Agent = caller.Agent, Session = session,
+            FencingToken = token, Resources = resources, Mode = mode, Agent = caller.Agent, SessionId = session,
             Host = caller.Host, ProcessId = pid, ProcessStartedAt = started, Reason = reason,
             AcquiredAt = now, RenewedAt = now, ExpiresAt = now + ttl,
         };

@@ -31,8 +31,8 @@ internal static class LockReclaim
     {
         foreach (var w in tx.Waiters())
         {
-            if (w.Ticket == keep) continue;
-            if (rules.IsStale(w, now)) tx.DeleteWaiter(w.Ticket);
+            if (w.QueueNumber == keep) continue;
+            if (rules.IsStale(w, now)) tx.DeleteWaiter(w.QueueNumber);
         }
     }
 }

@@ -22,8 +22,8 @@ internal enum LockVerdict
 /// </summary>
 internal sealed record LockDecision(LockVerdict Verdict, Lease? Held, IReadOnlyList<LockConflict> Conflicts);
 
-/// <summary>A request as the rules see it: normalized resources, the mode, and the caller's ticket when it is queued already.</summary>
-internal sealed record LockAsk(IReadOnlyList<string> Resources, string Mode, long? Ticket = null);
+/// <summary>A request as the rules see it: normalized resources, the mode, and the caller's queue number when it is queued already.</summary>
+internal sealed record LockAsk(IReadOnlyList<string> Resources, string Mode, long? QueueNumber = null);
 
 /// <summary>
 /// The rules of locking, apart from the store and from waiting: whose lease is whose (agent and session), which
@@ -53,9 +53,9 @@ internal sealed class LockRules(string callerAgent, string? callerSession, strin
     /// </summary>
     public LockDecision Decide(LockAsk ask, IReadOnlyList<Lease> leases, IReadOnlyList<LockWaiter> waiters, DateTimeOffset now, bool mayWait)
     {
-        var mine = leases.FirstOrDefault(l => IsMine(l.Agent, l.Session) && Covers(l, ask.Resources, ask.Mode) && StaleReason(l, now) is null);
+        var mine = leases.FirstOrDefault(l => IsMine(l.Agent, l.SessionId) && Covers(l, ask.Resources, ask.Mode) && StaleReason(l, now) is null);
         if (mine is not null) return new LockDecision(LockVerdict.AlreadyHeld, mine, Array.Empty<LockConflict>());
-        var conflicts = Conflicts(leases, ask.Resources, ask.Mode, now).Concat(QueuedAhead(waiters, ask.Resources, ask.Mode, ask.Ticket, now)).ToList();
+        var conflicts = Conflicts(leases, ask.Resources, ask.Mode, now).Concat(QueuedAhead(waiters, ask.Resources, ask.Mode, ask.QueueNumber, now)).ToList();
         var verdict = conflicts.Count == 0 ? LockVerdict.Grant : mayWait ? LockVerdict.Queue : LockVerdict.Refuse;
         return new LockDecision(verdict, null, conflicts);
     }
@@ -90,7 +90,7 @@ internal sealed class LockRules(string callerAgent, string? callerSession, strin
         var result = new List<LockConflict>();
         foreach (var lease in leases)
         {
-            if (IsMine(lease.Agent, lease.Session) || LockMode.Compatible(lease.Mode, mode) || StaleReason(lease, now) is not null) continue;
+            if (IsMine(lease.Agent, lease.SessionId) || LockMode.Compatible(lease.Mode, mode) || StaleReason(lease, now) is not null) continue;
             foreach (string wanted in resources)
                 foreach (string held in lease.Resources.Where(h => ResourcePath.Overlaps(wanted, h)))
                     result.Add(new LockConflict
@@ -102,12 +102,12 @@ internal sealed class LockRules(string callerAgent, string? callerSession, strin
         return result;
     }
 
-    /// <summary>Waiters of others still waiting, queued before <paramref name="ticket"/> (all of them when null), whose requests overlap: they are served first.</summary>
-    public IEnumerable<LockConflict> QueuedAhead(IReadOnlyList<LockWaiter> waiters, IReadOnlyList<string> resources, string mode, long? ticket, DateTimeOffset now)
+    /// <summary>Waiters of others still waiting, queued before <paramref name="queueNumber"/> (all of them when null), whose requests overlap: they are served first.</summary>
+    public IEnumerable<LockConflict> QueuedAhead(IReadOnlyList<LockWaiter> waiters, IReadOnlyList<string> resources, string mode, long? queueNumber, DateTimeOffset now)
     {
         foreach (var w in waiters)
         {
-            if ((ticket is { } mine && w.Ticket >= mine) || IsMine(w.Agent, w.Session) || LockMode.Compatible(w.Mode, mode) || !IsWaiting(w, now)) continue;
+            if ((queueNumber is { } mine && w.QueueNumber >= mine) || IsMine(w.Agent, w.SessionId) || LockMode.Compatible(w.Mode, mode) || !IsWaiting(w, now)) continue;
             foreach (string wanted in resources)
             {
                 string? overlapping = w.Resources.FirstOrDefault(r => ResourcePath.Overlaps(wanted, r));

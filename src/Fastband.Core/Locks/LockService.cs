@@ -49,7 +49,7 @@ public sealed class LockService : Board.ILockBoardSource
     {
         _store = store;
         _caller = caller;
-        Session = session;
+        SessionId = session;
         _opsLog = opsLog;
         _root = projectRoot;
         _clock = clock;
@@ -61,7 +61,7 @@ public sealed class LockService : Board.ILockBoardSource
     public Action<Lease, string>? OnBroken { get; set; }
 
     /// <summary>The caller's session: two sessions of one agent are two lock owners.</summary>
-    public string? Session { get; }
+    public string? SessionId { get; }
 
     /// <summary>The paths as locks store them (project-relative, one form on every OS), each once; none is refused.</summary>
     public IReadOnlyList<string> Normalize(IEnumerable<string> paths)
@@ -96,7 +96,7 @@ public sealed class LockService : Board.ILockBoardSource
             return new Lease
             {
                 LeaseId = lease.LeaseId, FencingToken = lease.FencingToken, Resources = lease.Resources, Mode = lease.Mode, Agent = lease.Agent,
-                Session = lease.Session, Host = lease.Host, ProcessId = lease.ProcessId, ProcessStartedAt = lease.ProcessStartedAt,
+                SessionId = lease.SessionId, Host = lease.Host, ProcessId = lease.ProcessId, ProcessStartedAt = lease.ProcessStartedAt,
                 Reason = lease.Reason, AcquiredAt = lease.AcquiredAt, RenewedAt = now, ExpiresAt = expires,
             };
         });
@@ -152,7 +152,7 @@ public sealed class LockService : Board.ILockBoardSource
         {
             var ids = new List<string>();
             var freed = new List<string>();
-            foreach (var lease in tx.Leases().Where(l => _rules.IsMine(l.Agent, l.Session)))
+            foreach (var lease in tx.Leases().Where(l => _rules.IsMine(l.Agent, l.SessionId)))
             {
                 var mine = lease.Resources.Where(r => wanted.Contains(r, StringComparer.Ordinal)).ToArray();
                 if (mine.Length == 0) continue;
@@ -183,7 +183,7 @@ public sealed class LockService : Board.ILockBoardSource
         var now = _clock.GetUtcNow();
         var (broken, token) = _store.Write(tx =>
         {
-            var victims = tx.ReclaimStale(_rules, tx.Leases(), now, new List<ReclaimedLease>()).Where(l => !_rules.IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToList();
+            var victims = tx.ReclaimStale(_rules, tx.Leases(), now, new List<ReclaimedLease>()).Where(l => !_rules.IsMine(l.Agent, l.SessionId) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToList();
             long newToken = 0;
             foreach (var lease in victims)
             {
@@ -235,7 +235,7 @@ public sealed class LockService : Board.ILockBoardSource
     {
         string target = ResourcePath.Normalize(path, _root);
         var now = _clock.GetUtcNow();
-        return _store.Leases().Where(l => _rules.StaleReason(l, now) is null && !_rules.IsMine(l.Agent, l.Session) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToArray();
+        return _store.Leases().Where(l => _rules.StaleReason(l, now) is null && !_rules.IsMine(l.Agent, l.SessionId) && l.Resources.Any(r => ResourcePath.Overlaps(target, r))).ToArray();
     }
 
     /// <summary>How a handoff request reaches a holder: the project wires it to the message service.</summary>

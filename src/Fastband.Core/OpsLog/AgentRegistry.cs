@@ -19,7 +19,7 @@ public sealed class AgentRegistry
     }
 
     /// <summary>Registers (or re-registers) the caller, optionally on a ticket.</summary>
-    public AgentSession Register(string? ticketId = null)
+    public AgentRegistration Register(string? ticketId = null)
     {
         string? ticket = OpsLogService.NormalizeTicket(ticketId);
         var touch = new AgentTouch(_caller.Agent, _caller.Host, _caller.ProcessId, _caller.ProcessStartedAt)
@@ -31,16 +31,16 @@ public sealed class AgentRegistry
         return _agents.Register(touch, now).WithActivity(now, _settings.ActiveAgentWindow);
     }
 
-    public IReadOnlyList<AgentSession> List(bool includeInactive = false)
+    public IReadOnlyList<AgentRegistration> List(bool includeInactive = false)
     {
         var now = _clock.GetUtcNow();
         return _agents.List().Select(a => a.WithActivity(now, _settings.ActiveAgentWindow))
             .Where(a => includeInactive || a.IsActive).ToArray();
     }
 
-    public IReadOnlyList<AgentSession> Active() => List(includeInactive: false);
+    public IReadOnlyList<AgentRegistration> Active() => List(includeInactive: false);
 
-    public AgentSession Get(string name)
+    public AgentRegistration Get(string name)
     {
         var now = _clock.GetUtcNow();
         return _agents.Get(name)?.WithActivity(now, _settings.ActiveAgentWindow)

@@ -23,7 +23,7 @@ public sealed class RebuildStatus
 /// <summary>The summary an agent reads before it starts work.</summary>
 public sealed class CoordinationStatus
 {
-    public IReadOnlyList<AgentSession> ActiveAgents { get; init; } = Array.Empty<AgentSession>();
+    public IReadOnlyList<AgentRegistration> ActiveAgents { get; init; } = Array.Empty<AgentRegistration>();
     public DirectiveStatus Directive { get; init; } = new();
     public IReadOnlyList<RebuildStatus> RebuildsInProgress { get; init; } = Array.Empty<RebuildStatus>();
     public bool RebuildInProgress => RebuildsInProgress.Count > 0;

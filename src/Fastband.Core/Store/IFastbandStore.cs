@@ -84,10 +84,10 @@ public interface IOpsLogStore
 public interface IAgentStore
 {
     /// <summary>Creates or refreshes the agent's session.</summary>
-    AgentSession Register(AgentTouch touch, DateTimeOffset now);
+    AgentRegistration Register(AgentTouch touch, DateTimeOffset now);
 
-    AgentSession? Get(string agent);
+    AgentRegistration? Get(string agent);
 
     /// <summary>Every known agent, most recently seen first.</summary>
-    IReadOnlyList<AgentSession> List();
+    IReadOnlyList<AgentRegistration> List();
 }

@@ -44,10 +44,10 @@ public interface ILockTransaction
     void SetExpiry(string leaseId, DateTimeOffset renewedAt, DateTimeOffset expiresAt);
     void RemoveResources(string leaseId, IReadOnlyList<string> resources);
 
-    /// <summary>Queues a waiter and returns its ticket (arrival order).</summary>
+    /// <summary>Queues a waiter and returns its queue number (arrival order; the lock_waiters.ticket column).</summary>
     long Enqueue(LockWaiter waiter);
-    void TouchWaiter(long ticket, DateTimeOffset seenAt);
-    void DeleteWaiter(long ticket);
+    void TouchWaiter(long queueNumber, DateTimeOffset seenAt);
+    void DeleteWaiter(long queueNumber);
 
     void Record(LockEvent entry);
 

@@ -56,7 +56,7 @@ internal static class StoreRows
 
     public const string AgentColumns = "name, host, pid, process_started_us, registered_us, last_seen_us, current_ticket";
 
-    public static List<AgentSession> Agents(DbCommand cmd) => All(cmd, r => new AgentSession
+    public static List<AgentRegistration> Agents(DbCommand cmd) => All(cmd, r => new AgentRegistration
     {
         Name = r.GetString(0),
         Host = r.GetString(1),
@@ -90,7 +90,7 @@ internal static class StoreRows
         }
         return All(leases, r => new Lease
         {
-            LeaseId = r.GetString(0), Agent = r.GetString(1), Session = Text(r, 2),
+            LeaseId = r.GetString(0), Agent = r.GetString(1), SessionId = Text(r, 2),
             Mode = r.GetString(3), FencingToken = r.GetInt64(4), Host = r.GetString(5),
             ProcessId = r.IsDBNull(6) ? null : r.GetInt32(6),
             ProcessStartedAt = Time(r, 7),
@@ -104,7 +104,7 @@ internal static class StoreRows
 
     public static List<LockWaiter> Waiters(DbCommand cmd) => All(cmd, r => new LockWaiter
     {
-        Ticket = r.GetInt64(0), Agent = r.GetString(1), Session = Text(r, 2),
+        QueueNumber = r.GetInt64(0), Agent = r.GetString(1), SessionId = Text(r, 2),
         Resources = Strings(r.GetString(3)), Mode = r.GetString(4), Host = r.GetString(5), ProcessId = r.GetInt32(6),
         ProcessStartedAt = Time(r, 7),
         EnqueuedAt = FromMicros(r.GetInt64(8)), SeenAt = FromMicros(r.GetInt64(9)),

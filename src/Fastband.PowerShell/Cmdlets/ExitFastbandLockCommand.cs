@@ -9,7 +9,7 @@ namespace Fastband.PowerShell.Cmdlets;
 /// <para>Releases the lease and returns what was released. Give the handle that Enter-FastbandLock returned (by
 /// position or the pipeline), or -LeaseId; Get-FastbandLock's leases bind to -LeaseId from the pipeline. Releasing a
 /// lease twice, or one that is already gone, is harmless. Another agent's live lease is refused (LeaseHeldByOther):
-/// take it away with Unlock-FastbandLock and a reason, which is recorded and tells the holder.</para>
+/// take it away with Revoke-FastbandLock and a reason, which is recorded and tells the holder.</para>
 /// </remarks>
 /// <example>
 /// <code>

@@ -23,7 +23,7 @@ namespace Fastband.PowerShell.Cmdlets;
 /// <para>What MCP_Agent2 wrote to the ops log in the last day.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Get, "FastbandAgent")]
-[OutputType(typeof(AgentSession))]
+[OutputType(typeof(AgentRegistration))]
 public sealed class GetFastbandAgentCommand : FastbandCmdlet
 {
     /// <summary>The agent to get. Binds the Name property of piped objects.</summary>

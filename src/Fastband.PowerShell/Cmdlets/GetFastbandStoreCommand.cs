@@ -7,7 +7,7 @@ namespace Fastband.PowerShell.Cmdlets;
 /// <summary>Gets the project's store: backend, location, schema version and how follow modes wake.</summary>
 /// <remarks>
 /// <para>Returns one StoreInfo: the backend (sqlite or postgres), where it is (never a password), its schema version,
-/// how Get-FastbandOpsLog -Follow and Update-FastbandSnapshot -Watch learn of new writes (LISTEN/NOTIFY or polling),
+/// how Get-FastbandOpsLog -Follow and Update-FastbandTranscript -Watch learn of new writes (LISTEN/NOTIFY or polling),
 /// and what chose the store (FASTBAND_STORE, config.yaml or the default).</para>
 /// </remarks>
 /// <example>

@@ -17,7 +17,7 @@ namespace Fastband.PowerShell.Cmdlets;
 /// <para>Registers MCP_Agent1 as active and working on ticket 1205.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Register, "FastbandAgent", SupportsShouldProcess = true)]
-[OutputType(typeof(AgentSession))]
+[OutputType(typeof(AgentRegistration))]
 public sealed class RegisterFastbandAgentCommand : FastbandAgentCmdlet
 {
     /// <summary>The ticket the agent is working on.</summary>

@@ -13,7 +13,7 @@ public sealed class LockRulesTests
 
     private readonly ManualClock _clock = new();
     private readonly HashSet<int> _deadPids = new();
-    private long _tickets;
+    private long _queueNumbers;
 
     private DateTimeOffset Now => _clock.GetUtcNow();
 
@@ -24,14 +24,14 @@ public sealed class LockRulesTests
     private Lease Held(string agent, string resource, string mode = LockMode.Exclusive, string? session = null, TimeSpan? ttl = null, int? pid = null,
         string host = Here) => new()
     {
-        LeaseId = $"lease-{agent}-{resource}", FencingToken = 1, Resources = new[] { resource }, Mode = mode, Agent = agent, Session = session,
+        LeaseId = $"lease-{agent}-{resource}", FencingToken = 1, Resources = new[] { resource }, Mode = mode, Agent = agent, SessionId = session,
         Host = host, ProcessId = pid, AcquiredAt = Now - TimeSpan.FromMinutes(5), RenewedAt = Now - TimeSpan.FromMinutes(5),
         ExpiresAt = Now + (ttl ?? TimeSpan.FromHours(1)),
     };
 
     private LockWaiter Waiting(string agent, string resource, string mode = LockMode.Exclusive, TimeSpan? seenAgo = null) => new()
     {
-        Ticket = ++_tickets, Agent = agent, Resources = new[] { resource }, Mode = mode, Host = Here, ProcessId = 4242,
+        QueueNumber = ++_queueNumbers, Agent = agent, Resources = new[] { resource }, Mode = mode, Host = Here, ProcessId = 4242,
         EnqueuedAt = Now - TimeSpan.FromSeconds(30), SeenAt = Now - (seenAgo ?? TimeSpan.Zero),
     };
 
@@ -162,8 +162,8 @@ public sealed class LockRulesTests
         var newcomer = Decide(RulesOf("B"), Exclusive("src/a.cs"), waiters: new[] { first }, mayWait: true);
         var mine = Waiting("B", "src/a.cs");
         var later = Waiting("C", "src/a.cs");
-        var ahead = Decide(RulesOf("B"), Exclusive("src/a.cs") with { Ticket = mine.Ticket }, waiters: new[] { first, mine, later }, mayWait: true);
-        var firstInLine = Decide(RulesOf("A"), Exclusive("src/**") with { Ticket = first.Ticket }, waiters: new[] { first, mine, later });
+        var ahead = Decide(RulesOf("B"), Exclusive("src/a.cs") with { QueueNumber = mine.QueueNumber }, waiters: new[] { first, mine, later }, mayWait: true);
+        var firstInLine = Decide(RulesOf("A"), Exclusive("src/**") with { QueueNumber = first.QueueNumber }, waiters: new[] { first, mine, later });
 
         Assert.Equal(LockVerdict.Queue, newcomer.Verdict);
         var c = Assert.Single(newcomer.Conflicts);

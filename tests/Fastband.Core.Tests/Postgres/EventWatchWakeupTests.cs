@@ -18,7 +18,7 @@ public sealed class EventWatchWakeupTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private sealed record Watching(FastbandProject Project, ConcurrentQueue<SnapshotResult> Runs, ConcurrentQueue<bool> Wakes, CancellationTokenSource Cancel, Task Loop);
+    private sealed record Watching(FastbandProject Project, ConcurrentQueue<TranscriptResult> Runs, ConcurrentQueue<bool> Wakes, CancellationTokenSource Cancel, Task Loop);
 
     private Watching StartWatch()
     {
@@ -26,7 +26,7 @@ public sealed class EventWatchWakeupTests : IDisposable
         File.WriteAllText(Path.Combine(_dir.StateDir, FastbandConfig.FileName), "events:\n  pollInterval: 10m\n");
         var p = _dir.Open("watcher");
         p.Events.Log("question", "before the watch", newInteraction: true);
-        var runs = new ConcurrentQueue<SnapshotResult>();
+        var runs = new ConcurrentQueue<TranscriptResult>();
         var wakes = new ConcurrentQueue<bool>();
         p.Events.OnWakeup = wakes.Enqueue;
         var cancel = new CancellationTokenSource();
@@ -64,7 +64,7 @@ public sealed class EventWatchWakeupTests : IDisposable
         // Not a deadline: without a notification the watcher would wake only on its safety re-read, which says false.
         Assert.True(SpinWait.SpinUntil(() => w.Runs.Count >= 2, TimeSpan.FromMinutes(2)), "the watch never regenerated");
         Assert.Contains(true, w.Wakes); // woken by NOTIFY
-        Assert.Contains("writer event 0", File.ReadAllText(Path.Combine(w.Project.Events.FilesDirectory, SnapshotWriter.CommunicationFileName)));
+        Assert.Contains("writer event 0", File.ReadAllText(Path.Combine(w.Project.Events.FilesDirectory, TranscriptWriter.CommunicationFileName)));
         await Stop(w);
     }
 
@@ -76,7 +76,7 @@ public sealed class EventWatchWakeupTests : IDisposable
         Thread.Sleep(TimeSpan.FromSeconds(2)); // a pause only: nothing can wake this watcher before its ten-minute poll
         Assert.Single(w.Runs);
         Assert.DoesNotContain(true, w.Wakes);
-        Assert.DoesNotContain("writer event 0", File.ReadAllText(Path.Combine(w.Project.Events.FilesDirectory, SnapshotWriter.CommunicationFileName)));
+        Assert.DoesNotContain("writer event 0", File.ReadAllText(Path.Combine(w.Project.Events.FilesDirectory, TranscriptWriter.CommunicationFileName)));
         await Stop(w);
     }
 }

@@ -224,7 +224,7 @@ public sealed class PostgresStoreTests : IDisposable
         var original = Dump(project.Store);
         long highWater = ((RelationalStore)project.Store).Tables.HighWaters()["ops_log"];
         long lastTicket = ((RelationalStore)project.Store).Tables.HighWaters()["lock_waiters"];
-        Assert.True(lastTicket > project.Store.Locks.Waiters().Max(w => w.Ticket)); // the premise: the highest ticket was deleted
+        Assert.True(lastTicket > project.Store.Locks.Waiters().Max(w => w.QueueNumber)); // the premise: the highest ticket was deleted
 
         using var pg = new PostgresStore(PgTestServer.Target(Schema("copy")), clock);
         var there = StoreCopy.Copy(project.Store, pg, force: false);

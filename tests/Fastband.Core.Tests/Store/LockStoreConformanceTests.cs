@@ -9,7 +9,7 @@ public abstract class LockStoreConformanceTests : StoreSuite
 {
     private Lease NewLease(string id, long token, params string[] resources) => new()
     {
-        LeaseId = id, FencingToken = token, Resources = resources, Mode = LockMode.Exclusive, Agent = "A", Session = "s1",
+        LeaseId = id, FencingToken = token, Resources = resources, Mode = LockMode.Exclusive, Agent = "A", SessionId = "s1",
         Host = "h", ProcessId = 42, ProcessStartedAt = Now.AddMinutes(-5), Reason = "why",
         AcquiredAt = Now, RenewedAt = Now, ExpiresAt = Now.AddHours(1),
     };
@@ -23,7 +23,7 @@ public abstract class LockStoreConformanceTests : StoreSuite
         Assert.Equal("l1", back.LeaseId);
         Assert.Equal(7, back.FencingToken);
         Assert.Equal(new[] { "docs", "src/a.cs" }, back.Resources.OrderBy(r => r, StringComparer.Ordinal));
-        Assert.Equal(("A", "s1", "h", 42, "why"), (back.Agent, back.Session, back.Host, back.ProcessId!.Value, back.Reason));
+        Assert.Equal(("A", "s1", "h", 42, "why"), (back.Agent, back.SessionId, back.Host, back.ProcessId!.Value, back.Reason));
         Assert.Equal(Now.AddMinutes(-5), back.ProcessStartedAt);
         Assert.Equal(Now.AddHours(1), back.ExpiresAt);
     }

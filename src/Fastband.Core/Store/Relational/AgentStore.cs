@@ -9,7 +9,7 @@ internal sealed class AgentStore : IAgentStore
 
     public AgentStore(RelationalStore db) => _db = db;
 
-    public AgentSession Register(AgentTouch touch, DateTimeOffset now)
+    public AgentRegistration Register(AgentTouch touch, DateTimeOffset now)
     {
         _db.InWriteTransaction(() => Upsert(touch, now, registering: true));
         return Get(touch.Agent)!;
@@ -51,13 +51,13 @@ internal sealed class AgentStore : IAgentStore
         ("agentInitialTicket", touch.Ticket == TicketChange.Set ? touch.TicketId : null), ("agentTicket", touch.TicketId),
     };
 
-    public AgentSession? Get(string agent) => _db.Read(() =>
+    public AgentRegistration? Get(string agent) => _db.Read(() =>
     {
         using var cmd = _db.Command($"SELECT {StoreRows.AgentColumns} FROM agents WHERE {_db.Dialect.EqualsIgnoreCase("name", "@name")};", ("name", agent));
         return StoreRows.Agents(cmd).FirstOrDefault();
     });
 
-    public IReadOnlyList<AgentSession> List() => _db.Read(() =>
+    public IReadOnlyList<AgentRegistration> List() => _db.Read(() =>
     {
         using var cmd = _db.Command($"SELECT {StoreRows.AgentColumns} FROM agents ORDER BY last_seen_us DESC, {_db.Dialect.NameOrder("name")};");
         return StoreRows.Agents(cmd);

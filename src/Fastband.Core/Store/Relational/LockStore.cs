@@ -81,7 +81,7 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
         {
             _db.Execute("INSERT INTO leases (lease_id, agent, session, mode, fencing_token, host, pid, pid_started_us, reason, acquired_us, expires_us, renewed_us) " +
                         "VALUES (@id, @agent, @session, @mode, @token, @host, @pid, @started, @reason, @acq, @exp, @ren);",
-                ("id", l.LeaseId), ("agent", l.Agent), ("session", l.Session), ("mode", l.Mode), ("token", l.FencingToken),
+                ("id", l.LeaseId), ("agent", l.Agent), ("session", l.SessionId), ("mode", l.Mode), ("token", l.FencingToken),
                 ("host", l.Host), ("pid", l.ProcessId), ("started", StoreRows.ToMicros(l.ProcessStartedAt)), ("reason", l.Reason),
                 ("acq", StoreRows.ToMicros(l.AcquiredAt)), ("exp", StoreRows.ToMicros(l.ExpiresAt)), ("ren", StoreRows.ToMicros(l.RenewedAt)));
             // Every resource in one statement: one round trip however many the lease holds.
@@ -113,14 +113,14 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
         public long Enqueue(LockWaiter w) => _db.Scalar<long>(
             "INSERT INTO lock_waiters (agent, session, resources, mode, host, pid, pid_started_us, enqueued_us, seen_us) " +
             "VALUES (@agent, @session, @res, @mode, @host, @pid, @started, @enq, @seen) RETURNING ticket;",
-            ("agent", w.Agent), ("session", w.Session), ("res", StoreRows.Json(w.Resources)), ("mode", w.Mode), ("host", w.Host),
+            ("agent", w.Agent), ("session", w.SessionId), ("res", StoreRows.Json(w.Resources)), ("mode", w.Mode), ("host", w.Host),
             ("pid", w.ProcessId), ("started", StoreRows.ToMicros(w.ProcessStartedAt)),
             ("enq", StoreRows.ToMicros(w.EnqueuedAt)), ("seen", StoreRows.ToMicros(w.SeenAt)));
 
-        public void TouchWaiter(long ticket, DateTimeOffset seenAt) =>
-            _db.Execute("UPDATE lock_waiters SET seen_us = @seen WHERE ticket = @t;", ("t", ticket), ("seen", StoreRows.ToMicros(seenAt)));
+        public void TouchWaiter(long queueNumber, DateTimeOffset seenAt) =>
+            _db.Execute("UPDATE lock_waiters SET seen_us = @seen WHERE ticket = @t;", ("t", queueNumber), ("seen", StoreRows.ToMicros(seenAt)));
 
-        public void DeleteWaiter(long ticket) => _db.Execute("DELETE FROM lock_waiters WHERE ticket = @t;", ("t", ticket));
+        public void DeleteWaiter(long queueNumber) => _db.Execute("DELETE FROM lock_waiters WHERE ticket = @t;", ("t", queueNumber));
 
         public void Record(LockEvent e) => _db.Execute(
             "INSERT INTO lock_history (ts_us, action, lease_id, agent, resources, fencing_token, detail) VALUES (@ts, @action, @lease, @agent, @res, @token, @detail);",

@@ -13,13 +13,14 @@ namespace Fastband.PowerShell.Cmdlets;
 /// </remarks>
 /// <example>
 /// <code>
-/// Unlock-FastbandLock -Path src/api -Reason 'MCP_Agent1 crashed mid-task' -Agent ops -Confirm:$false
+/// Revoke-FastbandLock -Path src/api -Reason 'MCP_Agent1 crashed mid-task' -Agent ops -Confirm:$false
 /// </code>
 /// <para>Breaks the locks on src/api without asking, and tells their holders why.</para>
 /// </example>
-[Cmdlet(VerbsCommon.Unlock, "FastbandLock", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[Alias("Unlock-FastbandLock")]
+[Cmdlet(VerbsSecurity.Revoke, "FastbandLock", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(BreakResult))]
-public sealed class UnlockFastbandLockCommand : FastbandAgentCmdlet
+public sealed class RevokeFastbandLockCommand : FastbandAgentCmdlet
 {
     /// <summary>The file, folder or glob whose locks to break. Binds the Path property of piped objects.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

@@ -3,11 +3,11 @@ using Fastband.Core.Store;
 namespace Fastband.Core.Events;
 
 /// <summary>
-/// The markdown snapshot of the log: communication.md (the last K interactions, between the seed's markers) and
-/// archive.md (every older one), rendered by <see cref="SnapshotRenderer"/> and replaced atomically, once or
+/// The markdown transcript of the log: communication.md (the last K interactions, between the seed's markers) and
+/// archive.md (every older one), rendered by <see cref="TranscriptRenderer"/> and replaced atomically, once or
 /// (watch) whenever new events arrive.
 /// </summary>
-internal sealed class SnapshotWriter(EventLog log, IEventStore eventStore, IStoreNotifications notifications, EventsSettings settings, string filesDirectory, string stateDirectory)
+internal sealed class TranscriptWriter(EventLog log, IEventStore eventStore, IStoreNotifications notifications, EventsSettings settings, string filesDirectory, string stateDirectory)
 {
     public const string CommunicationFileName = "communication.md";
     public const string ArchiveFileName = "archive.md";
@@ -25,12 +25,12 @@ internal sealed class SnapshotWriter(EventLog log, IEventStore eventStore, IStor
     /// file and renamed over the old one, the previous communication.md first kept as communication.md.bak; if
     /// any write fails the old files stay as they were, an error event is logged, and the call fails.
     /// </summary>
-    public SnapshotResult Snapshot()
+    public TranscriptResult Write()
     {
         log.TryReplay();
         long latest = eventStore.LatestId();
         var events = eventStore.ReadByInteraction();
-        var (communication, archive, recent, archived) = SnapshotRenderer.Render(events, settings);
+        var (communication, archive, recent, archived) = TranscriptRenderer.Render(events, settings);
         string commPath = Path.Combine(FilesDirectory, CommunicationFileName);
         string archivePath = Path.Combine(FilesDirectory, ArchiveFileName);
         byte[] commBytes = AtomicFiles.Utf8.GetBytes(communication);
@@ -39,16 +39,16 @@ internal sealed class SnapshotWriter(EventLog log, IEventStore eventStore, IStor
         try
         {
             Directory.CreateDirectory(FilesDirectory);
-            using var held = SnapshotLock();
+            using var held = TranscriptLock();
             changed = Replace(commPath, commBytes, archivePath, archiveBytes);
         }
         catch (Exception x) when (x is IOException or UnauthorizedAccessException)
         {
-            string message = $"Writing the snapshot in {FilesDirectory} failed ({x.Message.TrimEnd('.')}): {CommunicationFileName} and {ArchiveFileName} were left as they were";
+            string message = $"Writing the transcript in {FilesDirectory} failed ({x.Message.TrimEnd('.')}): {CommunicationFileName} and {ArchiveFileName} were left as they were";
             log.TryRecordError(message + ".");
-            throw new FastbandException(FailureKind.Failed, "SnapshotFailed", $"{message}; free disk space or fix the folder's permissions, then run 'fastband events snapshot' again.", x);
+            throw new FastbandException(FailureKind.Failed, "TranscriptFailed", $"{message}; free disk space or fix the folder's permissions, then run 'fastband events transcript' again.", x);
         }
-        return new SnapshotResult
+        return new TranscriptResult
         {
             CommunicationFile = commPath, ArchiveFile = archivePath, RecentInteractions = recent, ArchivedInteractions = archived,
             Events = events.Count, LatestId = latest, Changed = changed,
@@ -86,8 +86,8 @@ internal sealed class SnapshotWriter(EventLog log, IEventStore eventStore, IStor
         }
     }
 
-    /// <summary>One snapshot writer at a time per project, so the fixed temp names never collide.</summary>
-    private FileStream SnapshotLock()
+    /// <summary>One transcript writer at a time per project, so the fixed temp names never collide.</summary>
+    private FileStream TranscriptLock()
     {
         string path = Path.Combine(stateDirectory, "events.snapshot.lock");
         Directory.CreateDirectory(stateDirectory);
@@ -106,11 +106,11 @@ internal sealed class SnapshotWriter(EventLog log, IEventStore eventStore, IStor
     }
 
     /// <summary>
-    /// Writes the snapshot now and again whenever new events arrive, until cancelled; yields each run that
+    /// Writes the transcript now and again whenever new events arrive, until cancelled; yields each run that
     /// wrote something or failed. A failed run is reported and watching goes on; it is retried when an event
     /// arrives that is not its own error event.
     /// </summary>
-    public IEnumerable<SnapshotResult> Watch(CancellationToken cancellation, IEventWakeup? wakeup = null)
+    public IEnumerable<TranscriptResult> Watch(CancellationToken cancellation, IEventWakeup? wakeup = null)
     {
         // Listening starts before the first read, so that nothing committed between that read and the first wait is slept through.
         using var own = wakeup is null ? StoreWakeup.Listen(eventStore, notifications, settings.PollInterval, OnWakeup) : null;
@@ -123,16 +123,16 @@ internal sealed class SnapshotWriter(EventLog log, IEventStore eventStore, IStor
             long latest = eventStore.LatestId();
             if (latest != done)
             {
-                SnapshotResult result;
+                TranscriptResult result;
                 try
                 {
-                    result = Snapshot();
+                    result = Write();
                     done = result.LatestId;
                 }
                 catch (FastbandException x)
                 {
                     done = eventStore.LatestId(); // including the error event just logged
-                    result = new SnapshotResult { Error = x.Message, LatestId = done };
+                    result = new TranscriptResult { Error = x.Message, LatestId = done };
                 }
                 if (result.Changed || result.Error is not null || first) yield return result;
                 first = false;

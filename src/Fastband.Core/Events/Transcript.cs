@@ -2,8 +2,8 @@ using System.Text;
 
 namespace Fastband.Core.Events;
 
-/// <summary>What a snapshot run did.</summary>
-public sealed class SnapshotResult
+/// <summary>What a transcript run did.</summary>
+public sealed class TranscriptResult
 {
     public string CommunicationFile { get; init; } = "";
     public string ArchiveFile { get; init; } = "";
@@ -16,7 +16,7 @@ public sealed class SnapshotResult
 
     public int Events { get; init; }
 
-    /// <summary>The highest event id the snapshot includes.</summary>
+    /// <summary>The highest event id the transcript includes.</summary>
     public long LatestId { get; init; }
 
     /// <summary>False when both files already held exactly this content: nothing was written.</summary>
@@ -26,7 +26,7 @@ public sealed class SnapshotResult
     public string? Error { get; init; }
 
     public override string ToString() => Error is not null
-        ? $"Snapshot failed: {Error}"
+        ? $"Transcript failed: {Error}"
         : $"{(Changed ? "Wrote" : "Unchanged:")} {CommunicationFile} (interactions {(RecentInteractions.Count == 0 ? "none" : string.Join(", ", RecentInteractions))}) and {ArchiveFile} ({ArchivedInteractions} older interactions); {Events} events up to #{LatestId}.";
 }
 
@@ -34,7 +34,7 @@ public sealed class SnapshotResult
 /// Renders communication.md and archive.md. The output depends only on the events and the settings (no clock,
 /// no machine), with '\n' line endings and UTF-8 without a BOM, so the same input gives the same bytes.
 /// </summary>
-internal static class SnapshotRenderer
+internal static class TranscriptRenderer
 {
     public const string Begin = "<!-- BEGIN COMMUNICATION -->";
     public const string End = "<!-- END COMMUNICATION -->";

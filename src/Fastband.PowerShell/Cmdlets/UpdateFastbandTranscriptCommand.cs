@@ -16,30 +16,31 @@ namespace Fastband.PowerShell.Cmdlets;
 /// </remarks>
 /// <example>
 /// <code>
-/// Update-FastbandSnapshot
+/// Update-FastbandTranscript
 /// </code>
 /// <para>Writes communication.md and archive.md once.</para>
 /// </example>
 /// <example>
 /// <code>
-/// Update-FastbandSnapshot -Watch
+/// Update-FastbandTranscript -Watch
 /// </code>
 /// <para>Keeps them current until Ctrl+C.</para>
 /// </example>
-[Cmdlet(VerbsData.Update, "FastbandSnapshot", SupportsShouldProcess = true)]
-[OutputType(typeof(SnapshotResult))]
-public sealed class UpdateFastbandSnapshotCommand : FastbandCmdlet
+[Cmdlet(VerbsData.Update, "FastbandTranscript", SupportsShouldProcess = true)]
+[Alias("Update-FastbandSnapshot")]
+[OutputType(typeof(TranscriptResult))]
+public sealed class UpdateFastbandTranscriptCommand : FastbandCmdlet
 {
-    /// <summary>Write the snapshot again whenever new events arrive, until Ctrl+C.</summary>
+    /// <summary>Write the transcript again whenever new events arrive, until Ctrl+C.</summary>
     [Parameter]
     public SwitchParameter Watch { get; set; }
 
     protected override void Process(FastbandProject project)
     {
-        if (!ShouldProcess(project.Events.FilesDirectory, Watch ? "Write the snapshot whenever events arrive" : "Write the snapshot")) return;
+        if (!ShouldProcess(project.Events.FilesDirectory, Watch ? "Write the transcript whenever events arrive" : "Write the transcript")) return;
         if (!Watch)
         {
-            WriteObject(project.Events.Snapshot());
+            WriteObject(project.Events.WriteTranscript());
             return;
         }
         foreach (var result in project.Events.Watch(StopToken))

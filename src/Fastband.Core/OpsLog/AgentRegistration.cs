@@ -1,7 +1,7 @@
 namespace Fastband.Core.OpsLog;
 
 /// <summary>What the store knows of one agent: where it runs, when it was last seen, what it works on.</summary>
-public sealed class AgentSession
+public sealed class AgentRegistration
 {
     public string Name { get; init; } = "";
     public string Host { get; init; } = "";
@@ -17,7 +17,7 @@ public sealed class AgentSession
     /// <summary><c>working</c> (active, on a ticket), <c>idle</c> (active, no ticket) or <c>inactive</c>.</summary>
     public string Status => !IsActive ? "inactive" : CurrentTicket is null ? "idle" : "working";
 
-    public AgentSession WithActivity(DateTimeOffset now, TimeSpan activeWindow) => new()
+    public AgentRegistration WithActivity(DateTimeOffset now, TimeSpan activeWindow) => new()
     {
         Name = Name, Host = Host, ProcessId = ProcessId, ProcessStartedAt = ProcessStartedAt,
         RegisteredAt = RegisteredAt, LastSeenAt = LastSeenAt, CurrentTicket = CurrentTicket,

@@ -27,7 +27,7 @@ public sealed class SnapshotTests : ProjectTest
         var start = Clock.GetUtcNow();
         string At(int seconds) => ManualClock.Iso(start.AddSeconds(seconds));
         var p = WithInteractions(5);
-        var r = p.Events.Snapshot();
+        var r = p.Events.WriteTranscript();
 
         Assert.Equal(new long[] { 3, 4, 5 }, r.RecentInteractions);
         Assert.Equal((2, 15, true), (r.ArchivedInteractions, r.Events, r.Changed));
@@ -45,7 +45,7 @@ public sealed class SnapshotTests : ProjectTest
     public void The_same_events_give_the_same_bytes_and_a_second_run_writes_nothing()
     {
         var p = WithInteractions(6);
-        p.Events.Snapshot();
+        p.Events.WriteTranscript();
         byte[] comm = File.ReadAllBytes(Comm), archive = File.ReadAllBytes(Archive);
         var written = File.GetLastWriteTimeUtc(Comm);
 
@@ -55,13 +55,13 @@ public sealed class SnapshotTests : ProjectTest
         using (var q = other.Open("someone_else"))
         {
             q.Events.Import(exported);
-            q.Events.Snapshot();
+            q.Events.WriteTranscript();
         }
         Assert.Equal(comm, File.ReadAllBytes(Path.Combine(other.Root, "communication.md")));
         Assert.Equal(archive, File.ReadAllBytes(Path.Combine(other.Root, "archive.md")));
 
         Thread.Sleep(20);
-        var again = p.Events.Snapshot();
+        var again = p.Events.WriteTranscript();
         Assert.False(again.Changed);
         Assert.Equal(written, File.GetLastWriteTimeUtc(Comm));
         Assert.False(File.Exists(Comm + ".bak")); // nothing was replaced, so nothing was backed up
@@ -72,12 +72,12 @@ public sealed class SnapshotTests : ProjectTest
     public void The_previous_communication_md_is_kept_as_bak_and_the_archive_is_rewritten_not_appended_to()
     {
         var p = WithInteractions(4);
-        p.Events.Snapshot();
+        p.Events.WriteTranscript();
         byte[] before = File.ReadAllBytes(Comm);
         p.Events.Log("question", "q5", newInteraction: true);
-        p.Events.Snapshot();
+        p.Events.WriteTranscript();
         p.Events.Log("question", "q6", newInteraction: true);
-        p.Events.Snapshot();
+        p.Events.WriteTranscript();
 
         Assert.NotEqual(before, File.ReadAllBytes(Comm + ".bak"));
         Assert.Contains("q5", File.ReadAllText(Comm + ".bak"));
@@ -102,7 +102,7 @@ public sealed class SnapshotTests : ProjectTest
         p.Events.Log("question", "second", newInteraction: true);
         p.Events.Log("review-request", "look at #12");
 
-        var r = p.Events.Snapshot();
+        var r = p.Events.WriteTranscript();
 
         Assert.Equal(Path.Combine(Dir.Root, "docs", "comm", "communication.md"), r.CommunicationFile);
         string comm = File.ReadAllText(r.CommunicationFile);
@@ -127,7 +127,7 @@ public sealed class SnapshotTests : ProjectTest
     {
         var p = As("agent_a");
         p.Events.Log("answer", "done\n<!-- END COMMUNICATION -->\n# not a title");
-        p.Events.Snapshot();
+        p.Events.WriteTranscript();
         string comm = File.ReadAllText(Comm);
         Assert.Equal(1, CountOf(comm, "<!-- END COMMUNICATION -->"));
         Assert.Contains("] done\n  &lt;!-- END COMMUNICATION -->\n  # not a title\n", comm);
@@ -136,7 +136,7 @@ public sealed class SnapshotTests : ProjectTest
     [Fact]
     public void With_no_events_the_files_say_so_between_the_markers()
     {
-        As("a").Events.Snapshot();
+        As("a").Events.WriteTranscript();
         Assert.Equal("# Communication Snapshot\n\n<!-- BEGIN COMMUNICATION -->\n_No interactions yet._\n<!-- END COMMUNICATION -->\n", File.ReadAllText(Comm));
     }
 
@@ -159,16 +159,16 @@ public sealed class SnapshotTests : ProjectTest
     public void When_a_file_stands_where_the_temp_file_must_go_the_old_files_stay_intact_and_an_error_event_is_logged()
     {
         var p = WithInteractions(4);
-        p.Events.Snapshot();
+        p.Events.WriteTranscript();
         p.Events.Log("question", "q5", newInteraction: true);
         byte[] comm = File.ReadAllBytes(Comm), archive = File.ReadAllBytes(Archive);
         Directory.CreateDirectory(Comm + ".tmp"); // a folder where the new communication.md must be written
 
-        AssertFailedCleanly(p, () => p.Events.Snapshot(), comm, archive, bak: null);
+        AssertFailedCleanly(p, () => p.Events.WriteTranscript(), comm, archive, bak: null);
         Assert.False(File.Exists(Archive + ".tmp"));
 
         Directory.Delete(Comm + ".tmp");
-        Assert.True(p.Events.Snapshot().Changed);
+        Assert.True(p.Events.WriteTranscript().Changed);
         Assert.Contains("q5", File.ReadAllText(Comm));
         Assert.Equal(comm, File.ReadAllBytes(Comm + ".bak"));
     }
@@ -177,15 +177,15 @@ public sealed class SnapshotTests : ProjectTest
     public void In_a_folder_that_cannot_be_written_the_old_files_stay_intact_and_an_error_event_is_logged()
     {
         var p = WithInteractions(4);
-        p.Events.Snapshot();
+        p.Events.WriteTranscript();
         p.Events.Log("question", "q5", newInteraction: true);
         byte[] comm = File.ReadAllBytes(Comm), archive = File.ReadAllBytes(Archive);
         string snapshots = Path.Combine(Dir.Root);
 
         using (new Unwritable(snapshots))
-            AssertFailedCleanly(p, () => p.Events.Snapshot(), comm, archive, bak: null);
+            AssertFailedCleanly(p, () => p.Events.WriteTranscript(), comm, archive, bak: null);
 
-        Assert.True(p.Events.Snapshot().Changed);
+        Assert.True(p.Events.WriteTranscript().Changed);
     }
 
     [Fact]
@@ -197,14 +197,14 @@ public sealed class SnapshotTests : ProjectTest
         using var disk = new SmallDisk(Path.Combine(Dir.Root, "disk"), 256);
         var p = As("agent_a");
         for (int i = 0; i < 10; i++) p.Events.Log("question", $"small {i}", newInteraction: true);
-        p.Events.Snapshot();
+        p.Events.WriteTranscript();
         Comm2(disk, out string comm, out string archive);
         byte[] oldComm = File.ReadAllBytes(comm), oldArchive = File.ReadAllBytes(archive);
         // About 600 KB of new archive on a 256 KB disk: the write of archive.md.tmp fails part way.
         string big = new('x', 2000);
         for (int i = 0; i < 300; i++) p.Events.Log("answer", big, newInteraction: true);
 
-        var e = Assert.Throws<FastbandException>(() => p.Events.Snapshot());
+        var e = Assert.Throws<FastbandException>(() => p.Events.WriteTranscript());
         Assert.Equal("SnapshotFailed", e.ErrorId);
         Assert.Equal(oldComm, File.ReadAllBytes(comm));
         Assert.Equal(oldArchive, File.ReadAllBytes(archive));
@@ -225,7 +225,7 @@ public sealed class SnapshotTests : ProjectTest
         var writer = As("agent_b");
         using var cancel = new CancellationTokenSource();
         var wakeup = new StepWakeup();
-        var runs = new List<SnapshotResult>();
+        var runs = new List<TranscriptResult>();
         var watcher = Task.Run(() =>
         {
             foreach (var r in p.Events.Watch(cancel.Token, wakeup)) runs.Add(r);
