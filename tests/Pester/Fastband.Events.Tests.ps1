@@ -102,7 +102,7 @@ Describe 'Update-FastbandTranscript' {
         (Update-FastbandTranscript -Project $p).Changed | Should -BeFalse
     }
 
-    It 'keeps the old files and reports Fastband.SnapshotFailed when the new one cannot be written' {
+    It 'keeps the old files and reports Fastband.TranscriptFailed when the new one cannot be written' {
         $p = New-TestProject
         $null = Write-FastbandEvent -Project $p -Agent alice -Type question -Content 'one' -NewInteraction
         $null = Update-FastbandTranscript -Project $p
@@ -111,7 +111,7 @@ Describe 'Update-FastbandTranscript' {
         $null = New-Item -ItemType Directory -Path (Join-Path $p 'communication.md.tmp')
 
         Update-FastbandTranscript -Project $p -ErrorAction SilentlyContinue -ErrorVariable failures | Should -BeNullOrEmpty
-        $failures[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.SnapshotFailed,*'
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.TranscriptFailed,*'
         (Get-Content -LiteralPath (Join-Path $p 'communication.md') -Raw) | Should -Be $before
         (@(Get-FastbandEvent -Project $p -Type error)).Count | Should -Be 1
     }

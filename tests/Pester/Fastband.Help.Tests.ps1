@@ -68,7 +68,7 @@ Describe 'The staged help files' {
     }
 
     It 'is the help file every cmdlet names' {
-        foreach ($command in Get-Command -Module Fastband) {
+        foreach ($command in Get-Command -Module Fastband -CommandType Cmdlet) {
             $command.HelpFile | Should -BeLike '*Fastband.PowerShell.dll-Help.xml'
         }
     }

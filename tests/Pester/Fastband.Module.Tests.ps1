@@ -28,10 +28,13 @@ Describe 'The Fastband module' {
         { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
     }
 
-    It "exports exactly the manifest's CmdletsToExport, all of them cmdlets" {
+    It "exports exactly the manifest's CmdletsToExport and AliasesToExport, and nothing else" {
         $exported = @(Get-Command -Module Fastband)
-        (($exported.Name | Sort-Object) -join ',') | Should -Be ((@($manifestData.CmdletsToExport) | Sort-Object) -join ',')
-        @($exported | Where-Object CommandType -ne 'Cmdlet').Count | Should -Be 0
+        $cmdlets = @($exported | Where-Object CommandType -eq 'Cmdlet')
+        $aliases = @($exported | Where-Object CommandType -eq 'Alias')
+        (($cmdlets.Name | Sort-Object) -join ',') | Should -Be ((@($manifestData.CmdletsToExport) | Sort-Object) -join ',')
+        (($aliases.Name | Sort-Object) -join ',') | Should -Be ((@($manifestData.AliasesToExport) | Sort-Object) -join ',')
+        @($exported | Where-Object CommandType -notin 'Cmdlet', 'Alias').Count | Should -Be 0
         @($manifestData.CmdletsToExport).Count | Should -BeGreaterThan 0
     }
 
@@ -46,10 +49,13 @@ Describe 'The Fastband module' {
         (($defined | Sort-Object) -join ',') | Should -Be ((@($manifestData.CmdletsToExport) | Sort-Object) -join ',')
     }
 
-    It 'exports no functions, variables or aliases' {
+    It 'exports no functions or variables, and as aliases only the old names of renamed cmdlets' {
         $module.ExportedFunctions.Count | Should -Be 0
         $module.ExportedVariables.Count | Should -Be 0
-        $module.ExportedAliases.Count | Should -Be 0
+        foreach ($alias in $module.ExportedAliases.Values) {
+            $alias.ResolvedCommand.Module.Name | Should -Be 'Fastband' -Because "$($alias.Name) must stand for a Fastband cmdlet"
+            $alias.ResolvedCommand.CommandType | Should -Be 'Cmdlet'
+        }
     }
 }
 

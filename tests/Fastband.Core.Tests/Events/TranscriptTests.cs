@@ -3,7 +3,7 @@ using Xunit;
 
 namespace Fastband.Core.Tests.Events;
 
-public sealed class SnapshotTests : ProjectTest
+public sealed class TranscriptTests : ProjectTest
 {
     private string Comm => Path.Combine(Dir.Root, "communication.md");
     private string Archive => Path.Combine(Dir.Root, "archive.md");
@@ -140,19 +140,19 @@ public sealed class SnapshotTests : ProjectTest
         Assert.Equal("# Communication Snapshot\n\n<!-- BEGIN COMMUNICATION -->\n_No interactions yet._\n<!-- END COMMUNICATION -->\n", File.ReadAllText(Comm));
     }
 
-    /// <summary>What must hold after a failed run: the old files exactly, no temp files, an error event, SnapshotFailed.</summary>
+    /// <summary>What must hold after a failed run: the old files exactly, no temp files, an error event, TranscriptFailed.</summary>
     private void AssertFailedCleanly(FastbandProject p, Action failingRun, byte[] comm, byte[] archive, byte[]? bak)
     {
         int errorsBefore = p.Events.Read(new EventQuery { Types = new[] { "error" } }).Count;
         var e = Assert.Throws<FastbandException>(failingRun);
-        Assert.Equal(("SnapshotFailed", FailureKind.Failed), (e.ErrorId, e.Kind));
+        Assert.Equal(("TranscriptFailed", FailureKind.Failed), (e.ErrorId, e.Kind));
         Assert.Contains("were left as they were", e.Message);
         Assert.Equal(comm, File.ReadAllBytes(Comm));
         Assert.Equal(archive, File.ReadAllBytes(Archive));
         Assert.Equal(bak, File.Exists(Comm + ".bak") ? File.ReadAllBytes(Comm + ".bak") : null);
         var errors = p.Events.Read(new EventQuery { Types = new[] { "error" } });
         Assert.Equal(errorsBefore + 1, errors.Count);
-        Assert.Contains("Writing the snapshot", errors[^1].Content);
+        Assert.Contains("Writing the transcript", errors[^1].Content);
     }
 
     [Fact]
@@ -205,11 +205,11 @@ public sealed class SnapshotTests : ProjectTest
         for (int i = 0; i < 300; i++) p.Events.Log("answer", big, newInteraction: true);
 
         var e = Assert.Throws<FastbandException>(() => p.Events.WriteTranscript());
-        Assert.Equal("SnapshotFailed", e.ErrorId);
+        Assert.Equal("TranscriptFailed", e.ErrorId);
         Assert.Equal(oldComm, File.ReadAllBytes(comm));
         Assert.Equal(oldArchive, File.ReadAllBytes(archive));
         Assert.Empty(Directory.GetFiles(disk.MountPoint, "*.tmp"));
-        Assert.Contains("Writing the snapshot", p.Events.Read(new EventQuery { Types = new[] { "error" } }).Single().Content);
+        Assert.Contains("Writing the transcript", p.Events.Read(new EventQuery { Types = new[] { "error" } }).Single().Content);
     }
 
     private static void Comm2(SmallDisk disk, out string comm, out string archive)
