@@ -60,3 +60,10 @@ public class CursorTests : ProjectTest
         Assert.Equal(5, me.Events.Ack(5).AckedId);
     }
 }
+
+/// <summary>The tests above, unchanged, on a PostgreSQL store (a fresh schema per test through FASTBAND_STORE): cursors and the seed's cursor files.</summary>
+[Collection(Concurrency.MultiProcessRaces.Name)] // out of the way of the backup tests that fingerprint the server's WAL position
+public sealed class PostgresCursorTests : CursorTests
+{
+    public PostgresCursorTests() => Dir.UsePostgres("cursor");
+}

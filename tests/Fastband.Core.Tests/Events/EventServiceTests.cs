@@ -97,3 +97,10 @@ public class EventServiceTests : ProjectTest
         Assert.Equal(first.Timestamp, second.Timestamp);
     }
 }
+
+/// <summary>The tests above, unchanged, on a PostgreSQL store (a fresh schema per test through FASTBAND_STORE): logging, reading, interactions and the transcript.</summary>
+[Collection(Concurrency.MultiProcessRaces.Name)] // out of the way of the backup tests that fingerprint the server's WAL position
+public sealed class PostgresEventServiceTests : EventServiceTests
+{
+    public PostgresEventServiceTests() => Dir.UsePostgres("events");
+}

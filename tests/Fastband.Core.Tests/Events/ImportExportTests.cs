@@ -176,3 +176,10 @@ public class ImportExportTests : ProjectTest
         return jq.Stdout;
     }
 }
+
+/// <summary>The tests above, unchanged, on a PostgreSQL store (a fresh schema per test through FASTBAND_STORE): import idempotency and export.</summary>
+[Collection(Concurrency.MultiProcessRaces.Name)] // out of the way of the backup tests that fingerprint the server's WAL position
+public sealed class PostgresImportExportTests : ImportExportTests
+{
+    public PostgresImportExportTests() => Dir.UsePostgres("import");
+}

@@ -323,3 +323,10 @@ public class IssueServiceTests : ProjectTest
         Assert.Contains("staleClaimAfter, reportStaleAfter, reportsDirectory", e.Message);
     }
 }
+
+/// <summary>The tests above, unchanged, on a PostgreSQL store (a fresh schema per test through FASTBAND_STORE): the issue and fix workflow (claims, fixes, ready list order, audit, import).</summary>
+[Collection(Concurrency.MultiProcessRaces.Name)] // out of the way of the backup tests that fingerprint the server's WAL position
+public sealed class PostgresIssueServiceTests : IssueServiceTests
+{
+    public PostgresIssueServiceTests() => Dir.UsePostgres("issues");
+}

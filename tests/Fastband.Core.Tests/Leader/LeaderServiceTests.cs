@@ -233,3 +233,10 @@ public class LeaderServiceTests : ProjectTest
         Assert.Equal(2, Leader("ag1").Campaign().Term);
     }
 }
+
+/// <summary>The tests above, unchanged, on a PostgreSQL store (a fresh schema per test through FASTBAND_STORE): heartbeats, campaigns, failover, stale terms.</summary>
+[Collection(Concurrency.MultiProcessRaces.Name)] // out of the way of the backup tests that fingerprint the server's WAL position
+public sealed class PostgresLeaderServiceTests : LeaderServiceTests
+{
+    public PostgresLeaderServiceTests() => Dir.UsePostgres("leader");
+}

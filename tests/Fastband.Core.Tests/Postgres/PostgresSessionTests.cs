@@ -16,10 +16,3 @@ public sealed class PostgresSessionStoreConformanceTests : SessionStoreConforman
         PgTestServer.DropSchema(_schema);
     }
 }
-
-/// <summary>Session save, restore and validation on PostgreSQL, the 10 MB conversation included.</summary>
-[Xunit.Collection(Concurrency.MultiProcessRaces.Name)]
-public sealed class PostgresSessionServiceTests : Sessions.SessionServiceTests
-{
-    public PostgresSessionServiceTests() => Dir.UsePostgres("sessions");
-}

@@ -159,3 +159,10 @@ public class SessionServiceTests : ProjectTest
         Assert.Null(p.Store.Sessions.GetSession("ghost"));
     }
 }
+
+/// <summary>Session save, restore and validation on PostgreSQL, the 10 MB conversation included.</summary>
+[Xunit.Collection(Concurrency.MultiProcessRaces.Name)]
+public sealed class PostgresSessionServiceTests : SessionServiceTests
+{
+    public PostgresSessionServiceTests() => Dir.UsePostgres("sessions");
+}
