@@ -12,7 +12,7 @@ namespace Fastband.Core.Store;
 /// </summary>
 internal static class PostgresMigrations
 {
-    private static readonly string[] Steps =
+    internal static readonly string[] Steps =
     {
         // 1: the Agent Ops Log and agent sessions.
         """

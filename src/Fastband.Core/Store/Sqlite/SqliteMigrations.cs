@@ -7,7 +7,7 @@ namespace Fastband.Core.Store;
 /// </summary>
 internal static class SqliteMigrations
 {
-    private static readonly string[] Steps =
+    internal static readonly string[] Steps =
     {
         // 1: the Agent Ops Log and agent sessions.
         """
