@@ -44,27 +44,74 @@ public static class SchemaFixtures
         $"StoreSchemaTests check every new store against it. Written by those tests with {WriteVariable}=1: a change here is a change of schema.";
 }
 
-public sealed class SqliteSchemaTests : IDisposable
+/// <summary>The checks, once for both backends; a backend says how to make, age, open and dump a store of its own.</summary>
+public abstract class SchemaTests : IDisposable
 {
-    private readonly TempProject _dir = new();
+    /// <summary>The fixture's name: schema.{backend}.txt.</summary>
+    private protected abstract string Backend { get; }
 
-    public void Dispose() => _dir.Dispose();
+    private protected abstract string DisplayName { get; }
 
-    private string NewPath() => Path.Combine(_dir.Root, Guid.NewGuid().ToString("N")[..8] + ".db");
+    /// <summary>A place for a store that does not exist yet (a file path, a schema name).</summary>
+    private protected abstract string NewPlace();
+
+    /// <summary>Leaves at <paramref name="place"/> what an older Fastband left at <paramref name="version"/>: its first steps, each in a transaction of its own.</summary>
+    private protected abstract void LeaveAt(string place, int version);
+
+    /// <summary>Opens the store at <paramref name="place"/> as Fastband does (migrating it) and closes it again.</summary>
+    private protected abstract (int Version, bool Created) Open(string place);
+
+    private protected abstract IReadOnlyList<string> Dump(string place);
+
+    private protected abstract int Latest { get; }
+
+    public abstract void Dispose();
+
+    private IReadOnlyList<string> Sorted(string place) => Dump(place).Order(StringComparer.Ordinal).ToList();
 
     [Fact]
     public void A_new_store_has_exactly_the_schema_of_the_fixture()
     {
-        string path = NewPath();
-        using (var store = new SqliteStore(path)) Assert.True(store.Created);
+        string place = NewPlace();
+        Assert.Equal((Latest, true), Open(place));
         if (SchemaFixtures.Writing) return; // the step test writes the fixture
-        Assert.Equal(SchemaDump.FixtureLines(SchemaFixtures.Read("sqlite")), SchemaDump.Sqlite(path).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(SchemaDump.FixtureLines(SchemaFixtures.Read(Backend)), Sorted(place));
     }
 
-    /// <summary>A database an older Fastband left at <paramref name="version"/>: its first steps, each in a transaction of its own.</summary>
-    private static void LeaveAt(string path, int version)
+    [Fact]
+    public void Each_step_adds_its_section_of_the_fixture_and_a_store_at_any_older_version_migrates_to_all_of_it()
     {
-        using var c = new SqliteConnection($"Data Source={path};Pooling=False");
+        var dumps = new List<IReadOnlyList<string>>();
+        var migrated = new List<IReadOnlyList<string>>();
+        for (int version = 0; version <= Latest; version++)
+        {
+            string place = NewPlace();
+            LeaveAt(place, version);
+            dumps.Add(Dump(place));
+            Assert.Equal(Latest, Open(place).Version);
+            migrated.Add(Sorted(place));
+        }
+        SchemaFixtures.Check(Backend, SchemaDump.Fixture(SchemaFixtures.Header(DisplayName), dumps));
+        var expected = SchemaDump.FixtureLines(SchemaFixtures.Read(Backend));
+        Assert.All(migrated, m => Assert.Equal(expected, m));
+    }
+}
+
+public sealed class SqliteSchemaTests : SchemaTests
+{
+    private readonly TempProject _dir = new();
+
+    public override void Dispose() => _dir.Dispose();
+
+    private protected override string Backend => "sqlite";
+    private protected override string DisplayName => "SQLite";
+    private protected override int Latest => SqliteMigrations.Latest;
+
+    private protected override string NewPlace() => Path.Combine(_dir.Root, Guid.NewGuid().ToString("N")[..8] + ".db");
+
+    private protected override void LeaveAt(string place, int version)
+    {
+        using var c = new SqliteConnection($"Data Source={place};Pooling=False");
         c.Open();
         for (int step = 0; step < version; step++)
         {
@@ -77,63 +124,40 @@ public sealed class SqliteSchemaTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Each_step_adds_its_section_of_the_fixture_and_a_store_at_any_older_version_migrates_to_all_of_it()
+    private protected override (int Version, bool Created) Open(string place)
     {
-        var dumps = new List<IReadOnlyList<string>>();
-        var migrated = new List<IReadOnlyList<string>>();
-        for (int version = 0; version <= SqliteMigrations.Latest; version++)
-        {
-            string path = NewPath();
-            LeaveAt(path, version);
-            dumps.Add(SchemaDump.Sqlite(path));
-            using (var store = new SqliteStore(path)) Assert.Equal(SqliteMigrations.Latest, store.SchemaVersion);
-            migrated.Add(SchemaDump.Sqlite(path).Order(StringComparer.Ordinal).ToList());
-        }
-        SchemaFixtures.Check("sqlite", SchemaDump.Fixture(SchemaFixtures.Header("SQLite"), dumps));
-        var expected = SchemaDump.FixtureLines(SchemaFixtures.Read("sqlite"));
-        Assert.All(migrated, m => Assert.Equal(expected, m));
+        using var store = new SqliteStore(place);
+        return (store.SchemaVersion, store.Created);
     }
+
+    private protected override IReadOnlyList<string> Dump(string place) => SchemaDump.Sqlite(place);
 }
 
 [Collection(MultiProcessRaces.Name)] // as PostgresStoreTests: keep schema traffic out of the backup tests' way
-public sealed class PostgresSchemaTests : IDisposable
+public sealed class PostgresSchemaTests : SchemaTests
 {
     private readonly List<string> _schemas = new();
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var s in _schemas) PgTestServer.DropSchema(s);
     }
 
-    private string NewSchema()
+    private protected override string Backend => "postgres";
+    private protected override string DisplayName => "PostgreSQL";
+    private protected override int Latest => PostgresMigrations.Latest;
+
+    private protected override string NewPlace()
     {
         string s = PgTestServer.NewSchema("sch");
         _schemas.Add(s);
         return s;
     }
 
-    private static IReadOnlyList<string> Dump(string schema)
+    private protected override void LeaveAt(string place, int version)
     {
-        using var c = new NpgsqlConnection(PgTestServer.Target(schema).ConnectionString());
-        c.Open();
-        return SchemaDump.Postgres(c, schema);
-    }
-
-    [Fact]
-    public void A_new_store_has_exactly_the_schema_of_the_fixture()
-    {
-        string schema = NewSchema();
-        using (var store = new PostgresStore(PgTestServer.Target(schema))) Assert.True(store.Created);
-        if (SchemaFixtures.Writing) return; // the step test writes the fixture
-        Assert.Equal(SchemaDump.FixtureLines(SchemaFixtures.Read("postgres")), Dump(schema).Order(StringComparer.Ordinal).ToList());
-    }
-
-    /// <summary>A schema an older Fastband left at <paramref name="version"/>: its version table and first steps, each in a transaction of its own.</summary>
-    private static void LeaveAt(string schema, int version)
-    {
-        PgTestServer.Admin($"CREATE SCHEMA \"{schema}\"; CREATE TABLE \"{schema}\".schema_version (version INTEGER NOT NULL);");
-        using var c = new NpgsqlConnection(PgTestServer.Target(schema).ConnectionString());
+        PgTestServer.Admin($"CREATE SCHEMA \"{place}\"; CREATE TABLE \"{place}\".schema_version (version INTEGER NOT NULL);");
+        using var c = new NpgsqlConnection(PgTestServer.Target(place).ConnectionString());
         c.Open();
         for (int step = 0; step < version; step++)
         {
@@ -144,25 +168,16 @@ public sealed class PostgresSchemaTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Each_step_adds_its_section_of_the_fixture_and_a_store_at_any_older_version_migrates_to_all_of_it()
+    private protected override (int Version, bool Created) Open(string place)
     {
-        var dumps = new List<IReadOnlyList<string>>();
-        var migrated = new List<IReadOnlyList<string>>();
-        for (int version = 0; version <= PostgresMigrations.Latest; version++)
-        {
-            string schema = NewSchema();
-            LeaveAt(schema, version);
-            dumps.Add(Dump(schema));
-            using (var store = new PostgresStore(PgTestServer.Target(schema)))
-            {
-                Assert.Equal(PostgresMigrations.Latest, store.SchemaVersion);
-                Assert.Equal(version == 0, store.Created);
-            }
-            migrated.Add(Dump(schema).Order(StringComparer.Ordinal).ToList());
-        }
-        SchemaFixtures.Check("postgres", SchemaDump.Fixture(SchemaFixtures.Header("PostgreSQL"), dumps));
-        var expected = SchemaDump.FixtureLines(SchemaFixtures.Read("postgres"));
-        Assert.All(migrated, m => Assert.Equal(expected, m));
+        using var store = new PostgresStore(PgTestServer.Target(place));
+        return (store.SchemaVersion, store.Created);
+    }
+
+    private protected override IReadOnlyList<string> Dump(string place)
+    {
+        using var c = new NpgsqlConnection(PgTestServer.Target(place).ConnectionString());
+        c.Open();
+        return SchemaDump.Postgres(c, place);
     }
 }
