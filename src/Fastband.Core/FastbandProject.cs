@@ -60,41 +60,16 @@ public sealed class FastbandProject : IDisposable
         Config = config;
         Caller = caller;
         Clock = clock;
-        var agents = new AgentRegistry(store.Agents, caller, config.OpsLog, clock);
-        OpsLog = new OpsLogService(store.OpsLog, store.Notifications, caller, config.OpsLog, clock, Path.Combine(StateDirectory, "agent_ops", "archive"));
-        Directives = new DirectiveBoard(OpsLog, agents, caller, config.OpsLog, clock);
-        Rebuilds = new RebuildTracker(OpsLog, caller, config.OpsLog, clock);
-        Agents = agents;
-        Coordination = new Coordinator(Directives, Rebuilds, agents, caller, config.OpsLog, clock, OpsLog.LatestId);
-        Locks = new LockService(store.Locks, caller, session, Directives, OpsLog, root, clock);
-        Backups = OpenBackupService(root, StateDirectory, caller, clock);
-        Messages = new MessageService(store.Messages, store.Agents, caller, clock);
-        Board = new BoardService(store.Agents, store.Statuses, caller, config.OpsLog, clock, locks: Locks);
-        Events = OpenEvents(store, caller, config.Events, clock, root, StateDirectory);
-        Issues = new IssueService(store.Issues, caller, Directives, config.Issues, root, clock);
         Session = session;
-        Sessions = new SessionService(store.Sessions, caller, clock, session);
-        Git = OpenGit(root, StateDirectory, store.Sessions, caller, session, clock, Sessions);
-        StoreAdmin = new StoreAdmin(store, config.Store, StateDirectory, environment, clock);
-        // A broken lock's holder is told why, as a message it will find in its inbox.
-        Locks.SendHandoff = (lease, body) => Messages.Send(lease.Agent, body, MessageKind.HandoffRequest);
-        Locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
-            $"{caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
-
-        Alerts = new AlertService(config.Alerts, StateDirectory, root, clock);
-        Alerts.Attach(Events);
-        Leader = new LeaderService(store.Leader, store.Locks, caller, config.Leader, Events, clock);
-        Health = new HealthService(root, config.Health, clock, Alerts) { ErrorsSince = Events.ErrorsSince };
-        Health.Register(new StoreHealthCheck(store));
-        Health.Register(new LeaderHealthCheck(Leader, config.Health));
-        Health.Register(new HeartbeatHealthCheck(Leader, config.Health));
-        Health.Register(new StaleLockHealthCheck(Locks));
-        Health.Register(new OfflineQueueHealthCheck(StateDirectory));
-        Health.Register(new AlertOutboxHealthCheck(Alerts));
-        Health.Register(new PermissionsHealthCheck(StateDirectory));
-        Health.Register(IssueHealth);
-        Health.Register(Git.Health);
+        _environment = environment;
     }
+
+    private readonly Func<string, string?> _environment;
+    private AlertService? _alerts;
+
+    // Every feature is built on its first use, not when the project opens: a CLI process runs one command, and
+    // compiling the constructors of features it never touches cost each call about 10 ms at start-up.
+    private static T Once<T>(ref T? slot, Func<T> make) where T : class => LazyInitializer.EnsureInitialized(ref slot, make);
 
     public static FastbandProject Open(ProjectOptions options)
     {
@@ -174,42 +149,80 @@ public sealed class FastbandProject : IDisposable
     public CallerIdentity Caller { get; }
     public TimeProvider Clock { get; }
 
-    public OpsLogService OpsLog { get; }
-    public DirectiveBoard Directives { get; }
-    public RebuildTracker Rebuilds { get; }
-    public AgentRegistry Agents { get; }
-    public Coordinator Coordination { get; }
-    public LockService Locks { get; }
-    public BackupService Backups { get; }
-    public MessageService Messages { get; }
-    public BoardService Board { get; }
-    public IssueService Issues { get; }
-    public StoreAdmin StoreAdmin { get; }
+    public OpsLogService OpsLog => field ?? Once(ref field, () =>
+        new OpsLogService(Store.OpsLog, Store.Notifications, Caller, Config.OpsLog, Clock, Path.Combine(StateDirectory, "agent_ops", "archive")));
+
+    public DirectiveBoard Directives => field ?? Once(ref field, () => new DirectiveBoard(OpsLog, Agents, Caller, Config.OpsLog, Clock));
+
+    public RebuildTracker Rebuilds => field ?? Once(ref field, () => new RebuildTracker(OpsLog, Caller, Config.OpsLog, Clock));
+
+    public AgentRegistry Agents => field ?? Once(ref field, () => new AgentRegistry(Store.Agents, Caller, Config.OpsLog, Clock));
+
+    public Coordinator Coordination => field ?? Once(ref field, () => new Coordinator(Directives, Rebuilds, Agents, Caller, Config.OpsLog, Clock, OpsLog.LatestId));
+
+    public LockService Locks => field ?? Once(ref field, () =>
+    {
+        var locks = new LockService(Store.Locks, Caller, Session, Directives, OpsLog, Root, Clock);
+        // A broken lock's holder is told why, as a message it will find in its inbox.
+        locks.SendHandoff = (lease, body) => Messages.Send(lease.Agent, body, MessageKind.HandoffRequest);
+        locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,
+            $"{Caller.Agent} broke your lease {lease.LeaseId} on {string.Join(", ", lease.Resources)}: {reason}", "lock_broken");
+        return locks;
+    });
+
+    public BackupService Backups => field ?? Once(ref field, () => OpenBackupService(Root, StateDirectory, Caller, Clock));
+
+    public MessageService Messages => field ?? Once(ref field, () => new MessageService(Store.Messages, Store.Agents, Caller, Clock));
+
+    public BoardService Board => field ?? Once(ref field, () => new BoardService(Store.Agents, Store.Statuses, Caller, Config.OpsLog, Clock, locks: Locks));
+
+    public IssueService Issues => field ?? Once(ref field, () => new IssueService(Store.Issues, Caller, Directives, Config.Issues, Root, Clock));
+
+    public StoreAdmin StoreAdmin => field ?? Once(ref field, () => new StoreAdmin(Store, Config.Store, StateDirectory, _environment, Clock));
 
     /// <summary>The issues' contribution to <c>fastband health</c> (registered in <see cref="Health"/>): statistics, stale claims, report freshness.</summary>
     public IssueHealthCheck IssueHealth => new(Store.Issues, Store.Agents, Config.Issues, Issues.ReportsDirectory());
 
     /// <summary>The interaction event log and its snapshots; also where features write events (leader elections, heartbeats, errors).</summary>
-    public EventService Events { get; }
+    public EventService Events => field ?? Once(ref field, () =>
+    {
+        var events = OpenEvents(Store, Caller, Config.Events, Clock, Root, StateDirectory);
+        Alerts.Attach(events); // error events raise alerts whoever writes them
+        return events;
+    });
 
     /// <summary>Heartbeats and leader election.</summary>
-    public LeaderService Leader { get; }
+    public LeaderService Leader => field ?? Once(ref field, () => new LeaderService(Store.Leader, Store.Locks, Caller, Config.Leader, Events, Clock));
 
     /// <summary>Runs every feature's health check; features add theirs with <see cref="HealthService.Register"/>.</summary>
-    public HealthService Health { get; }
+    public HealthService Health => field ?? Once(ref field, () =>
+    {
+        var health = new HealthService(Root, Config.Health, Clock, Alerts) { ErrorsSince = Events.ErrorsSince };
+        health.Register(new StoreHealthCheck(Store));
+        health.Register(new LeaderHealthCheck(Leader, Config.Health));
+        health.Register(new HeartbeatHealthCheck(Leader, Config.Health));
+        health.Register(new StaleLockHealthCheck(Locks));
+        health.Register(new OfflineQueueHealthCheck(StateDirectory));
+        health.Register(new AlertOutboxHealthCheck(Alerts));
+        health.Register(new PermissionsHealthCheck(StateDirectory));
+        health.Register(IssueHealth);
+        health.Register(Git.Health);
+        return health;
+    });
 
     /// <summary>Webhook alerts for error events.</summary>
-    public AlertService Alerts { get; }
+    public AlertService Alerts => _alerts ?? Once(ref _alerts, () => new AlertService(Config.Alerts, StateDirectory, Root, Clock));
 
     /// <summary>The caller's session (--session, else FASTBAND_SESSION), or null.</summary>
     public string? Session { get; }
-    public SessionService Sessions { get; }
-    public GitService Git { get; }
+    public SessionService Sessions => field ?? Once(ref field, () => new SessionService(Store.Sessions, Caller, Clock, Session));
+
+    public GitService Git => field ?? Once(ref field, () => OpenGit(Root, StateDirectory, Store.Sessions, Caller, Session, Clock, Sessions));
 
     /// <summary>Waits (at most alerts.exitWait) for alert deliveries under way, then closes the store.</summary>
     public void Dispose()
     {
-        Alerts.Dispose();
+        _alerts?.Dispose();
         Store.Dispose();
     }
 }

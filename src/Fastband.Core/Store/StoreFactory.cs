@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Fastband.Core.Store;
 
 /// <summary>Opens the store a project is configured for: FASTBAND_STORE, else the config's store: section, else the SQLite file.</summary>
@@ -9,16 +11,16 @@ public static class StoreFactory
         var postgres = settings.SelectPostgres(environment);
         return postgres is null
             ? new SqliteStore(SqlitePath(stateDirectory), clock)
-            : new PostgresStore(postgres, clock, connectLazily: mayBeOffline);
+            : OpenPostgres(postgres, clock, mayBeOffline);
     }
+
+    // Its own method, never inlined: compiling Open must not load Npgsql, which costs a SQLite-only process ~30 ms at start-up.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IFastbandStore OpenPostgres(PostgresTarget target, TimeProvider clock, bool mayBeOffline) =>
+        new PostgresStore(target, clock, connectLazily: mayBeOffline);
 
     public static string SqlitePath(string stateDirectory) => Path.Combine(stateDirectory, FastbandProject.DatabaseFileName);
 
     /// <summary>True when opening created an empty store.</summary>
-    public static bool WasCreated(IFastbandStore store) => store switch
-    {
-        SqliteStore s => s.Created,
-        PostgresStore p => p.Created,
-        _ => false,
-    };
+    public static bool WasCreated(IFastbandStore store) => store is RelationalStore { Created: true };
 }

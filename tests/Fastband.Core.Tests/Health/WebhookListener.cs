@@ -52,14 +52,23 @@ public sealed class WebhookListener : IDisposable
         catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or IOException) { }
     }
 
-    /// <summary>A port nothing listens on (the moment it is returned).</summary>
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A port nothing listens on (the moment it is returned), never the same twice in this process: tests run in
+    /// parallel, and two listeners on one port in one process share the runtime's endpoint, so closing one breaks the other.
+    /// </summary>
     public static int FreePort()
     {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
+        while (true)
+        {
+            var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            lock (HandedOut)
+                if (HandedOut.Add(port)) return port;
+        }
     }
 
     public void Dispose()

@@ -61,9 +61,6 @@ public sealed partial class PostgresStore : RelationalStore
 
     public PostgresTarget Target { get; }
 
-    /// <summary>True when this open (or, for a store opened offline, its first connection) created the store's tables.</summary>
-    public bool Created { get; private set; }
-
     internal TimeSpan LockTimeout { get; }
     public override string Location => Target.Location;
     internal override IStoreTables Tables { get; }

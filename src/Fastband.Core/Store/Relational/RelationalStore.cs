@@ -52,6 +52,9 @@ public abstract class RelationalStore : IFastbandStore
 
     public abstract string Location { get; }
 
+    /// <summary>True when opening this store created it empty (a new SQLite file, or tables made in an empty PostgreSQL schema).</summary>
+    public bool Created { get; private protected set; }
+
     /// <summary>The schema version after migrations ran; 0 while a PostgreSQL store opened offline has not connected yet.</summary>
     public int SchemaVersion { get; private protected set; }
 

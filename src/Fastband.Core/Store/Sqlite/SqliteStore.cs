@@ -62,9 +62,6 @@ public sealed partial class SqliteStore : RelationalStore
     }
 
     public string DatabasePath { get; }
-
-    /// <summary>True when this open created the database file.</summary>
-    public bool Created { get; }
     public override string Location => "sqlite:" + DatabasePath;
     internal override IStoreTables Tables { get; }
 
