@@ -39,12 +39,17 @@ internal static class AgentWiring
     public static string HookCommand(Launcher launcher, string agent, string root) =>
         launcher.ShellLine("hook", "pre-tool-use", "--agent", agent, "--project", root);
 
-    public static IEnumerable<PlannedFile> Plan(string agentKind, string root, Launcher launcher, string agent, bool force) => agentKind switch
-    {
-        AgentKind.Claude => new[] { PlanMcpJson(root, launcher, agent, force), PlanClaudeHook(root, launcher, agent, force) },
-        AgentKind.Codex => new[] { PlanCodex(root, launcher, agent, force) },
-        _ => throw new InvalidOperationException(agentKind),
-    };
+    /// <summary>
+    /// The files to change for one agent. An item's Content is the whole file as it will be written when it
+    /// changes (so a dry run shows exactly that), else Fastband's entry alone.
+    /// </summary>
+    public static IEnumerable<PlannedFile> Plan(string agentKind, string root, Launcher launcher, string agent, bool force) =>
+        (agentKind switch
+        {
+            AgentKind.Claude => new[] { PlanMcpJson(root, launcher, agent, force), PlanClaudeHook(root, launcher, agent, force) },
+            AgentKind.Codex => new[] { PlanCodex(root, launcher, agent, force) },
+            _ => throw new InvalidOperationException(agentKind),
+        }).Select(f => f.Item.Changes && f.NewText is not null ? f with { Item = f.Item with { Content = f.NewText } } : f);
 
     // ---- Claude Code: .mcp.json ------------------------------------------------------------------------------
 
