@@ -77,6 +77,24 @@ public sealed class InitCliTests : IDisposable
         Assert.True(backupStatus.ExitCode == 0, backupStatus.ToString());
     }
 
+    private static string[] Names(Type type) =>
+        type.GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance)
+            .Select(p => char.ToLowerInvariant(p.Name[0]) + p.Name[1..]).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+    private static string[] Keys(JsonElement e) => e.EnumerateObject().Select(p => p.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+    [Fact]
+    public void Json_HasThePowerShellObjectsPropertyNames()
+    {
+        var r = Fb("init", "--json");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(Names(typeof(Fastband.Core.Setup.InitResult)), Keys(r.Json));
+        Assert.Equal(Names(typeof(Fastband.Core.Setup.InitItem)), Keys(r.Json.GetProperty("items")[0]));
+        var show = Fb("backup", "schedule", "show", "--json");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Equal(Names(typeof(Fastband.Core.Setup.ScheduleReport)), Keys(show.Json));
+    }
+
     [Fact]
     public void Force_RewritesAMarkedFile_AndKeepsOneWithoutTheMarker()
     {

@@ -73,10 +73,14 @@ public static class ProjectInitializer
             planned.Add(PlanManaged("config", configPath, ConfigTemplates.Config(), options.Force));
         planned.Add(PlanManaged("backupConfig", Path.Combine(state, BackupConfig.FileName), ConfigTemplates.BackupConfig(), options.Force));
 
-        // The store comes after the files: it is created as the settings written (or kept) say.
+        // The store comes after the files: it is created as the settings written (or kept) say. A config.yaml that
+        // is there already is read now, so a broken one stops init before anything is written.
         string dbPath = Path.Combine(state, FastbandProject.DatabaseFileName);
         int storeIndex = planned.Count;
-        planned.Add((new InitItem { Item = "store", Path = dbPath, Action = File.Exists(dbPath) ? InitAction.Unchanged : InitAction.Created }, null));
+        var existing = FastbandConfig.Load(state);
+        planned.Add((existing.Store.SelectPostgres(environment) is { } postgres
+            ? new InitItem { Item = "store", Path = postgres.Location, Action = InitAction.Unchanged, Message = $"the PostgreSQL store chosen by {existing.Store.SelectedBy(environment)}: its tables are created when missing" }
+            : new InitItem { Item = "store", Path = dbPath, Action = File.Exists(dbPath) ? InitAction.Unchanged : InitAction.Created }, null));
 
         if (schedule != ScheduleKind.None)
         {

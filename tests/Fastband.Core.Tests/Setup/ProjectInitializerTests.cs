@@ -235,6 +235,16 @@ public sealed class ProjectInitializerTests : IDisposable
     }
 
     [Fact]
+    public void ABrokenConfigYaml_StopsInit_BeforeAnythingIsWritten()
+    {
+        Directory.CreateDirectory(State);
+        File.WriteAllText(Path.Combine(State, "config.yaml"), "nosuchsection:\n  x: 1\n");
+        var e = Assert.Throws<InvalidInputException>(() => Init(wire: new[] { "claude" }));
+        Assert.Equal("InvalidConfig", e.ErrorId);
+        Assert.Equal(new[] { Path.Combine(State, "config.yaml") }, Directory.GetFiles(_project.Root, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public void Wiring_WithoutAnAgentName_IsRefused()
     {
         var e = Assert.Throws<InvalidInputException>(() => Init(wire: new[] { "claude" }, agent: null));
