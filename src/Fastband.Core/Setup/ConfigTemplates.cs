@@ -111,7 +111,7 @@ public static class ConfigTemplates
         y.Line("# database:");
         y.Line("#   type: postgres             # sqlite, postgres, mysql (mariadb) or none");
         y.Line("#   path: data/app.db          # sqlite: the database file, relative to the project");
-        y.Line($"#   host: {d.Host,-19}# postgres, mysql: the server");
+        y.Line($"#   host: {d.Host,-21}# postgres, mysql: the server");
         y.Line("#   port: 5432                 # default: the server type's port");
         y.Line("#   name: app                  # postgres, mysql: the database");
         y.Line("#   user: app                  # postgres, mysql: the user");
