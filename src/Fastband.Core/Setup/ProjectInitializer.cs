@@ -71,7 +71,8 @@ public static class ProjectInitializer
                 Message = "the project keeps its settings in config.json; writing config.yaml beside it would refuse both, so none was written" }, null));
         else
             planned.Add(PlanManaged("config", configPath, ConfigTemplates.Config(), options.Force));
-        planned.Add(PlanManaged("backupConfig", Path.Combine(state, BackupConfig.FileName), ConfigTemplates.BackupConfig(), options.Force));
+        var backupPlan = PlanManaged("backupConfig", Path.Combine(state, BackupConfig.FileName), ConfigTemplates.BackupConfig(), options.Force);
+        planned.Add(backupPlan);
 
         // The store comes after the files: it is created as the settings written (or kept) say. A config.yaml that
         // is there already is read now, so a broken one stops init before anything is written.
@@ -84,8 +85,10 @@ public static class ProjectInitializer
 
         if (schedule != ScheduleKind.None)
         {
-            // The cadence comes from the backup settings as they will be after this run: the user's file, else the defaults.
-            var backupConfig = File.Exists(Path.Combine(state, BackupConfig.FileName)) ? BackupConfig.Load(root, state, environment) : new BackupConfig();
+            // The cadence comes from the backup settings as they will be after this run: the defaults when init writes
+            // the file now (created, or rewritten by --force), else the file that stays.
+            bool writesBackupConfig = backupPlan.Item.Action is InitAction.Created or InitAction.Rewritten;
+            var backupConfig = writesBackupConfig ? new BackupConfig() : BackupConfig.Load(root, state, environment);
             planned.AddRange(new BackupScheduler(root, environment).Plan(schedule, launcher!, backupConfig, options.Force, options.DryRun));
         }
         foreach (string kind in wire)

@@ -293,6 +293,20 @@ public sealed class ProjectInitializerTests : IDisposable
     }
 
     [Fact]
+    public void TheScheduleFollowsTheBackupConfigThatStays_AndTheDefaultsWhenForceRewritesIt()
+    {
+        Init();
+        string path = Path.Combine(State, BackupConfig.FileName);
+        File.WriteAllText(path, File.ReadAllText(path).Replace("daily_time: \"02:00\"", "daily_time: \"03:45\""));
+        var kept = Init(schedule: ScheduleKind.Cron, dryRun: true);
+        Assert.Equal(InitAction.Kept, Action(kept, "backupConfig"));
+        Assert.StartsWith("45 * * * * ", kept.Items.Single(i => i.Item == "schedule").Content);
+        var forced = Init(schedule: ScheduleKind.Cron, dryRun: true, force: true);
+        Assert.Equal(InitAction.Rewritten, Action(forced, "backupConfig"));
+        Assert.StartsWith("0 * * * * ", forced.Items.Single(i => i.Item == "schedule").Content);
+    }
+
+    [Fact]
     public void Systemd_WritesServiceAndTimer_ShowFindsThem_RemoveDeletesThem()
     {
         var r = Init(schedule: ScheduleKind.Systemd);
