@@ -114,7 +114,7 @@ public static class ProjectInitializer
         return new InitResult { Project = root, DryRun = false, Items = done };
     }
 
-    private static (InitItem, Action?) PlanManaged(string item, string path, string text, bool force)
+    private static (InitItem Item, Action? Apply) PlanManaged(string item, string path, string text, bool force)
     {
         var (action, message) = ManagedFile.Plan(path, text, force);
         bool writes = action is InitAction.Created or InitAction.Rewritten;
