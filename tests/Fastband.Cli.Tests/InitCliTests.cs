@@ -9,7 +9,8 @@ namespace Fastband.Cli.Tests;
 /// <summary>
 /// `fastband init` and `fastband backup schedule show|remove` end to end, as real processes. The cron tests use the
 /// machine's real crontab: the current one is saved first and put back afterwards, and the entries they add are tagged
-/// with a scratch project's path, so nothing of anyone else's is touched or left behind.
+/// with a scratch project's path, so nothing of anyone else's is touched or left behind. On a machine without cron
+/// they use a stand-in crontab script (TestCrontab) through FASTBAND_CRONTAB.
 /// </summary>
 public sealed class InitCliTests : IDisposable
 {
@@ -37,6 +38,7 @@ public sealed class InitCliTests : IDisposable
     {
         var env = new Dictionary<string, string> { ["HOME"] = _home, ["XDG_CONFIG_HOME"] = Path.Combine(_home, ".config") };
         if (launcher) env["FASTBAND_LAUNCHER"] = _launcher;
+        if (Fastband.Core.Tests.Setup.TestCrontab.Variable is { } fake) env["FASTBAND_CRONTAB"] = fake;
         return env;
     }
 
@@ -298,7 +300,7 @@ public sealed class InitCliTests : IDisposable
 
         private static ChildProcess.Output Crontab(string? input, string arg)
         {
-            var psi = new ProcessStartInfo("crontab", new[] { arg }) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            var psi = new ProcessStartInfo(Fastband.Core.Tests.Setup.TestCrontab.Program, new[] { arg }) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
             using var p = ChildProcess.Start(psi);
             if (input is not null) p.StandardInput.Write(input);
             p.StandardInput.Close();

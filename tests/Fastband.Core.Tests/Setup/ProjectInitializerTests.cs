@@ -35,6 +35,7 @@ public sealed class ProjectInitializerTests : IDisposable
         "PATH" => Environment.GetEnvironmentVariable("PATH"),
         "HOME" => _home,
         "XDG_CONFIG_HOME" => Path.Combine(_home, ".config"),
+        Fastband.Core.Setup.BackupScheduler.CrontabVariable => TestCrontab.Variable,
         _ => null,
     };
 
