@@ -101,10 +101,16 @@ internal static class Run
         return project;
     }
 
-    /// <summary>The warning for a project just opened by a writer that gave no agent name.</summary>
+    /// <summary>
+    /// The warnings for a project just opened: a writer that gave no agent name, or a read that found an empty
+    /// PostgreSQL schema (its tables were just created: the store section names it, so it is not refused, but a
+    /// mistyped schema would answer "nothing").
+    /// </summary>
     public static void Opened(FastbandProject project, bool writes)
     {
         if (writes) WarnIfUnnamed(project.Caller);
+        if (!writes && project.CreatedStore)
+            Console.Error.WriteLine($"fastband: warning: {project.NewStoreWarning}");
     }
 
     private static void WarnIfUnnamed(CallerIdentity caller)

@@ -80,6 +80,13 @@ public sealed class CliRunner : IDisposable
         return ChildProcess.Start(psi);
     }
 
+    /// <summary>Creates the project's store the way a user's first write does (reads never create one).</summary>
+    public void CreateStore()
+    {
+        var r = As("setup", "ops", "write", "--type", "general", "--message", "project created");
+        if (r.ExitCode != 0) throw new InvalidOperationException($"creating the store failed: {r}");
+    }
+
     /// <summary>Runs as <paramref name="agent"/>.</summary>
     public Result As(string agent, params string[] args) => Run(new[] { "--agent", agent }.Concat(args).ToArray());
 

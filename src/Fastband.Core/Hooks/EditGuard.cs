@@ -74,7 +74,7 @@ public sealed class EditGuard
         if (!permission.Allowed)
         {
             string next = permission.BlockingHolds.Count > 0
-                ? "wait for the lift ('fastband ops wait') or ask ops for clearance ('fastband ops request')"
+                ? "wait for the lift ('fastband ops wait') or ask ops for clearance ('fastband ops request-clearance')"
                 : "wait until the rebuild completes ('fastband ops wait')";
             return new EditVerdict
             {
@@ -93,7 +93,7 @@ public sealed class EditGuard
             return new EditVerdict
             {
                 Agent = agent, Tool = call.ToolName, Paths = paths, Allowed = false, BlockingLeases = leases,
-                Reason = $"Fastband blocks this {call.ToolName} of {files}: {first.Agent} holds it under an exclusive lock ({string.Join(", ", first.Resources)}, lease {first.LeaseId}, until {TimeSpec.Display(first.ExpiresAt)} UTC{(string.IsNullOrWhiteSpace(first.Reason) ? "" : $": {first.Reason}")}){(leases.Length > 1 ? $" and {leases.Length - 1} more lease(s) cover it" : "")}; ask for it with 'fastband lock handoff {paths[0]}', or message {first.Agent}.",
+                Reason = $"Fastband blocks this {call.ToolName} of {files}: {first.Agent} holds it under an exclusive lock ({string.Join(", ", first.Resources)}, lease {first.LeaseId}, until {TimeSpec.Display(first.ExpiresAt)} UTC{(string.IsNullOrWhiteSpace(first.Reason) ? "" : $": {first.Reason}")}){(leases.Length > 1 ? $" and {leases.Length - 1} more lease(s) cover it" : "")}; ask for it with 'fastband lock request-handoff {paths[0]}', or message {first.Agent}.",
             };
         }
 
