@@ -27,6 +27,8 @@ public static class Program
                      claims/s with 1, 2, 4, 8, 16 processes racing for the same issue (about 1 minute)
           git        commit latency against plain 'git add -A && git commit' on the same change (in process and
                      through the CLI), and session save/restore of a 10 MB conversation (target <= 100 ms each)
+          hook       wall time of one 'fastband hook pre-tool-use' process on an allowed and a blocked edit, beside
+                     'fastband ops check' and 'git --version' in the same run
           pg         the PostgreSQL store against SQLite in the same run: in-process appends and lock pairs, and
                      8 processes appending at once (target: >= 1,000 appends/s on PostgreSQL, nothing lost).
                      Not part of 'all': it needs a server (--pg, else tests/servers/start.sh's FASTBAND_TEST_PG_*)
@@ -111,6 +113,7 @@ public static class Program
             ("events", EventBench.Run),
             ("issues", IssueBench.Run),
             ("git", GitBench.Run),
+            ("hook", HookBench.Run),
             ("pg", PgBench.Run),
         };
         var selected = benches.Where(b => (command == "all" && b.Name != "pg") || b.Name == command
