@@ -162,6 +162,43 @@ public sealed class InitCliTests : IDisposable
         Assert.Equal(2, JsonNode.Parse(File.ReadAllText(P(".claude", "settings.json")))!["hooks"]!["PreToolUse"]!.AsArray().Count);
     }
 
+    /// <summary>Runs a command line as Claude Code runs a hook command: through the shell, the tool call as JSON on stdin.</summary>
+    private ChildProcess.Output RunHook(string command, string payload)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", new[] { "-c", command })
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _cli.Root,
+        };
+        foreach (var key in new[] { "FASTBAND_AGENT", "FASTBAND_PROJECT", "AGENT_ID", "FASTBAND_STORE" }) psi.Environment.Remove(key);
+        using var p = ChildProcess.Start(psi);
+        p.StandardInput.Write(payload);
+        p.StandardInput.Close();
+        return p.WaitForOutput("the hook command");
+    }
+
+    [Fact]
+    public void TheWrittenHookCommand_BlocksAnEditWhileAHoldCoversTheAgent_AndAllowsItOtherwise()
+    {
+        var r = Fb("--agent", "alice", "init", "--wire", "claude");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var settings = JsonNode.Parse(File.ReadAllText(P(".claude", "settings.json")))!;
+        string command = (string)settings["hooks"]!["PreToolUse"]![0]!["hooks"]![0]!["command"]!;
+        string payload = new JsonObject
+        {
+            ["hook_event_name"] = "PreToolUse", ["session_id"] = "s1", ["cwd"] = _cli.Root, ["tool_name"] = "Write",
+            ["tool_input"] = new JsonObject { ["file_path"] = P("src", "app.py"), ["content"] = "x" },
+        }.ToJsonString();
+
+        var allowed = RunHook(command, payload);
+        Assert.True(allowed.ExitCode == 0, allowed.ToString());
+
+        var hold = Fb("--agent", "ops", "ops", "hold", "release freeze");
+        Assert.True(hold.ExitCode == 0, hold.ToString());
+        var blocked = RunHook(command, payload);
+        Assert.True(blocked.ExitCode == 2, blocked.ToString());
+        Assert.Contains("release freeze", blocked.Stderr);
+    }
+
     [Fact]
     public void WithoutFastbandLauncher_TheRunningExecutableIsWritten()
     {
