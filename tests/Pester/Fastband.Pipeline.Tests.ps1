@@ -83,7 +83,8 @@ Describe 'Read-only cmdlets never create a store' {
         if ($_ -notlike '*Backup*') {
             $failures[0].FullyQualifiedErrorId | Should -BeLike 'Fastband.NoStore,*' -Because 'nothing to read is said, not answered with an empty made-up store'
             $failures[0].CategoryInfo.Category | Should -Be ([System.Management.Automation.ErrorCategory]::ObjectNotFound)
-            $failures[0].Exception.Message | Should -Match 'pass -Project'
+            $failures[0].Exception.Message | Should -Match 'Initialize-FastbandProject'
+            $failures[0].Exception.Message | Should -Match '\(-Project\)'
         }
     }
 
