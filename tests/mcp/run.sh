@@ -6,6 +6,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cd "$here"
+mkdir -p "$repo/.build"
 command -v node >/dev/null || { echo "tests/mcp: node is not on PATH: install Node 20 or later."; echo "mcp: 0 passed, 1 failed"; exit 1; }
 if ! npm ci --no-audit --no-fund >"$repo/.build/mcp-npm.log" 2>&1 && ! npm install --no-audit --no-fund >>"$repo/.build/mcp-npm.log" 2>&1; then
   cat "$repo/.build/mcp-npm.log"
