@@ -227,6 +227,9 @@ public sealed class FastbandMcpServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The entry point <c>fastband mcp</c> calls (through its load context): <see cref="ServeAsync"/>, waited for.</summary>
+    public static int Serve(ProjectOptions options, string? role, TextWriter log) => ServeAsync(options, role, log).GetAwaiter().GetResult();
+
     /// <summary>The whole life of <c>fastband mcp</c>: open, serve until stdin closes or SIGTERM/SIGINT, give back, close.</summary>
     public static async Task<int> ServeAsync(ProjectOptions options, string? role, TextWriter log)
     {

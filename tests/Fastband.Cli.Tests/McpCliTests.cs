@@ -30,6 +30,18 @@ public sealed class McpCliTests : IDisposable
     }
 
     [Fact]
+    public void The_mcp_sdk_stays_out_of_the_other_commands_start_up()
+    {
+        // In fastband.deps.json the SDK's System.Text.Json 10 (IL only) would replace the runtime's ReadyToRun copy for
+        // every command; it lives in mcp/ and loads only for `fastband mcp`.
+        string deps = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fastband.deps.json"));
+        Assert.DoesNotContain("ModelContextProtocol", deps);
+        Assert.DoesNotContain("System.Text.Json/", deps);
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "mcp", "Fastband.Mcp.dll")));
+        Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "mcp", "ModelContextProtocol.Core.dll")));
+    }
+
+    [Fact]
     public void An_unknown_role_is_bad_usage()
     {
         var r = _cli.Run("mcp", "--agent", "alice", "--role", "admin");
