@@ -3,7 +3,7 @@
 #   1. ./build.sh: builds the solution (Release) and stages module/Fastband/
 #   2. xunit: Core (real SQLite, real processes racing, the dashboard in headless Chromium), CLI end to end (real processes), module contract
 #   3. the load test: a self-contained .NET 8 host loads the staged module by path (plus its negative control)
-#   4. the README's first command on a fresh project, and examples/demo.sh (the start-up routine)
+#   4. the README's first command (fastband init) on a fresh project, and examples/demo.sh (the start-up routine)
 #   4b. the MCP server driven by the official TypeScript MCP SDK from npm (tests/mcp/run.sh; needs Node 20)
 #   5. Pester in real pwsh: pwsh from the local tool manifest (dotnet-tools.json), Pester 5 from NuGet into .build/
 set -uo pipefail
@@ -78,9 +78,11 @@ if tests/Fastband.LoadHost/run.sh; then pass 1; else fail 1 "load test"; fi
 echo "== load test negative control (module without native SQLite must fail)"
 if tests/Fastband.LoadHost/run.sh --negative-control; then pass 1; else fail 1 "load test negative control"; fi
 
-echo "== README: ./fastband agents status on a fresh project"
+echo "== README: ./fastband init on a fresh project (and a read before it exits 4, creating nothing)"
 fresh="$(mktemp -d)"
-if (cd "$fresh" && "$repo/fastband" agents status) && [ -f "$fresh/.fastband/fastband.db" ]; then pass 1; else fail 1 "./fastband agents status on a fresh project"; fi
+(cd "$fresh" && "$repo/fastband" agents status >/dev/null 2>&1); rc=$?
+if [ "$rc" -eq 4 ] && [ ! -e "$fresh/.fastband" ] && (cd "$fresh" && "$repo/fastband" init) && [ -f "$fresh/.fastband/fastband.db" ] \
+   && (cd "$fresh" && "$repo/fastband" agents status >/dev/null); then pass 1; else fail 1 "./fastband init on a fresh project (read before it: exit $rc)"; fi
 rm -rf "$fresh"
 
 echo "== examples/demo.sh: the start-up routine through all its paths"

@@ -38,8 +38,9 @@ expect() {
 }
 ops() { "$fb" --project "$project" "$@"; }
 
-# Build the CLI first, so that its first-use build does not count against the timeouts below.
-ops ops directive >/dev/null
+# Build the CLI first, so that its first-use build does not count against the timeouts below, and make the project
+# (reads never create a store: in a folder without one they exit 4).
+ops init >/dev/null
 
 expect 0 'happy path: MCP_Agent1 on 1205' -- "$startup" --project "$project" 1205 MCP_Agent1
 

@@ -28,6 +28,7 @@ public static class McpBench
         }
         cli = Path.GetFullPath(cli);
         string project = context.NewDirectory("mcp-project");
+        Cli(cli, project, null, "init"); // the server, like every read, wants a store that init made
         context.Log($"mcp: {cli}; {calls} warm calls per action, {cliRuns} CLI runs per action, {starts} server starts; load average {BenchContext.LoadAverage()}");
         RunAsync(context, report, cli, project, calls, cliRuns, starts).GetAwaiter().GetResult();
         context.Discard(project);
@@ -137,7 +138,7 @@ public static class McpBench
         return result.StructuredContent ?? default;
     }
 
-    private static (double Ms, string Stdout) Cli(string cli, string project, Report report, params string[] args)
+    private static (double Ms, string Stdout) Cli(string cli, string project, Report? report, params string[] args)
     {
         var psi = new ProcessStartInfo(cli) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in new[] { "--project", project, "--agent", "alice" }.Concat(args)) psi.ArgumentList.Add(a);
@@ -147,7 +148,7 @@ public static class McpBench
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
         double ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        if (p.ExitCode != 0) report.Fail($"mcp: 'fastband {string.Join(' ', args)}' exited {p.ExitCode}: {stderr.Result.Trim()}");
+        if (p.ExitCode != 0) (report ?? throw new InvalidOperationException($"fastband {string.Join(' ', args)} exited {p.ExitCode}: {stderr.Result.Trim()}")).Fail($"mcp: 'fastband {string.Join(' ', args)}' exited {p.ExitCode}: {stderr.Result.Trim()}");
         return (ms, stdout.Result);
     }
 }

@@ -27,6 +27,8 @@ public static class Program
                      claims/s with 1, 2, 4, 8, 16 processes racing for the same issue (about 1 minute)
           git        commit latency against plain 'git add -A && git commit' on the same change (in process and
                      through the CLI), and session save/restore of a 10 MB conversation (target <= 100 ms each)
+          hook       wall time of one 'fastband hook pre-tool-use' process on an allowed and a blocked edit, beside
+                     'fastband ops check' and 'git --version' in the same run
           mcp        `fastband mcp`: warm tool calls over stdio (check, lock + unlock, send + read) against the same
                      as CLI processes, side by side (target: MCP >= 50x faster per call), and server start to first answer
           pg         the PostgreSQL store against SQLite in the same run: in-process appends and lock pairs, and
@@ -115,6 +117,7 @@ public static class Program
             ("events", EventBench.Run),
             ("issues", IssueBench.Run),
             ("git", GitBench.Run),
+            ("hook", HookBench.Run),
             ("mcp", McpBench.Run),
             ("pg", PgBench.Run),
         };

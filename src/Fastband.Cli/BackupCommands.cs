@@ -18,6 +18,7 @@ internal static class BackupCommands
         command.Subcommands.Add(Verify());
         command.Subcommands.Add(Prune());
         command.Subcommands.Add(RunScheduled());
+        command.Subcommands.Add(InitCommands.Schedule());
         return command;
     }
 

@@ -60,8 +60,8 @@ internal static class Run
         return body(backups);
     });
 
-    /// <summary>For a command that opens the project through Core itself (health: a damaged store is a finding, not a failure).</summary>
-    public static int WithOptions(ParseResult parse, Func<ProjectOptions, Outcome> body) => Guarded(parse, () => body(Options(parse, offline: false)));
+    /// <summary>For a reading command that opens the project through Core itself (health: a damaged store is a finding, not a failure).</summary>
+    public static int WithOptions(ParseResult parse, Func<ProjectOptions, Outcome> body) => Guarded(parse, () => body(Options(parse, offline: false, existingStoreOnly: true)));
 
     private static int Guarded(ParseResult parse, Func<Outcome> run)
     {
@@ -90,14 +90,22 @@ internal static class Run
         return ExitCodes.Failed;
     }
 
+    /// <summary>
+    /// Opens the project. A command that only reads needs a store that exists: in a folder without one it fails
+    /// (NoStore, exit 4) instead of answering from an empty store made up on the spot.
+    /// </summary>
     public static FastbandProject Open(ParseResult parse, bool writes, bool offline = false)
     {
-        var project = FastbandProject.Open(Options(parse, offline));
+        var project = FastbandProject.Open(Options(parse, offline, existingStoreOnly: !writes));
         Opened(project, writes);
         return project;
     }
 
-    /// <summary>The warnings for a project just opened: an unnamed writer, or a read that created the store.</summary>
+    /// <summary>
+    /// The warnings for a project just opened: a writer that gave no agent name, or a read that found an empty
+    /// PostgreSQL schema (its tables were just created: the store section names it, so it is not refused, but a
+    /// mistyped schema would answer "nothing").
+    /// </summary>
     public static void Opened(FastbandProject project, bool writes)
     {
         if (writes) WarnIfUnnamed(project.Caller);
@@ -111,12 +119,13 @@ internal static class Run
             Console.Error.WriteLine($"fastband: warning: no agent name given, writing as '{CallerIdentity.UnknownAgent}': pass --agent or set FASTBAND_AGENT.");
     }
 
-    private static ProjectOptions Options(ParseResult parse, bool offline) => new()
+    public static ProjectOptions Options(ParseResult parse, bool offline, bool existingStoreOnly = false) => new()
     {
         ProjectPath = parse.GetValue(GlobalOptions.Project),
         Agent = parse.GetValue(GlobalOptions.Agent),
         Session = parse.GetValue(GlobalOptions.Session),
         StoreMayBeOffline = offline,
+        ExistingStoreOnly = existingStoreOnly,
     };
 
     public static bool Json(ParseResult parse) => parse.GetValue(GlobalOptions.Json);

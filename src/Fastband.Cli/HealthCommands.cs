@@ -18,7 +18,7 @@ internal static class HealthCommands
         cmd.SetAction(p => Run.WithOptions(p, options =>
         {
             string? file = p.GetValue(html) is { } given ? Path.GetFullPath(given) : null;
-            var report = ProjectHealth.Run(options, file, project => Run.Opened(project, writes: false));
+            var report = ProjectHealth.Run(options, file);
             var text = new StringBuilder(report.Summary);
             foreach (var f in report.Findings)
                 text.Append(Environment.NewLine).Append($"  [{Word(f),-9}] {f.Check,-12} {f.Summary}");

@@ -82,7 +82,7 @@ public sealed class FastbandProject : IDisposable
         var environment = options.Environment ?? System.Environment.GetEnvironmentVariable;
         if (options.ExistingStoreOnly && config.Store.SelectPostgres(environment) is null && !File.Exists(StoreFactory.SqlitePath(state)))
             throw new NotFoundException("NoStore",
-                $"There is no Fastband store for '{root}' yet (no {Path.Combine(ProjectLocator.StateFolderName, DatabaseFileName)} in it or above it), so there is nothing to read: pass -Project (--project) or set FASTBAND_PROJECT to your team's project, or write something first (any command that writes creates the store).");
+                $"There is no Fastband store for '{root}' (no {Path.Combine(ProjectLocator.StateFolderName, DatabaseFileName)} in it or above it), so there is nothing to read: run 'fastband init' (Initialize-FastbandProject) in the project to make one, or pass --project (-Project) or set FASTBAND_PROJECT to your team's project.");
         var store = StoreFactory.Open(state, config.Store, environment, clock, options.StoreMayBeOffline);
         string? session = options.Session ?? environment("FASTBAND_SESSION");
         return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim(), environment) { CreatedStore = StoreFactory.WasCreated(store) };
@@ -145,6 +145,9 @@ public sealed class FastbandProject : IDisposable
         ? $"no Fastband store existed in or above this folder, so an empty one was created in {StateDirectory} and nothing in it blocks you; if your team's project is elsewhere, pass --project (-Project) or set FASTBAND_PROJECT."
         : $"the store {Store.Location} was empty, so its tables were just created and nothing in it blocks you; if your team uses another database or schema, fix the store: section of .fastband/config.yaml or {StoreSettings.Variable}.";
     public IFastbandStore Store { get; }
+
+    /// <summary>Checks agent tool calls before they happen (the pre-tool-use hook): holds, rebuilds, other agents' exclusive locks.</summary>
+    public Hooks.EditGuard EditGuard => field ?? Once(ref field, () => new Hooks.EditGuard(Coordination, Locks, Root, Caller));
     public FastbandConfig Config { get; }
     public CallerIdentity Caller { get; }
     public TimeProvider Clock { get; }

@@ -51,6 +51,16 @@ public sealed class CliRunner : IDisposable
         return new Result(r.ExitCode, r.Stdout, r.Stderr);
     }
 
+    /// <summary>Runs fastband with <paramref name="stdin"/> written to its standard input, which is then closed.</summary>
+    public Result Pipe(string stdin, string? cwd, IDictionary<string, string>? env, params string[] args)
+    {
+        using var p = ChildProcess.Start(StartInfo(args, cwd, env));
+        p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        var r = p.WaitForOutput("it to finish");
+        return new Result(r.ExitCode, r.Stdout, r.Stderr);
+    }
+
     /// <summary>Starts fastband and leaves it running: end it with the test (<c>using var p = _cli.Start(...)</c>).</summary>
     public ChildProcess Start(IEnumerable<string> args, string? cwd = null, IDictionary<string, string>? env = null) =>
         ChildProcess.Start(StartInfo(args, cwd, env));
@@ -68,6 +78,13 @@ public sealed class CliRunner : IDisposable
         psi.ArgumentList.Insert(0, "--default-signal=INT");
         psi.FileName = "env";
         return ChildProcess.Start(psi);
+    }
+
+    /// <summary>Creates the project's store the way a user's first write does (reads never create one).</summary>
+    public void CreateStore()
+    {
+        var r = As("setup", "ops", "write", "--type", "general", "--message", "project created");
+        if (r.ExitCode != 0) throw new InvalidOperationException($"creating the store failed: {r}");
     }
 
     /// <summary>Runs as <paramref name="agent"/>.</summary>

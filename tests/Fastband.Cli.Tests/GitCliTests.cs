@@ -144,6 +144,7 @@ public sealed class GitCliTests : IDisposable
         Directory.CreateDirectory(plain);
         // GIT_CEILING_DIRECTORIES stops git from finding the test repository above the folder.
         var env = new Dictionary<string, string> { ["GIT_CEILING_DIRECTORIES"] = _cli.Root };
+        Assert.Equal(0, _cli.RunIn(plain, env, "--agent", "alice", "--project", plain, "ops", "write", "--type", "general", "--message", "store").ExitCode);
         foreach (var args in new[] { new[] { "git", "status" }, new[] { "git", "commit", "--task", "T", "-m", "d" }, new[] { "git", "checkpoints" } })
         {
             var r = _cli.RunIn(plain, env, new[] { "--agent", "alice", "--project", plain }.Concat(args).ToArray());

@@ -118,6 +118,7 @@ public sealed class LeaderCliTests : IDisposable
     [InlineData(2, "health", "--html", "/nonexistent-folder/dash.html")]
     public void Bad_input_is_refused_with_a_sentence_and_the_right_exit_code_and_writes_nothing(int exit, params string[] args)
     {
+        _cli.CreateStore();
         var r = _cli.As("ag1", args);
         Assert.True(r.ExitCode == exit, r.ToString());
         Assert.StartsWith("fastband: ", r.Stderr);

@@ -172,6 +172,7 @@ public sealed class LockCliTests : IDisposable
     [InlineData("lock", "validate", "--lease", "lease-1", "--token", "abc")]
     public void Bad_lock_input_exits_2_and_takes_nothing(params string[] args)
     {
+        _cli.CreateStore();
         var r = _cli.As("A", args);
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.StartsWith("fastband: ", r.Stderr);

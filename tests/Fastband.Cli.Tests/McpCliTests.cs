@@ -42,6 +42,16 @@ public sealed class McpCliTests : IDisposable
     }
 
     [Fact]
+    public void In_a_folder_without_a_store_the_server_refuses_to_start_and_says_to_run_init()
+    {
+        var r = _cli.Run("mcp", "--project", _cli.Root, "--agent", "alice");
+        Assert.Equal(4, r.ExitCode);
+        Assert.Equal("", r.Stdout);
+        Assert.Contains("fastband init", r.Stderr);
+        Assert.False(File.Exists(_cli.Db));
+    }
+
+    [Fact]
     public void An_unknown_role_is_bad_usage()
     {
         var r = _cli.Run("mcp", "--agent", "alice", "--role", "admin");
@@ -70,6 +80,7 @@ public sealed class McpCliTests : IDisposable
     [Fact]
     public void Stdout_carries_only_the_protocol_and_a_clean_disconnect_releases_the_servers_lease()
     {
+        Assert.Equal(0, _cli.Run("--project", _cli.Root, "--agent", "lead", "init").ExitCode);
         using var server = _cli.Start(new[] { "mcp", "--project", _cli.Root }, env: new Dictionary<string, string> { ["FASTBAND_AGENT"] = "alice" });
         void Send(object message)
         {

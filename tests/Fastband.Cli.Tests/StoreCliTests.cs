@@ -29,6 +29,7 @@ public sealed class StoreCliTests : IDisposable
     [Fact]
     public void Store_info_names_the_backend_location_and_schema_version_and_never_the_password()
     {
+        _cli.CreateStore();
         var sqlite = _cli.Run("store", "info", "--json");
         Assert.True(sqlite.ExitCode == 0, sqlite.ToString());
         Assert.Equal("sqlite", sqlite.Json.GetProperty("backend").GetString());
@@ -93,6 +94,7 @@ public sealed class StoreCliTests : IDisposable
         foreach (var backend in new[] { "sqlite", "postgres" })
         {
             if (backend == "postgres") UsePostgres();
+            _cli.CreateStore();
             var health = _cli.Run("health", "--json");
             var store = health.Json.GetProperty("findings").EnumerateArray().Where(f => f.GetProperty("check").GetString() == "store").ToList();
             var finding = Assert.Single(store);

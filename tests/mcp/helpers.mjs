@@ -20,9 +20,14 @@ function baseEnv(extra) {
   return env;
 }
 
-export function newProject(t) {
+/** A scratch project made the way a user makes one: `fastband init` (the server refuses a folder without a store). */
+export function newProject(t, { init = true } = {}) {
   const root = mkdtempSync(path.join(tmpdir(), 'fastband-mcp-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
+  if (init) {
+    const r = fastband(root, 'lead', 'init');
+    if (r.code !== 0) throw new Error(`fastband init failed: ${r.stderr}`);
+  }
   return root;
 }
 

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { connect, newProject, ok, cli } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connect, newProject, ok, cli, fastband } from './helpers.mjs';
 
 const agentTools = ['start', 'check_clearance', 'wait_clearance', 'ops_read', 'ops_write', 'request_clearance',
   'lock_acquire', 'lock_renew', 'lock_release', 'lock_check', 'msg_send', 'msg_read', 'msg_ack', 'status_set', 'board',
@@ -46,6 +51,14 @@ test('without an agent name the server refuses to start: exit 2, one sentence', 
   assert.equal(r.stderr.trim().split('\n').length, 1);
 });
 
+test('in a folder without a store the server refuses to start: exit 4, run fastband init', t => {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, FASTBAND_PROJECT: newProject(t, { init: false }) };
+  const r = spawnSync(cli, ['mcp', '--agent', 'alice'], { env, input: '', encoding: 'utf8' });
+  assert.equal(r.status, 4, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /fastband init/);
+});
+
 test('bad arguments are the CLI\'s invalid input: error.id, error.message, exitCode 2', async t => {
   const alice = await connect(t, newProject(t), 'alice');
   const missing = await alice.call('lock_acquire', {});
@@ -56,4 +69,19 @@ test('bad arguments are the CLI\'s invalid input: error.id, error.message, exitC
   assert.equal(badType.data.error.id, 'InvalidEventType');
   assert.equal(badType.data.exitCode, 2);
   assert.equal(badType.text, badType.data.error.message);
+});
+
+test('the server entry `fastband init --wire claude` writes into .mcp.json starts a working server', async t => {
+  const project = newProject(t, { init: false });
+  const wired = fastband(project, 'alice', 'init', '--wire', 'claude');
+  assert.equal(wired.code, 0, wired.stderr);
+  const entry = JSON.parse(readFileSync(path.join(project, '.mcp.json'), 'utf8')).mcpServers.fastband;
+  // Exactly as a client reads the entry: command, args, env (none here), started from another folder.
+  const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: entry.env ?? {}, cwd: tmpdir(), stderr: 'pipe' });
+  const client = new Client({ name: 'fastband-mcp-tests', version: '1.0.0' });
+  await client.connect(transport);
+  t.after(() => client.close().catch(() => {}));
+  const start = await client.callTool({ name: 'start', arguments: {} });
+  assert.equal(start.isError ?? false, false);
+  assert.equal(start.structuredContent.agent.name, 'alice');
 });

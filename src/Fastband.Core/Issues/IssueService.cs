@@ -86,17 +86,34 @@ public sealed class IssueService
     public Issue Claim(string issueId, bool takeStale = false)
     {
         var issue = Get(issueId);
-        var holds = _directives.BlockingHolds(_caller.Agent, OpsLogService.NormalizeTicket(issue.Id));
-        if (holds.Count > 0)
+        // The claim's transaction re-checks that no hold, lift or clearance landed after the holds were read here;
+        // if one did, nothing was claimed and the holds are read again.
+        for (int attempt = 1; ; attempt++)
         {
-            var hold = holds[^1];
-            string why = $"{_caller.Agent} may not claim {issue.Id}: hold {hold.Id} by {hold.IssuedBy} is in force ({hold.Reason}); wait for the lift or ask for clearance on {issue.Id}.";
-            _issues.Audit(Actor, AuditAction.ClaimIssue, false, why, issue.Id, null, _clock.GetUtcNow());
-            throw new BlockedException("HoldInForce", why);
+            var (holds, mark) = _directives.BlockingHoldsFenced(_caller.Agent, OpsLogService.NormalizeTicket(issue.Id));
+            if (holds.Count > 0)
+            {
+                var hold = holds[^1];
+                string why = $"{_caller.Agent} may not claim {issue.Id}: hold {hold.Id} by {hold.IssuedBy} is in force ({hold.Reason}); wait for the lift or ask for clearance on {issue.Id}.";
+                _issues.Audit(Actor, AuditAction.ClaimIssue, false, why, issue.Id, null, _clock.GetUtcNow());
+                throw new BlockedException("HoldInForce", why);
+            }
+            AfterHoldCheck?.Invoke();
+            var now = _clock.GetUtcNow();
+            var change = _issues.Claim(issue.Id, Actor, now, takeStale ? now - Settings.StaleClaimAfter : null, FenceHolds ? mark : null);
+            if (change.Outcome != IssueChangeOutcome.DirectivesMoved) return Outcome(change, "IssueUnavailable").Issue!;
+            if (attempt == MaxDirectiveMoves)
+                throw new BlockedException("CoordinationBusy", $"Holds and clearances changed during each of {MaxDirectiveMoves} attempts to claim {issue.Id}, so it was not claimed: try again.");
         }
-        var now = _clock.GetUtcNow();
-        return Outcome(_issues.Claim(issue.Id, Actor, now, takeStale ? now - Settings.StaleClaimAfter : null), "IssueUnavailable").Issue!;
     }
+
+    private const int MaxDirectiveMoves = 20;
+
+    /// <summary>Whether a claim re-checks the holds inside its transaction (off only in the test that shows what that prevents).</summary>
+    internal bool FenceHolds { get; set; } = true;
+
+    /// <summary>Runs between reading the holds and the claim's transaction (tests post a hold there).</summary>
+    internal Action? AfterHoldCheck { get; set; }
 
     /// <summary>
     /// Gives up the caller's claim; with <paramref name="force"/> (and a reason) anyone's, audited. With

@@ -15,6 +15,16 @@ namespace Fastband.Core.Locks;
 internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIdentity caller, string? session, DirectiveBoard directives, TimeProvider clock)
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(1);
+    private const int MaxDirectiveMoves = 20;
+
+    /// <summary>
+    /// Whether a grant checks, inside its transaction, that no hold, lift or clearance landed since the holds were
+    /// read (off only in the test that shows what the check prevents).
+    /// </summary>
+    internal bool FenceHolds { get; set; } = true;
+
+    /// <summary>Runs between reading the holds and the grant's transaction (tests post a hold there).</summary>
+    internal Action? AfterHoldCheck { get; set; }
 
     /// <summary>
     /// Grants <paramref name="request"/> on <paramref name="resources"/> (normalized), or refuses it with who stands in the way,
@@ -42,7 +52,9 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
             started = caller.ProcessStartedAt;
         }
 
-        ThrowIfHeld(request.TicketId);
+        long mark = ThrowIfHeld(request.TicketId);
+        bool recheck = false;
+        int moves = 0;
 
         var watch = Stopwatch.StartNew();
         var deadline = clock.GetUtcNow() + request.Wait;
@@ -68,9 +80,13 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
                 }
                 // A hold posted while this request waits refuses it as one posted before would: a waiter is
                 // never granted what a newcomer would be refused. (The finally below leaves the queue.)
-                if (queueNumber is not null) ThrowIfHeld(request.TicketId);
+                if (queueNumber is not null || recheck) mark = ThrowIfHeld(request.TicketId);
+                recheck = false;
                 var step = store.Write(tx =>
                 {
+                    // The holds were read before this transaction took the writer lock: if a directive landed since,
+                    // decide nothing and read them again, so a grant never rests on a hold check it has outlived.
+                    if (FenceHolds && tx.DirectiveHighWater() != mark) return (Decision: (LockDecision?)null, Lease: (Lease?)null);
                     var leases = tx.ReclaimStale(rules, tx.Leases(), now, reclaimed);
                     tx.DropStaleWaiters(rules, now, queueNumber);
                     var decision = rules.Decide(new LockAsk(resources, mode, queueNumber), leases, tx.Waiters(), now, mayWait);
@@ -102,6 +118,13 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
                             return (Decision: decision, Lease: null);
                     }
                 });
+                if (step.Decision is null)
+                {
+                    if (++moves == MaxDirectiveMoves)
+                        throw new BlockedException("CoordinationBusy", $"Holds and clearances changed during each of {MaxDirectiveMoves} attempts to lock {string.Join(", ", resources)}, so the lock was not taken: try again.");
+                    recheck = true;
+                    continue;
+                }
                 if (step.Decision.Verdict == LockVerdict.Queue)
                 {
                     lastHeartbeat = now;
@@ -130,12 +153,15 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
         }
     }
 
-    private void ThrowIfHeld(string? ticketId)
+    /// <summary>Refuses while a hold covers the caller; otherwise returns the directives' mark the grant must still see.</summary>
+    private long ThrowIfHeld(string? ticketId)
     {
-        var holds = directives.BlockingHolds(caller.Agent, ticketId);
+        var (holds, mark) = directives.BlockingHoldsFenced(caller.Agent, ticketId);
         if (holds.Count > 0)
             throw new BlockedException("HoldInForce",
                 $"{caller.Agent} may not take locks: hold {holds[^1].Id} by {holds[^1].IssuedBy} is in force ({holds[^1].Reason}); wait for the lift or ask for clearance.");
+        AfterHoldCheck?.Invoke();
+        return mark;
     }
 
     private static void Sleep(TimeSpan poll, TimeSpan left, CancellationToken cancellation)

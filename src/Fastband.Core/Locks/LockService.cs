@@ -57,6 +57,12 @@ public sealed class LockService : Board.ILockBoardSource
         _acquirer = new LockAcquirer(store, _rules, caller, session, directives, clock);
     }
 
+    /// <summary>See <see cref="LockAcquirer.FenceHolds"/> (tests only).</summary>
+    internal bool FenceHolds { get => _acquirer.FenceHolds; set => _acquirer.FenceHolds = value; }
+
+    /// <summary>See <see cref="LockAcquirer.AfterHoldCheck"/> (tests only).</summary>
+    internal Action? AfterHoldCheck { get => _acquirer.AfterHoldCheck; set => _acquirer.AfterHoldCheck = value; }
+
     /// <summary>Told when a lock is broken, so the previous holder can be sent a message.</summary>
     public Action<Lease, string>? OnBroken { get; set; }
 

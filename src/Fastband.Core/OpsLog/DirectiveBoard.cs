@@ -124,6 +124,17 @@ public sealed class DirectiveBoard
         };
     }
 
+    /// <summary>
+    /// The holds that block <paramref name="agent"/> on <paramref name="ticketId"/>, and the directives' high-water
+    /// mark read before them (<see cref="Store.IOpsLogStore.DirectiveHighWater"/>): a write that acts on "no hold"
+    /// checks inside its transaction that the mark has not moved, and looks again if it has.
+    /// </summary>
+    public (IReadOnlyList<Directive> Holds, long Mark) BlockingHoldsFenced(string agent, string? ticketId)
+    {
+        long mark = _log.DirectiveHighWater();
+        return (BlockingHolds(agent, ticketId), mark);
+    }
+
     /// <summary>The holds that block <paramref name="agent"/> on <paramref name="ticketId"/> (or on untargeted work).</summary>
     public IReadOnlyList<Directive> BlockingHolds(string agent, string? ticketId)
     {

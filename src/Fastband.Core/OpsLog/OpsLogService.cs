@@ -59,6 +59,9 @@ public sealed class OpsLogService
     /// <summary>The highest entry id ever written, or 0: it changes with every write.</summary>
     public long LatestId() => _opsLog.LatestId();
 
+    /// <summary>The id of the newest hold, lift or clearance (see <see cref="IOpsLogStore.DirectiveHighWater"/>).</summary>
+    public long DirectiveHighWater() => _opsLog.DirectiveHighWater();
+
     /// <summary>Entries matching the query, newest first; with IncludeArchive, the archive files are merged in.</summary>
     public IReadOnlyList<OpsLogEntry> Read(OpsLogQuery query)
     {

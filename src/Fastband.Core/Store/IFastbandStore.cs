@@ -70,6 +70,13 @@ public interface IOpsLogStore
     /// <summary>The highest id ever assigned, or 0.</summary>
     long LatestId();
 
+    /// <summary>
+    /// The id of the newest hold, lift or clearance entry, or 0: a change of directives moves it. A write that
+    /// depends on the holds (a lock grant, a claim) compares it inside its transaction with the value read
+    /// before the holds were evaluated, so a hold posted in between is never missed.
+    /// </summary>
+    long DirectiveHighWater();
+
     long Count();
 
     /// <summary>

@@ -17,9 +17,11 @@ public interface IIssueStore
     /// <summary>
     /// Claims an issue in one conditional update: only an issue that is new and unblocked is taken, and the
     /// winner gets the next claim token. The holder claiming again gets its claim back (AlreadyDone). With
-    /// <paramref name="takeStaleBefore"/>, a claim whose holder was last seen before then is taken over too.
+    /// <paramref name="takeStaleBefore"/>, a claim whose holder was last seen before then is taken over too. With
+    /// <paramref name="directiveMark"/>, nothing is done (DirectivesMoved) when a hold, lift or clearance landed
+    /// since the caller read that mark: the caller's hold check is stale.
     /// </summary>
-    IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now, DateTimeOffset? takeStaleBefore = null);
+    IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now, DateTimeOffset? takeStaleBefore = null, long? directiveMark = null);
 
     /// <summary>
     /// Gives a claim up: only its holder may, unless <paramref name="force"/> (with a reason). With
@@ -72,6 +74,8 @@ public enum IssueChangeOutcome
     AlreadyDone,
     /// <summary>The state forbids it; audited as a failure. <see cref="IssueChange.Message"/> says why.</summary>
     Refused,
+    /// <summary>Nothing was done: the directives changed since the caller checked the holds; check them again.</summary>
+    DirectivesMoved,
 }
 
 /// <summary>What a change did, with the issue and fix as they are after it.</summary>

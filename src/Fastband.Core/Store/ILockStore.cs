@@ -36,6 +36,9 @@ public interface ILockTransaction
 
     /// <summary>The next fencing token: strictly greater than every token issued before, for any resource.</summary>
     long NextFencingToken();
+
+    /// <summary>The ops log's <see cref="IOpsLogStore.DirectiveHighWater"/>, read under this transaction's writer lock.</summary>
+    long DirectiveHighWater();
     long? ResourceToken(string resource);
     void SetResourceToken(string resource, long token);
 

@@ -34,8 +34,10 @@ internal sealed class IssueStore : IssueReads, IIssueStore
     private static InvalidInputException UnknownBlocker(string id) =>
         new("UnknownBlocker", $"The blocker '{id}' is not an issue here: create it first, or list the issues with 'fastband issue list --all'.");
 
-    public IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now, DateTimeOffset? takeStaleBefore = null) => Db.InWriteTransaction(() =>
+    public IssueChange Claim(string issueId, IssueActor actor, DateTimeOffset now, DateTimeOffset? takeStaleBefore = null, long? directiveMark = null) => Db.InWriteTransaction(() =>
     {
+        if (directiveMark is { } mark && Db.Scalar<long>(OpsLogStore.DirectiveHighWaterSql) != mark)
+            return new IssueChange(IssueChangeOutcome.DirectivesMoved, null, null, "The holds changed since they were checked.");
         long us = StoreRows.ToMicros(now);
         var before = takeStaleBefore is null ? null : IssueRow(issueId);
         // The check and the take are one statement under the writer lock: a second claimer finds the row already

@@ -68,6 +68,8 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
 
         public IReadOnlyList<LockWaiter> Waiters() => store.ReadWaiters();
 
+        public long DirectiveHighWater() => _db.Scalar<long>(OpsLogStore.DirectiveHighWaterSql);
+
         public long NextFencingToken() => _db.Scalar<long>("UPDATE counters SET value = value + 1 WHERE name = 'fencing' RETURNING value;");
 
         public long? ResourceToken(string resource) => store.ReadResourceToken(resource);

@@ -83,6 +83,12 @@ internal class OpsLogStore : IOpsLogStore
 
     public long LatestId() => Db.Read(() => Db.Scalar<long>("SELECT COALESCE(MAX(id), 0) FROM ops_log;"));
 
+    /// <summary>Holds, lifts and clearances are entries of these two types (ix_ops_log_type_ts serves the query).</summary>
+    internal const string DirectiveHighWaterSql =
+        "SELECT COALESCE(MAX(id), 0) FROM ops_log WHERE event_type IN ('" + OpsEventType.Hold + "', '" + OpsEventType.ClearanceGranted + "');";
+
+    public long DirectiveHighWater() => Db.Read(() => Db.Scalar<long>(DirectiveHighWaterSql));
+
     public long Count() => Db.Read(() => Db.Scalar<long>("SELECT COUNT(*) FROM ops_log;"));
 
     public int MoveOlderThan(DateTimeOffset cutoff, int batchSize, Action<IReadOnlyList<OpsLogEntry>> sink)
