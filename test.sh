@@ -4,6 +4,7 @@
 #   2. xunit: Core (real SQLite, real processes racing, the dashboard in headless Chromium), CLI end to end (real processes), module contract
 #   3. the load test: a self-contained .NET 8 host loads the staged module by path (plus its negative control)
 #   4. the README's first command (fastband init) on a fresh project, and examples/demo.sh (the start-up routine)
+#   4b. the MCP server driven by the official TypeScript MCP SDK from npm (tests/mcp/run.sh; needs Node 20)
 #   5. Pester in real pwsh: pwsh from the local tool manifest (dotnet-tools.json), Pester 5 from NuGet into .build/
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -88,6 +89,11 @@ echo "== examples/demo.sh: the start-up routine through all its paths"
 log=".build/demo.log"
 bash examples/demo.sh > "$log" 2>&1
 count_summary demo "$log"
+
+echo "== MCP: the official TypeScript SDK (npm @modelcontextprotocol/sdk) drives fastband mcp (tests/mcp/run.sh)"
+log=".build/mcp.log"
+tests/mcp/run.sh > "$log" 2>&1
+count_summary mcp "$log"
 
 echo "== Pester (pwsh $(sed -n 's/.*"version": "\(7[^"]*\)".*/\1/p' dotnet-tools.json) from dotnet-tools.json, Pester from tests/Pester/tools/Pester.proj)"
 log=".build/pester.log"

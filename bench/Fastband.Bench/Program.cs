@@ -29,6 +29,8 @@ public static class Program
                      through the CLI), and session save/restore of a 10 MB conversation (target <= 100 ms each)
           hook       wall time of one 'fastband hook pre-tool-use' process on an allowed and a blocked edit, beside
                      'fastband ops check' and 'git --version' in the same run
+          mcp        `fastband mcp`: warm tool calls over stdio (check, lock + unlock, send + read) against the same
+                     as CLI processes, side by side (target: MCP >= 50x faster per call), and server start to first answer
           pg         the PostgreSQL store against SQLite in the same run: in-process appends and lock pairs, and
                      8 processes appending at once (target: >= 1,000 appends/s on PostgreSQL, nothing lost).
                      Not part of 'all': it needs a server (--pg, else tests/servers/start.sh's FASTBAND_TEST_PG_*)
@@ -74,6 +76,8 @@ public static class Program
           --session-rounds N     git: timed session save+restore rounds (default 10)
           --session-variants     git: also time the same 10 MB upsert on raw connections (automatic checkpoint or not,
                                  4/16/64 KiB pages, a larger cache): where a save's time goes
+          --mcp-calls N          mcp: timed warm rounds over MCP (default 200); --mcp-cli-runs N: CLI rounds (default 20);
+                                 --mcp-starts N: server starts timed (default 10)
           --pg CONNECTION        pg: "Host=..;Port=..;Database=..;Username=.." (no password; default from FASTBAND_TEST_PG_*)
           --pg-password-env NAME pg: the variable holding the password (default FASTBAND_TEST_PG_PASSWORD)
           --pg-appends N         pg: timed in-process appends per store (default 2000); --lock-pairs sets the pairs (default 1000 here)
@@ -114,6 +118,7 @@ public static class Program
             ("issues", IssueBench.Run),
             ("git", GitBench.Run),
             ("hook", HookBench.Run),
+            ("mcp", McpBench.Run),
             ("pg", PgBench.Run),
         };
         var selected = benches.Where(b => (command == "all" && b.Name != "pg") || b.Name == command
