@@ -24,6 +24,18 @@ public sealed class BenchContext : IDisposable
     public string WorkRoot { get; }
     public bool Keep { get; }
     public string? RepoRoot { get; }
+
+    /// <summary>
+    /// The published fastband the suite times (--cli, else the checkout's .build/cli/fastband) as a full path, or null
+    /// after failing the report with how to get one.
+    /// </summary>
+    public string? PublishedCli(Report report, string suite)
+    {
+        string? cli = Options.Get("cli") ?? (RepoRoot is { } r ? Path.Combine(r, ".build", "cli", "fastband") : null);
+        if (cli is not null && File.Exists(cli)) return Path.GetFullPath(cli);
+        report.Fail($"{suite}: no published fastband at '{cli}': run './fastband --help' once (it builds .build/cli/) or pass --cli PATH");
+        return null;
+    }
     public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
     public TimeSpan Elapsed => _clock.Elapsed;
 

@@ -19,13 +19,7 @@ public static class CliBench
     public static void Run(BenchContext context, Report report)
     {
         int runs = context.Options.Int("runs", 30);
-        string? cli = context.Options.Get("cli") ?? (context.RepoRoot is { } r ? Path.Combine(r, ".build", "cli", "fastband") : null);
-        if (cli is null || !File.Exists(cli))
-        {
-            report.Fail($"cli: no published fastband at '{cli}': run './fastband --help' once (it builds .build/cli/) or pass --cli PATH");
-            return;
-        }
-        cli = Path.GetFullPath(cli);
+        if (context.PublishedCli(report, "cli") is not { } cli) return;
 
         string project = context.NewDirectory("cli-project");
         string? wrapper = null;

@@ -15,13 +15,7 @@ public static class HookBench
     public static void Run(BenchContext context, Report report)
     {
         int runs = context.Options.Int("runs", 30);
-        string? cli = context.Options.Get("cli") ?? (context.RepoRoot is { } r ? Path.Combine(r, ".build", "cli", "fastband") : null);
-        if (cli is null || !File.Exists(cli))
-        {
-            report.Fail($"hook: no published fastband at '{cli}': run './fastband --help' once (it builds .build/cli/) or pass --cli PATH");
-            return;
-        }
-        cli = Path.GetFullPath(cli);
+        if (context.PublishedCli(report, "hook") is not { } cli) return;
         string project = context.NewDirectory("hook-project");
         using (var p = FastbandProject.Open(new ProjectOptions { ProjectPath = project, Agent = "holder" }))
             p.Locks.Acquire(new LockRequest { Resources = new[] { "src/locked" }, Ttl = TimeSpan.FromHours(2) });

@@ -126,13 +126,7 @@ public static class LockBench
     public static void CliVsFlock(BenchContext context, Report report)
     {
         int runs = context.Options.Int("lock-runs", 30);
-        string? cli = context.Options.Get("cli") ?? (context.RepoRoot is { } r ? Path.Combine(r, ".build", "cli", "fastband") : null);
-        if (cli is null || !File.Exists(cli))
-        {
-            report.Fail($"lock-cli: no published fastband at '{cli}': pass --cli PATH (see docs/benchmarks.md)");
-            return;
-        }
-        cli = Path.GetFullPath(cli);
+        if (context.PublishedCli(report, "lock-cli") is not { } cli) return;
         string flock = context.Options.Get("flock") ?? "flock";
         string project = context.NewDirectory("lock-cli-project");
         string lockFile = Path.Combine(context.NewDirectory("lock-cli-flock"), "bench.lock");

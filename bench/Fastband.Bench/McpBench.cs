@@ -20,13 +20,7 @@ public static class McpBench
         int calls = context.Options.Int("mcp-calls", 200);
         int cliRuns = context.Options.Int("mcp-cli-runs", 20);
         int starts = context.Options.Int("mcp-starts", 10);
-        string? cli = context.Options.Get("cli") ?? (context.RepoRoot is { } r ? Path.Combine(r, ".build", "cli", "fastband") : null);
-        if (cli is null || !File.Exists(cli))
-        {
-            report.Fail($"mcp: no published fastband at '{cli}': run './fastband --help' once (it builds .build/cli/) or pass --cli PATH");
-            return;
-        }
-        cli = Path.GetFullPath(cli);
+        if (context.PublishedCli(report, "mcp") is not { } cli) return;
         string project = context.NewDirectory("mcp-project");
         Cli(cli, project, null, "init"); // the server, like every read, wants a store that init made
         context.Log($"mcp: {cli}; {calls} warm calls per action, {cliRuns} CLI runs per action, {starts} server starts; load average {BenchContext.LoadAverage()}");
