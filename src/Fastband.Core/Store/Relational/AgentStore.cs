@@ -17,7 +17,7 @@ internal sealed class AgentStore : IAgentStore
 
     /// <summary>Records <paramref name="touch"/> at <paramref name="now"/>; inside the caller's write transaction.</summary>
     public void Upsert(AgentTouch touch, DateTimeOffset now, bool registering) =>
-        _db.Execute(UpsertSql(touch, registering, "CAST(@now AS BIGINT)") + ";",
+        _db.Execute(UpsertSql(touch, registering, "CAST(@now AS BIGINT)", end: ";"),
             Parameters(touch).Append(("now", RelationalStore.ToMicros(now))).ToArray());
 
     /// <summary>
@@ -27,7 +27,16 @@ internal sealed class AgentStore : IAgentStore
     /// row can come from a RETURNING; the casts type parameters that may be null, and SQLite needs the WHERE to tell
     /// the upsert's ON from a join's.
     /// </summary>
-    public string UpsertSql(AgentTouch touch, bool registering, string now, string from = "")
+    public string UpsertSql(AgentTouch touch, bool registering, string now, string from = "", string end = "")
+    {
+        // Every write records its writer's presence: the statement is built once per shape, not on every write.
+        var shape = (touch.Ticket, touch.Ticket == TicketChange.Clear && touch.TicketId is null, registering, now, from, end);
+        return _upserts.TryGetValue(shape, out string? sql) ? sql : _upserts.GetOrAdd(shape, BuildUpsertSql(touch, registering, now, from) + end);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(TicketChange, bool, bool, string, string, string), string> _upserts = new();
+
+    private string BuildUpsertSql(AgentTouch touch, bool registering, string now, string from)
     {
         string ticketUpdate = touch.Ticket switch
         {

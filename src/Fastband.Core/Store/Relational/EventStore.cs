@@ -67,7 +67,7 @@ internal sealed class EventStore : IEventStore
         }, lockWait);
     }
 
-    private static void Set(DbCommand cmd, string name, object? value) => cmd.Parameters[name].Value = value ?? DBNull.Value;
+    private void Set(DbCommand cmd, string name, object? value) => cmd.Parameters[_db.ParameterName(name)].Value = value ?? DBNull.Value;
 
     private long MaxInteraction() => _db.Scalar<long>("SELECT COALESCE(MAX(interaction), 0) FROM events;");
 

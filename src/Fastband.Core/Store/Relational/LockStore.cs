@@ -38,14 +38,23 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
 
     private List<Lease> ReadLeases(string? onlyLeaseId)
     {
-        string filter = onlyLeaseId is null ? "" : " WHERE lease_id = @id";
         var idParameter = onlyLeaseId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("id", onlyLeaseId) };
-        var order = _db.Dialect;
-        using var resources = _db.Command(
-            $"SELECT lease_id, resource FROM lease_resources{filter} ORDER BY {order.ByteOrder("lease_id")}, {order.ByteOrder("resource")};", idParameter);
-        using var leases = _db.Command(
-            $"SELECT {StoreRows.LeaseColumns} FROM leases{filter} ORDER BY acquired_us, {order.ByteOrder("lease_id")};", idParameter);
+        var (resourcesSql, leasesSql) = onlyLeaseId is null ? AllLeasesSql : OneLeaseSql;
+        using var resources = _db.Command(resourcesSql, idParameter);
+        using var leases = _db.Command(leasesSql, idParameter);
         return StoreRows.Leases(leases, resources);
+    }
+
+    // Read on every grant, release and check: built once per store, not per read.
+    private (string, string) AllLeasesSql => field.Item1 is null ? field = LeasesSql("") : field;
+
+    private (string, string) OneLeaseSql => field.Item1 is null ? field = LeasesSql(" WHERE lease_id = @id") : field;
+
+    private (string Resources, string Leases) LeasesSql(string filter)
+    {
+        var order = _db.Dialect;
+        return ($"SELECT lease_id, resource FROM lease_resources{filter} ORDER BY {order.ByteOrder("lease_id")}, {order.ByteOrder("resource")};",
+                $"SELECT {StoreRows.LeaseColumns} FROM leases{filter} ORDER BY acquired_us, {order.ByteOrder("lease_id")};");
     }
 
     private List<LockWaiter> ReadWaiters()
@@ -53,6 +62,10 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
         using var cmd = _db.Command($"SELECT {StoreRows.WaiterColumns} FROM lock_waiters ORDER BY ticket;");
         return StoreRows.Waiters(cmd);
     }
+
+    internal string SetResourceTokenSql => field ??=
+        "INSERT INTO resource_tokens (resource, token) VALUES (@r, @t) " +
+        $"ON CONFLICT (resource) DO UPDATE SET token = {_db.Dialect.Greatest("resource_tokens.token", "excluded.token")};";
 
     private long? ReadResourceToken(string resource) =>
         _db.Rows("SELECT token FROM resource_tokens WHERE resource = @r;", r => (long?)r.GetInt64(0), ("r", resource)).FirstOrDefault();
@@ -74,10 +87,7 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
 
         public long? ResourceToken(string resource) => store.ReadResourceToken(resource);
 
-        public void SetResourceToken(string resource, long token) => _db.Execute(
-            "INSERT INTO resource_tokens (resource, token) VALUES (@r, @t) " +
-            $"ON CONFLICT (resource) DO UPDATE SET token = {_db.Dialect.Greatest("resource_tokens.token", "excluded.token")};",
-            ("r", resource), ("t", token));
+        public void SetResourceToken(string resource, long token) => _db.Execute(store.SetResourceTokenSql, ("r", resource), ("t", token));
 
         public void InsertLease(Lease l)
         {

@@ -74,6 +74,9 @@ public abstract class RelationalStore : IFastbandStore
     /// <summary>A command on the store's connection (in the open write transaction, if any); parameters are named without their <c>@</c>.</summary>
     internal abstract DbCommand Command(string sql, params (string Name, object? Value)[] parameters);
 
+    /// <summary>The name <see cref="Command"/> gave the parameter <paramref name="name"/> (to set it again on a command run many times).</summary>
+    internal virtual string ParameterName(string name) => name;
+
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction that holds the store's writer lock from its first statement
     /// to its commit, rolling back on any failure. Waits at most <paramref name="lockWait"/> (default: the store's

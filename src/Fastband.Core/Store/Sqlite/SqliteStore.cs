@@ -76,11 +76,21 @@ public sealed partial class SqliteStore : RelationalStore
 
     // ---------------------------------------------------------------- plumbing
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Prefixed = new(StringComparer.Ordinal);
+
+    internal override string ParameterName(string name) => PrefixedName(name);
+
+    private static string PrefixedName(string name) =>
+        name.Length > 0 && name[0] is '@' or '$' or ':' ? name : Prefixed.GetOrAdd(name, static n => "@" + n);
+
     internal override SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
     {
         var cmd = _connection.CreateCommand();
         cmd.CommandText = sql;
-        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        // Bound by their full name (@id): a bare name (id) makes Microsoft.Data.Sqlite look it up under every prefix
+        // it knows (to refuse an ambiguous one), each a string and a UTF-8 copy per parameter per execution, which
+        // doubled what a write statement allocated.
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(PrefixedName(name), value ?? DBNull.Value);
         return cmd;
     }
 
