@@ -165,7 +165,7 @@ public sealed class FastbandProject : IDisposable
 
     public LockService Locks => field ?? Once(ref field, () =>
     {
-        var locks = new LockService(Store.Locks, Caller, Session, Directives, OpsLog, Root, Clock);
+        var locks = new LockService(Store.Locks, Store.Location, Caller, Session, Directives, OpsLog, Root, Clock);
         // A broken lock's holder is told why, as a message it will find in its inbox.
         locks.SendHandoff = (lease, body) => Messages.Send(lease.Agent, body, MessageKind.HandoffRequest);
         locks.OnBroken = (lease, reason) => Messages.Send(lease.Agent,

@@ -26,13 +26,24 @@ internal static class LockReclaim
         return live;
     }
 
-    /// <summary>Deletes the stale waiters but <paramref name="keep"/> (the caller's own, which it is about to touch).</summary>
-    public static void DropStaleWaiters(this ILockTransaction tx, LockRules rules, DateTimeOffset now, long? keep)
+    /// <summary>
+    /// Deletes the stale waiters but <paramref name="keep"/> (the caller's own, which it is about to touch) and returns
+    /// the queue that is left, in order, so the caller need not read it again; <paramref name="dropped"/> counts the deleted.
+    /// </summary>
+    public static List<LockWaiter> DropStaleWaiters(this ILockTransaction tx, LockRules rules, DateTimeOffset now, long? keep, out int dropped)
     {
-        foreach (var w in tx.Waiters())
+        var waiters = tx.Waiters();
+        var left = new List<LockWaiter>(waiters.Count);
+        dropped = 0;
+        foreach (var w in waiters)
         {
-            if (w.QueueNumber == keep) continue;
-            if (rules.IsStale(w, now)) tx.DeleteWaiter(w.QueueNumber);
+            if (w.QueueNumber != keep && rules.IsStale(w, now))
+            {
+                tx.DeleteWaiter(w.QueueNumber);
+                dropped++;
+            }
+            else left.Add(w);
         }
+        return left;
     }
 }

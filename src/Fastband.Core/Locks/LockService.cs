@@ -44,8 +44,10 @@ public sealed class LockService : Board.ILockBoardSource
     private readonly TimeProvider _clock;
     private readonly LockRules _rules;
     private readonly LockAcquirer _acquirer;
+    private readonly LockWake _wake;
 
-    internal LockService(ILockStore store, CallerIdentity caller, string? session, DirectiveBoard directives, OpsLogService opsLog, string projectRoot, TimeProvider clock)
+    // storeLocation: the store's IFastbandStore.Location, which names its waiters' doorbells (LockWake).
+    internal LockService(ILockStore store, string storeLocation, CallerIdentity caller, string? session, DirectiveBoard directives, OpsLogService opsLog, string projectRoot, TimeProvider clock)
     {
         _store = store;
         _caller = caller;
@@ -54,7 +56,8 @@ public sealed class LockService : Board.ILockBoardSource
         _root = projectRoot;
         _clock = clock;
         _rules = new LockRules(caller.Agent, session, caller.Host);
-        _acquirer = new LockAcquirer(store, _rules, caller, session, directives, clock);
+        _wake = new LockWake(store, storeLocation, caller.Host, clock);
+        _acquirer = new LockAcquirer(store, _rules, caller, session, directives, clock, _wake);
     }
 
     /// <summary>See <see cref="LockAcquirer.FenceHolds"/> (tests only).</summary>
@@ -62,6 +65,12 @@ public sealed class LockService : Board.ILockBoardSource
 
     /// <summary>See <see cref="LockAcquirer.AfterHoldCheck"/> (tests only).</summary>
     internal Action? AfterHoldCheck { get => _acquirer.AfterHoldCheck; set => _acquirer.AfterHoldCheck = value; }
+
+    /// <summary>See <see cref="LockAcquirer.FallbackPoll"/> (tests only).</summary>
+    internal TimeSpan FallbackPoll { get => _acquirer.FallbackPoll; set => _acquirer.FallbackPoll = value; }
+
+    /// <summary>See <see cref="LockWake.Enabled"/>: off, waiters poll and releases ring nobody (tests only).</summary>
+    internal bool WakeEnabled { get => _wake.Enabled; set => _wake.Enabled = value; }
 
     /// <summary>Told when a lock is broken, so the previous holder can be sent a message.</summary>
     public Action<Lease, string>? OnBroken { get; set; }
@@ -144,6 +153,7 @@ public sealed class LockService : Board.ILockBoardSource
         });
         if (foreign is not null)
             throw new BlockedException("LeaseHeldByOther", $"Lease {leaseId} is held by {foreign.Agent}: use lock break with a reason.");
+        if (released is not null) _wake.RingNext();
         return released is null
             ? new ReleaseResult { Message = $"Nothing to release: lease {leaseId} is gone ({Fate(leaseId, now)})." }
             : new ReleaseResult { ReleasedLeaseIds = new[] { leaseId }, Resources = released.Resources, Message = $"Released {leaseId}: {string.Join(", ", released.Resources)}." };
@@ -170,6 +180,7 @@ public sealed class LockService : Board.ILockBoardSource
             }
             return (ids, freed);
         });
+        if (ids.Count > 0) _wake.RingNext();
         return new ReleaseResult
         {
             ReleasedLeaseIds = ids, Resources = resources,
@@ -200,6 +211,7 @@ public sealed class LockService : Board.ILockBoardSource
             }
             return (victims, newToken);
         });
+        _wake.RingNext(); // stale leases the break reclaimed free waiters too, even when nothing was broken
         if (broken.Count == 0)
             throw new NotFoundException("NothingToBreak", $"No other agent holds a live lock on {target}: there is nothing to break.");
         foreach (var lease in broken)
@@ -290,13 +302,15 @@ public sealed class LockService : Board.ILockBoardSource
     public IReadOnlyList<ReclaimedLease> Cleanup()
     {
         var now = _clock.GetUtcNow();
-        return _store.Write(tx =>
+        var (reclaimed, dropped) = _store.Write(tx =>
         {
             var reclaimed = new List<ReclaimedLease>();
             tx.ReclaimStale(_rules, tx.Leases(), now, reclaimed);
-            tx.DropStaleWaiters(_rules, now, null);
-            return (IReadOnlyList<ReclaimedLease>)reclaimed;
+            tx.DropStaleWaiters(_rules, now, null, out int dropped);
+            return (reclaimed, dropped);
         });
+        if (reclaimed.Count > 0 || dropped > 0) _wake.RingNext();
+        return reclaimed;
     }
 
     public IReadOnlyList<LockEvent> History(IReadOnlyList<string>? actions, int limit) => _store.History(actions, limit);
