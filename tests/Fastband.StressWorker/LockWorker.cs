@@ -8,6 +8,10 @@ using Fastband.Core.Locks;
 ///     "enter AGENT" and "exit AGENT" to MARKS inside the critical section, release. Prints "startTicks endTicks".
 ///   nolock ...: the same without the lock (the negative control).
 ///   hold PROJECT AGENT TTL_SECONDS tied|untied RESOURCE: take the lock, print "held LEASE TOKEN", then sleep until killed.
+///   wait PROJECT AGENT RESOURCE FALLBACK_POLL_SECONDS HOLD_MS: take the lock waiting up to 2 minutes, looking at the lock
+///     state unprompted only every FALLBACK_POLL_SECONDS (so that a quick grant shows it was woken); print
+///     "granted TOKEN RECLAIMED" (RECLAIMED: why the leases it reclaimed were stale, comma-separated, or "-"), hold it
+///     HOLD_MS, release it and print "released". Prints "refused MESSAGE" if the wait ran out.
 /// </summary>
 internal static class LockWorker
 {
@@ -27,6 +31,7 @@ internal static class LockWorker
             Thread.Sleep(Timeout.Infinite);
             return 0;
         }
+        if (mode == "wait") return Wait(projectDir, agent, args[3], TimeSpan.FromSeconds(double.Parse(args[4])), int.Parse(args[5]));
         int count = int.Parse(args[3]);
         string gate = args[4], marks = args[5];
         // Open and warm up before the gate, so that start-up time does not keep the workers apart.
@@ -49,6 +54,25 @@ internal static class LockWorker
             if (lease is not null) project.Locks.Release(lease.LeaseId);
         }
         Console.Out.WriteLine($"{start} {DateTimeOffset.UtcNow.UtcTicks}");
+        return 0;
+    }
+
+    private static int Wait(string projectDir, string agent, string resource, TimeSpan fallbackPoll, int holdMs)
+    {
+        using var p = FastbandProject.Open(new ProjectOptions { ProjectPath = projectDir, Agent = agent });
+        p.Locks.FallbackPoll = fallbackPoll;
+        var r = p.Locks.Acquire(new LockRequest { Resources = new[] { resource }, Wait = TimeSpan.FromMinutes(2), Ttl = TimeSpan.FromMinutes(5) });
+        if (!r.Granted)
+        {
+            Console.Out.WriteLine($"refused {r.Message}");
+            return 3;
+        }
+        string why = r.Reclaimed.Count == 0 ? "-" : string.Join(",", r.Reclaimed.Select(x => x.Why));
+        Console.Out.WriteLine($"granted {r.Lease!.FencingToken} {why}");
+        Console.Out.Flush();
+        Thread.Sleep(holdMs);
+        p.Locks.Release(r.Lease.LeaseId);
+        Console.Out.WriteLine("released");
         return 0;
     }
 

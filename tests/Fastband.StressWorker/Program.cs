@@ -12,11 +12,11 @@ using Npgsql;
 //   message RECIPIENT: sends COUNT messages "AGENT message i" to RECIPIENT (MessageService.Send).
 //   reader: as AGENT, reads and acknowledges its unread messages in a loop (a few at a time) until
 //           every message up to seq COUNT is acknowledged; prints the times, then "id seq body" per message taken.
-//   lock | nolock | hold: see LockWorker.cs.
+//   lock | nolock | hold | wait: see LockWorker.cs.
 //   campaign | naivecampaign: see CampaignWorker.cs.
 //   event | naive-event | consume: see EventWorker.cs.
 //   claim | naiveclaim: see IssueWorker.cs.
-if (args.Length >= 1 && args[0] is "lock" or "nolock" or "hold")
+if (args.Length >= 1 && args[0] is "lock" or "nolock" or "hold" or "wait")
     return LockWorker.Run(args);
 if (args.Length == 5 && args[0] is "campaign" or "naivecampaign")
     return CampaignWorker.Run(args);
@@ -31,7 +31,7 @@ if (args.Length is not (5 or 6) || (args[3] == "message") != (args.Length == 6))
 {
     Console.Error.WriteLine("usage: Fastband.StressWorker PROJECT AGENT COUNT store|naive|reader GATE_FILE");
     Console.Error.WriteLine("       Fastband.StressWorker PROJECT AGENT COUNT message GATE_FILE RECIPIENT");
-    Console.Error.WriteLine("       Fastband.StressWorker lock|nolock|hold ... (see LockWorker.cs)");
+    Console.Error.WriteLine("       Fastband.StressWorker lock|nolock|hold|wait ... (see LockWorker.cs)");
     return 2;
 }
 string projectDir = args[0], agent = args[1], mode = args[3], gate = args[4];
