@@ -86,18 +86,22 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
                         store.Write(tx => { tx.TouchWaiter(queued, now); return 0; });
                         waiting.HeartbeatDue = now + Heartbeat;
                     }
-                    if (!waiting.LookNow && now < waiting.NextLook)
+                    if (waiting.TryNow) waiting.TryNow = false; // rung: the ringer saw it could be granted, so try at once
+                    else
                     {
-                        Pause(waiting, Min(waiting.NextLook, waiting.HeartbeatDue, deadline) - now, cancellation);
-                        continue;
-                    }
-                    waiting.LookNow = false;
-                    var queue = store.Waiters();
-                    var look = Look(store.Leases(), queue, resources, mode, queued, now, judgeWaiters: true);
-                    if (look.Blocked)
-                    {
-                        WaitFor(waiting, look, now);
-                        continue;
+                        if (!waiting.LookNow && now < waiting.NextLook)
+                        {
+                            Pause(waiting, Min(waiting.NextLook, waiting.HeartbeatDue, deadline) - now, cancellation);
+                            continue;
+                        }
+                        waiting.LookNow = false;
+                        var queue = store.Waiters();
+                        var look = Look(store.Leases(), queue, resources, mode, queued, now, judgeWaiters: true);
+                        if (look.Blocked)
+                        {
+                            WaitFor(waiting, look, now);
+                            continue;
+                        }
                     }
                 }
                 // A hold posted while this request waits refuses it as one posted before would: a waiter is
@@ -216,6 +220,7 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
         public DateTimeOffset HeartbeatDue = DateTimeOffset.MaxValue;
         public DateTimeOffset NextLook = DateTimeOffset.MinValue;
         public bool LookNow;
+        public bool TryNow;
 
         public void Dispose()
         {
@@ -246,7 +251,7 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
         switch (bell.Wait(span, waiting.Processes.Fds, out int exited))
         {
             case WakeReason.Woken:
-                waiting.LookNow = true;
+                waiting.TryNow = true;
                 break;
             case WakeReason.ProcessExited:
                 waiting.Processes.Exited(exited);

@@ -190,6 +190,13 @@ internal sealed unsafe partial class WakeSocket : IDisposable
         return -1;
     }
 
+    /// <summary>Has the process of this pidfd exited? (Its pidfd is readable from then on.)</summary>
+    public static bool HasExited(int pidfd)
+    {
+        var fd = new PollFd { Fd = pidfd, Events = PollIn };
+        return poll(&fd, 1, 0) > 0;
+    }
+
     /// <summary>Closes a pidfd from <see cref="OpenProcess"/>.</summary>
     public static void CloseProcess(int pidfd)
     {
