@@ -418,7 +418,7 @@ public static class LockBench
             (`lockworker-K`). Each warms up (20 acquire/release pairs in a private scratch project), opens the shared project,
             reports ready and waits for "go" on stdin, which the parent sends to all at once. Then, for {seconds:0.#} s of
             its own clock, it loops: `Acquire(new LockRequest {"{"} Resources = ["{SharedResource}"], Wait = 60 s, Ttl = 5 min {"}"})`
-            (exclusive; the service queues waiters first come, first served and has the first waiter in line poll every 2 ms and the rest every 25 ms), then the critical
+            (exclusive; the service queues waiters first come, first served; on Linux a waiter sleeps until a release rings it, elsewhere it polls every 2 ms when first in line and every 25 ms behind), then the critical
             section (append `enter K token`, then `exit K token`, to a marks file: each mark opens the file, seeks to its end
             and writes, so an intruder would overwrite or split a pair), then `Release`.
             Window = first start to last end across workers; grants/s = all grants / window. Afterwards the parent checks
