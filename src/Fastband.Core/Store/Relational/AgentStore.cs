@@ -17,7 +17,7 @@ internal sealed class AgentStore : IAgentStore
 
     /// <summary>Records <paramref name="touch"/> at <paramref name="now"/>; inside the caller's write transaction.</summary>
     public void Upsert(AgentTouch touch, DateTimeOffset now, bool registering) =>
-        _db.Execute(UpsertSql(touch, registering, "CAST(@now AS BIGINT)", end: ";"),
+        _db.ExecutePrepared(UpsertSql(touch, registering, "CAST(@now AS BIGINT)", end: ";"),
             Parameters(touch).Append(("now", RelationalStore.ToMicros(now))).ToArray());
 
     /// <summary>

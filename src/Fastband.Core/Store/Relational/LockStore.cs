@@ -40,9 +40,9 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
     {
         var idParameter = onlyLeaseId is null ? Array.Empty<(string, object?)>() : new (string, object?)[] { ("id", onlyLeaseId) };
         var (resourcesSql, leasesSql) = onlyLeaseId is null ? AllLeasesSql : OneLeaseSql;
-        using var resources = _db.Command(resourcesSql, idParameter);
-        using var leases = _db.Command(leasesSql, idParameter);
-        return StoreRows.Leases(leases, resources);
+        using var resources = _db.Prepared(resourcesSql, idParameter);
+        using var leases = _db.Prepared(leasesSql, idParameter);
+        return StoreRows.Leases(leases.Command, resources.Command);
     }
 
     // Read on every grant, release and check: built once per store, not per read.
@@ -59,9 +59,11 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
 
     private List<LockWaiter> ReadWaiters()
     {
-        using var cmd = _db.Command($"SELECT {StoreRows.WaiterColumns} FROM lock_waiters ORDER BY ticket;");
-        return StoreRows.Waiters(cmd);
+        using var cmd = _db.Prepared(WaitersSql);
+        return StoreRows.Waiters(cmd.Command);
     }
+
+    private static readonly string WaitersSql = $"SELECT {StoreRows.WaiterColumns} FROM lock_waiters ORDER BY ticket;";
 
     internal string SetResourceTokenSql => field ??=
         "INSERT INTO resource_tokens (resource, token) VALUES (@r, @t) " +
@@ -81,17 +83,17 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
 
         public IReadOnlyList<LockWaiter> Waiters() => store.ReadWaiters();
 
-        public long DirectiveHighWater() => _db.Scalar<long>(OpsLogStore.DirectiveHighWaterSql);
+        public long DirectiveHighWater() => _db.ScalarPrepared<long>(OpsLogStore.DirectiveHighWaterSql);
 
-        public long NextFencingToken() => _db.Scalar<long>("UPDATE counters SET value = value + 1 WHERE name = 'fencing' RETURNING value;");
+        public long NextFencingToken() => _db.ScalarPrepared<long>("UPDATE counters SET value = value + 1 WHERE name = 'fencing' RETURNING value;");
 
         public long? ResourceToken(string resource) => store.ReadResourceToken(resource);
 
-        public void SetResourceToken(string resource, long token) => _db.Execute(store.SetResourceTokenSql, ("r", resource), ("t", token));
+        public void SetResourceToken(string resource, long token) => _db.ExecutePrepared(store.SetResourceTokenSql, ("r", resource), ("t", token));
 
         public void InsertLease(Lease l)
         {
-            _db.Execute("INSERT INTO leases (lease_id, agent, session, mode, fencing_token, host, pid, pid_started_us, reason, acquired_us, expires_us, renewed_us) " +
+            _db.ExecutePrepared("INSERT INTO leases (lease_id, agent, session, mode, fencing_token, host, pid, pid_started_us, reason, acquired_us, expires_us, renewed_us) " +
                         "VALUES (@id, @agent, @session, @mode, @token, @host, @pid, @started, @reason, @acq, @exp, @ren);",
                 ("id", l.LeaseId), ("agent", l.Agent), ("session", l.SessionId), ("mode", l.Mode), ("token", l.FencingToken),
                 ("host", l.Host), ("pid", l.ProcessId), ("started", StoreRows.ToMicros(l.ProcessStartedAt)), ("reason", l.Reason),
@@ -105,10 +107,10 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
                 parameters.Add(($"r{i}", r));
                 return $"(@id, @r{i})";
             }).ToArray();
-            _db.Execute($"INSERT INTO lease_resources (lease_id, resource) VALUES {string.Join(", ", rows)};", parameters.ToArray());
+            _db.ExecutePrepared($"INSERT INTO lease_resources (lease_id, resource) VALUES {string.Join(", ", rows)};", parameters.ToArray());
         }
 
-        public void DeleteLease(string leaseId) => _db.Execute("DELETE FROM leases WHERE lease_id = @id;", ("id", leaseId));
+        public void DeleteLease(string leaseId) => _db.ExecutePrepared("DELETE FROM leases WHERE lease_id = @id;", ("id", leaseId));
 
         public void SetExpiry(string leaseId, DateTimeOffset renewedAt, DateTimeOffset expiresAt) => _db.Execute(
             "UPDATE leases SET renewed_us = @ren, expires_us = @exp WHERE lease_id = @id;",
@@ -122,7 +124,7 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
             _db.Execute($"DELETE FROM lease_resources WHERE lease_id = @id AND {which};", parameters.ToArray());
         }
 
-        public long Enqueue(LockWaiter w) => _db.Scalar<long>(
+        public long Enqueue(LockWaiter w) => _db.ScalarPrepared<long>(
             "INSERT INTO lock_waiters (agent, session, resources, mode, host, pid, pid_started_us, enqueued_us, seen_us) " +
             "VALUES (@agent, @session, @res, @mode, @host, @pid, @started, @enq, @seen) RETURNING ticket;",
             ("agent", w.Agent), ("session", w.SessionId), ("res", StoreRows.Json(w.Resources)), ("mode", w.Mode), ("host", w.Host),
@@ -130,11 +132,11 @@ internal sealed class LockStore(RelationalStore db) : ILockStore
             ("enq", StoreRows.ToMicros(w.EnqueuedAt)), ("seen", StoreRows.ToMicros(w.SeenAt)));
 
         public void TouchWaiter(long queueNumber, DateTimeOffset seenAt) =>
-            _db.Execute("UPDATE lock_waiters SET seen_us = @seen WHERE ticket = @t;", ("t", queueNumber), ("seen", StoreRows.ToMicros(seenAt)));
+            _db.ExecutePrepared("UPDATE lock_waiters SET seen_us = @seen WHERE ticket = @t;", ("t", queueNumber), ("seen", StoreRows.ToMicros(seenAt)));
 
-        public void DeleteWaiter(long queueNumber) => _db.Execute("DELETE FROM lock_waiters WHERE ticket = @t;", ("t", queueNumber));
+        public void DeleteWaiter(long queueNumber) => _db.ExecutePrepared("DELETE FROM lock_waiters WHERE ticket = @t;", ("t", queueNumber));
 
-        public void Record(LockEvent e) => _db.Execute(
+        public void Record(LockEvent e) => _db.ExecutePrepared(
             "INSERT INTO lock_history (ts_us, action, lease_id, agent, resources, fencing_token, detail) VALUES (@ts, @action, @lease, @agent, @res, @token, @detail);",
             ("ts", StoreRows.ToMicros(e.At)), ("action", e.Action), ("lease", e.LeaseId), ("agent", e.Agent), ("res", StoreRows.Json(e.Resources)),
             ("token", e.FencingToken), ("detail", e.Detail));

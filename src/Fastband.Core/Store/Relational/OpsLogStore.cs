@@ -87,7 +87,7 @@ internal class OpsLogStore : IOpsLogStore
     internal const string DirectiveHighWaterSql =
         "SELECT COALESCE(MAX(id), 0) FROM ops_log WHERE event_type IN ('" + OpsEventType.Hold + "', '" + OpsEventType.ClearanceGranted + "');";
 
-    public long DirectiveHighWater() => Db.Read(() => Db.Scalar<long>(DirectiveHighWaterSql));
+    public long DirectiveHighWater() => Db.Read(() => Db.ScalarPrepared<long>(DirectiveHighWaterSql));
 
     public long Count() => Db.Read(() => Db.Scalar<long>("SELECT COUNT(*) FROM ops_log;"));
 

@@ -74,6 +74,39 @@ public abstract class RelationalStore : IFastbandStore
     /// <summary>A command on the store's connection (in the open write transaction, if any); parameters are named without their <c>@</c>.</summary>
     internal abstract DbCommand Command(string sql, params (string Name, object? Value)[] parameters);
 
+    /// <summary>
+    /// A statement on a hot path (the lock transactions run a dozen per grant), kept prepared on the connection where
+    /// the backend allows it (<see cref="SqliteStore"/>: SQLite would otherwise parse and plan it on every run);
+    /// elsewhere a fresh <see cref="Command"/>. Dispose the <see cref="Statement"/>, never its command.
+    /// </summary>
+    internal virtual Statement Prepared(string sql, params (string Name, object? Value)[] parameters) => new(Command(sql, parameters), owned: true);
+
+    /// <summary><see cref="Execute"/> through <see cref="Prepared"/>.</summary>
+    internal int ExecutePrepared(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var statement = Prepared(sql, parameters);
+        return statement.Command.ExecuteNonQuery();
+    }
+
+    /// <summary><see cref="Scalar{T}"/> through <see cref="Prepared"/>.</summary>
+    internal T? ScalarPrepared<T>(string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var statement = Prepared(sql, parameters);
+        object? v = statement.Command.ExecuteScalar();
+        return v is null or DBNull ? default : (T)Convert.ChangeType(v, typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A command from <see cref="Prepared"/>: disposing it disposes a fresh command and keeps a prepared one.</summary>
+    internal readonly struct Statement(DbCommand command, bool owned) : IDisposable
+    {
+        public DbCommand Command { get; } = command;
+
+        public void Dispose()
+        {
+            if (owned) Command.Dispose();
+        }
+    }
+
     /// <summary>The name <see cref="Command"/> gave the parameter <paramref name="name"/> (to set it again on a command run many times).</summary>
     internal virtual string ParameterName(string name) => name;
 

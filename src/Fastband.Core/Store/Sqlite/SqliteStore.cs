@@ -70,6 +70,11 @@ public sealed partial class SqliteStore : RelationalStore
 
     public override void Dispose()
     {
+        lock (_prepared)
+        {
+            foreach (var cmd in _prepared.Values) cmd.Dispose();
+            _prepared.Clear();
+        }
         _connection.Dispose();
         _writers.Dispose();
     }
@@ -92,6 +97,29 @@ public sealed partial class SqliteStore : RelationalStore
         // doubled what a write statement allocated.
         foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(PrefixedName(name), value ?? DBNull.Value);
         return cmd;
+    }
+
+    // Kept per connection, one per SQL text; the cap bounds texts built per call (a multi-row insert per row count).
+    private const int MaxPrepared = 128;
+    private readonly Dictionary<string, SqliteCommand> _prepared = new(StringComparer.Ordinal);
+
+    internal override Statement Prepared(string sql, params (string Name, object? Value)[] parameters)
+    {
+        SqliteCommand? cmd;
+        lock (_prepared)
+        {
+            if (!_prepared.TryGetValue(sql, out cmd))
+            {
+                if (_prepared.Count >= MaxPrepared) return new Statement(Command(sql, parameters), owned: true);
+                cmd = _connection.CreateCommand();
+                cmd.CommandText = sql;
+                _prepared[sql] = cmd;
+            }
+        }
+        // Microsoft.Data.Sqlite keeps a command's prepared statements until its text changes or it is disposed; only the values change here.
+        cmd.Parameters.Clear();
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(PrefixedName(name), value ?? DBNull.Value);
+        return new Statement(cmd, owned: false);
     }
 
     /// <summary>
@@ -119,7 +147,7 @@ public sealed partial class SqliteStore : RelationalStore
                 try
                 {
                     T result = work();
-                    Execute("COMMIT;");
+                    ExecutePrepared("COMMIT;");
                     return result;
                 }
                 catch
