@@ -415,7 +415,8 @@ public static class LockBench
         var body = new StringBuilder();
         body.AppendLine(Inv($"""
             {workers} copies of the bench executable (`Fastband.Bench lockworker ...`), each with its own agent name
-            (`lockworker-K`). Each warms up (20 acquire/release pairs in a private scratch project), opens the shared project,
+            (`lockworker-K`). Each warms up in a private scratch project (20 acquire/release pairs alone, then twice 200 rounds of
+            two agents of its own contending, each followed by 1 s for the runtime's tiered compiler), opens the shared project,
             reports ready and waits for "go" on stdin, which the parent sends to all at once. Then, for {seconds:0.#} s of
             its own clock, it loops: `Acquire(new LockRequest {"{"} Resources = ["{SharedResource}"], Wait = 60 s, Ttl = 5 min {"}"})`
             (exclusive; the service queues waiters first come, first served; on Linux a waiter sleeps until a release rings it, elsewhere it polls every 2 ms when first in line and every 25 ms behind), then the critical
@@ -458,7 +459,10 @@ public static class LockBench
         double seconds = options.Double("seconds", 10);
         string agent = Inv($"lockworker-{worker}");
 
-        // Warm up (JIT, native SQLite load) in a private project so the shared window measures locking only.
+        // Warm up (JIT, native SQLite load) in a private project so the shared window measures locking only: first
+        // alone, then two agents of this process contending, so that the waiting path is compiled too, and then a
+        // pause for the runtime's background compiler to finish the hot methods. Without the contended part, the
+        // workers spent most of the window in tiered compilation of the waiting code (8 processes at once).
         using (var warm = FastbandProject.Open(new ProjectOptions { ProjectPath = scratch, Agent = agent }))
         {
             for (int i = 0; i < 20; i++)
@@ -466,6 +470,24 @@ public static class LockBench
                 var r = warm.Locks.Acquire(new LockRequest { Resources = new[] { SharedResource } });
                 if (r.Lease is { } l) warm.Locks.Release(l.LeaseId);
             }
+        }
+        // Twice: the runtime starts counting calls for its optimizing tier only once no new method has been compiled
+        // for a while (the pause), and compiles the hot ones in the background after the second round (the last pause).
+        int warmRounds = options.Int("warm-rounds", 200);
+        for (int round = 0; round < 2; round++)
+        {
+            var contenders = Enumerable.Range(0, 2).Select(k => Task.Run(() =>
+            {
+                using var warm = FastbandProject.Open(new ProjectOptions { ProjectPath = scratch, Agent = Inv($"{agent}-warm{k}") });
+                var ask = new LockRequest { Resources = new[] { SharedResource }, Wait = TimeSpan.FromSeconds(60), Ttl = TimeSpan.FromMinutes(5) };
+                for (int i = 0; i < warmRounds; i++)
+                {
+                    var r = warm.Locks.Acquire(ask);
+                    if (r.Lease is { } l) warm.Locks.Release(l.LeaseId);
+                }
+            })).ToArray();
+            Task.WaitAll(contenders);
+            Thread.Sleep(TimeSpan.FromSeconds(options.Double("warm-settle", 1)));
         }
 
         using var p = FastbandProject.Open(new ProjectOptions { ProjectPath = project, Agent = agent });
