@@ -120,6 +120,23 @@ public sealed class LockWakeTests : IDisposable
     }
 
     [Fact]
+    public void A_release_passes_over_a_waiter_that_died_in_the_queue_and_rings_the_one_behind_it()
+    {
+        if (!Doorbells()) return;
+        using var holder = _dir.Open("holder");
+        var lease = holder.Locks.Acquire(new LockRequest { Resources = new[] { "line.txt" } }).Lease!;
+        var doomed = StartWaiter("doomed", "line.txt");
+        Assert.True(SpinWait.SpinUntil(() => holder.Locks.List().Waiters.Count == 1, Deadline), "the first waiter never queued");
+        var next = StartWaiter("next", "line.txt");
+        UntilAsleep(holder, 2);
+
+        doomed.Kill(); // its row stays until someone drops it; its doorbell is gone with it
+        holder.Locks.Release(lease.LeaseId); // the ring finds nobody at the first doorbell and rings the second
+        Assert.StartsWith("granted ", next.ReadLine("the second waiter to be granted past the dead first one", Deadline));
+        Assert.DoesNotContain(holder.Locks.List().Waiters, w => w.Agent == "doomed");
+    }
+
+    [Fact]
     public void Waiters_in_four_processes_are_woken_one_after_the_other_in_queue_order()
     {
         if (!Doorbells()) return;
