@@ -154,8 +154,13 @@ internal sealed unsafe partial class WakeSocket : IDisposable
         double ms = Math.Ceiling(Math.Max(0, timeout.TotalMilliseconds));
         int timeoutMs = ms >= int.MaxValue ? int.MaxValue : (int)ms;
         int ready = poll(fds, (nuint)count, timeoutMs);
-        if (ready <= 0)
-            return ready < 0 && Marshal.GetLastPInvokeError() != EIntr ? throw new IOException($"poll failed (errno {Marshal.GetLastPInvokeError()})") : WakeReason.TimedOut;
+        if (ready < 0 && Marshal.GetLastPInvokeError() != EIntr)
+        {
+            // Out of kernel memory, say: sleep a little, so that a failing poll(2) cannot spin; the fallback poll still comes.
+            Thread.Sleep(Math.Min(timeoutMs, 10));
+            return WakeReason.TimedOut;
+        }
+        if (ready <= 0) return WakeReason.TimedOut; // the time ran out, or a signal interrupted the wait
         if ((fds[0].Revents & PollIn) != 0)
         {
             Drain();
