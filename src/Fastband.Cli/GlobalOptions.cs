@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json.Serialization.Metadata;
 using Fastband.Core;
 
 namespace Fastband.Cli;
@@ -31,8 +32,25 @@ internal static class GlobalOptions
     };
 }
 
-/// <summary>What a command produced: the object for --json, the text otherwise, and the exit code.</summary>
-internal sealed record Outcome(object? Value, string Text, int ExitCode = ExitCodes.Ok);
+/// <summary>
+/// What a command produced: the object for --json with its serialization code (looked up when the outcome is made,
+/// so a result type missing from the generated JSON code fails every run of the command, not only --json ones),
+/// the text otherwise, and the exit code.
+/// </summary>
+internal sealed class Outcome
+{
+    private Outcome(object? value, JsonTypeInfo? json, string text, int exitCode) => (Value, Json, Text, ExitCode) = (value, json, text, exitCode);
+
+    public object? Value { get; }
+    public JsonTypeInfo? Json { get; }
+    public string Text { get; }
+    public int ExitCode { get; }
+
+    public static Outcome Of<T>(T value, string text, int exitCode = ExitCodes.Ok) => new(value, FastbandJson.Info<T>(), text, exitCode);
+
+    /// <summary>Text only: --json writes nothing.</summary>
+    public static Outcome None(string text, int exitCode = ExitCodes.Ok) => new(null, null, text, exitCode);
+}
 
 internal static class Run
 {
@@ -134,7 +152,7 @@ internal static class Run
     {
         if (Json(parse))
         {
-            if (outcome.Value is not null) Console.Out.WriteLine(FastbandJson.Serialize(outcome.Value));
+            if (outcome.Value is not null && outcome.Json is not null) Console.Out.WriteLine(FastbandJson.Serialize(outcome.Value, outcome.Json));
         }
         else if (outcome.Text.Length > 0)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -37,7 +38,7 @@ internal static class SqliteNative
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (libraryName != "e_sqlite3") return IntPtr.Zero;
-        string? baseDir = Path.GetDirectoryName(assembly.Location);
+        string? baseDir = DirectoryOf(assembly);
         if (string.IsNullOrEmpty(baseDir)) return IntPtr.Zero;
         foreach (string candidate in Candidates(baseDir))
         {
@@ -45,6 +46,9 @@ internal static class SqliteNative
         }
         return IntPtr.Zero; // fall back to the default probing (deps.json, app folder)
     }
+
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a Native AOT or single-file executable: the default probing, beside the executable, takes over then.")]
+    private static string? DirectoryOf(Assembly assembly) => Path.GetDirectoryName(assembly.Location);
 
     private static IEnumerable<string> Candidates(string baseDir)
     {
