@@ -27,20 +27,29 @@ public static class FastbandJson
             TypeInfoResolver = Resolver(),
         };
         // One generic converter per enum Fastband writes (the non-generic factory needs run-time code generation).
-        options.Converters.Add(new JsonStringEnumConverter<FailureKind>(JsonNamingPolicy.CamelCase));
-        options.Converters.Add(new JsonStringEnumConverter<Health.HealthState>(JsonNamingPolicy.CamelCase));
-        options.Converters.Add(new JsonStringEnumConverter<Events.InteractionChoice>(JsonNamingPolicy.CamelCase));
-        options.Converters.Add(new JsonStringEnumConverter<Store.TicketChange>(JsonNamingPolicy.CamelCase));
-        options.Converters.Add(new JsonStringEnumConverter<Store.IssueChangeOutcome>(JsonNamingPolicy.CamelCase));
-        options.Converters.Add(new JsonStringEnumConverter<Store.ConnectionOrigin>(JsonNamingPolicy.CamelCase));
-        options.Converters.Add(new JsonStringEnumConverter<DayOfWeek>(JsonNamingPolicy.CamelCase));
-        options.Converters.Add(new JsonStringEnumConverter<System.IO.Compression.CompressionLevel>(JsonNamingPolicy.CamelCase));
+        foreach (var converter in EnumConverters()) options.Converters.Add(converter);
         options.MakeReadOnly();
         return options;
     }
 
     /// <summary>The enums <see cref="Options"/> writes as camelCase names (a test checks every enum a result holds is here).</summary>
-    internal static IEnumerable<Type> NamedEnums => Options.Converters.Select(c => c.Type).OfType<Type>().Where(t => t.IsEnum);
+    internal static readonly Type[] NamedEnums =
+    {
+        typeof(FailureKind), typeof(Health.HealthState), typeof(Events.InteractionChoice), typeof(Store.TicketChange),
+        typeof(Store.IssueChangeOutcome), typeof(Store.ConnectionOrigin), typeof(DayOfWeek), typeof(System.IO.Compression.CompressionLevel),
+    };
+
+    private static IEnumerable<JsonConverter> EnumConverters()
+    {
+        yield return new JsonStringEnumConverter<FailureKind>(JsonNamingPolicy.CamelCase);
+        yield return new JsonStringEnumConverter<Health.HealthState>(JsonNamingPolicy.CamelCase);
+        yield return new JsonStringEnumConverter<Events.InteractionChoice>(JsonNamingPolicy.CamelCase);
+        yield return new JsonStringEnumConverter<Store.TicketChange>(JsonNamingPolicy.CamelCase);
+        yield return new JsonStringEnumConverter<Store.IssueChangeOutcome>(JsonNamingPolicy.CamelCase);
+        yield return new JsonStringEnumConverter<Store.ConnectionOrigin>(JsonNamingPolicy.CamelCase);
+        yield return new JsonStringEnumConverter<DayOfWeek>(JsonNamingPolicy.CamelCase);
+        yield return new JsonStringEnumConverter<System.IO.Compression.CompressionLevel>(JsonNamingPolicy.CamelCase);
+    }
 
     /// <summary>
     /// The generated code first. A host that allows reflection (pwsh loading the module; not the CLI) also gets the

@@ -55,7 +55,7 @@ internal readonly struct YamlFields(string path, string field, YamlNode value, l
         if (value is not YamlSequenceNode list) throw Wrong("a list of values");
         var items = new List<string>();
         foreach (var item in list.Children)
-            items.Add(item is YamlScalarNode { Value: { } v } ? v : throw Wrong("a list of plain values"));
+            items.Add(item is YamlScalarNode { Value: { } v } ? v : throw new YamlFields(path, field, item, line).Wrong("a list of plain values"));
         return items;
     }
 
