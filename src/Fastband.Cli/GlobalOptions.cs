@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json.Serialization.Metadata;
 using Fastband.Core;
 
 namespace Fastband.Cli;
@@ -33,20 +32,19 @@ internal static class GlobalOptions
 }
 
 /// <summary>
-/// What a command produced: the object for --json with its serialization code (looked up when the outcome is made,
-/// so a result type missing from the generated JSON code fails every run of the command, not only --json ones),
-/// the text otherwise, and the exit code.
+/// What a command produced: the object for --json and the type its serialization code is looked up by (the static
+/// type at the command, so a list is written as the list its method returns), the text otherwise, and the exit code.
 /// </summary>
 internal sealed class Outcome
 {
-    private Outcome(object? value, JsonTypeInfo? json, string text, int exitCode) => (Value, Json, Text, ExitCode) = (value, json, text, exitCode);
+    private Outcome(object? value, Type? type, string text, int exitCode) => (Value, Type, Text, ExitCode) = (value, type, text, exitCode);
 
     public object? Value { get; }
-    public JsonTypeInfo? Json { get; }
+    public Type? Type { get; }
     public string Text { get; }
     public int ExitCode { get; }
 
-    public static Outcome Of<T>(T value, string text, int exitCode = ExitCodes.Ok) => new(value, FastbandJson.Info<T>(), text, exitCode);
+    public static Outcome Of<T>(T value, string text, int exitCode = ExitCodes.Ok) => new(value, typeof(T), text, exitCode);
 
     /// <summary>Text only: --json writes nothing.</summary>
     public static Outcome None(string text, int exitCode = ExitCodes.Ok) => new(null, null, text, exitCode);
@@ -86,7 +84,9 @@ internal static class Run
         try
         {
             var outcome = run();
+            PhaseTrace.Mark("result");
             Write(parse, outcome);
+            PhaseTrace.Mark("written");
             return outcome.ExitCode;
         }
         catch (FastbandException e)
@@ -152,7 +152,7 @@ internal static class Run
     {
         if (Json(parse))
         {
-            if (outcome.Value is not null && outcome.Json is not null) Console.Out.WriteLine(FastbandJson.Serialize(outcome.Value, outcome.Json));
+            if (outcome.Value is not null && outcome.Type is not null) Console.Out.WriteLine(FastbandJson.Serialize(outcome.Value, FastbandJson.Options.GetTypeInfo(outcome.Type)));
         }
         else if (outcome.Text.Length > 0)
         {

@@ -47,8 +47,14 @@ internal static class SqliteNative
         return IntPtr.Zero; // fall back to the default probing (deps.json, app folder)
     }
 
-    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a Native AOT or single-file executable: the default probing, beside the executable, takes over then.")]
-    private static string? DirectoryOf(Assembly assembly) => Path.GetDirectoryName(assembly.Location);
+    /// <summary>
+    /// Where the assembly was loaded from; in a native (AOT) executable, which has no assembly files, the
+    /// executable's folder, where the publish put the library: loading it by path there skips the dynamic
+    /// loader's walk through a dozen system folders first (about 1 ms of a 10 ms command).
+    /// </summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a Native AOT or single-file executable, and then the executable's folder is used.")]
+    private static string? DirectoryOf(Assembly assembly) =>
+        assembly.Location is { Length: > 0 } location ? Path.GetDirectoryName(location) : AppContext.BaseDirectory;
 
     private static IEnumerable<string> Candidates(string baseDir)
     {
