@@ -5,8 +5,8 @@
 #   3. the load test: a self-contained .NET 8 host loads the staged module by path (plus its negative control)
 #   4. the README's first command (fastband init) on a fresh project, and examples/demo.sh (the start-up routine)
 #   4b. the MCP server driven by the official TypeScript MCP SDK from npm (tests/mcp/run.sh; needs Node 20)
-#   4c. the CLI suite again against the shipped ./fastband executable (native where clang is installed), and the
-#       fallback to the runtime build when clang is missing
+#   4c. the CLI suite again against the shipped ./fastband executable (native where clang is installed), the same
+#       bytes from both builds (tests/native/parity.sh), and the fallback to the runtime build when clang is missing
 #   5. Pester in real pwsh: pwsh from the local tool manifest (dotnet-tools.json), Pester 5 from NuGet into .build/
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -122,6 +122,9 @@ if ./fastband --version > .build/cli-first.log 2>&1; then
     f="$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")"
     [ "$f" -gt 0 ] && fail "$f" "Fastband.Cli.Tests against .build/cli/fastband: $f failed"
   fi
+  log=".build/parity.log"
+  tests/native/parity.sh > "$log" 2>&1
+  count_summary parity "$log"
   if ! grep -q '^native' .build/cli/.built && command -v clang >/dev/null; then
     fail 1 "./fastband did not build the native CLI although clang is installed: $(cat .build/cli/.built)"
   fi
