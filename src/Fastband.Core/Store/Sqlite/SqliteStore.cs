@@ -39,6 +39,11 @@ public sealed partial class SqliteStore : RelationalStore
             DefaultTimeout = (int)Math.Ceiling(timeout.TotalSeconds),
         };
         _connection = new SqliteConnection(builder.ToString());
+        if (PhaseTrace.Enabled)
+        {
+            SQLitePCL.raw.sqlite3_libversion_number(); // binds the library now, so the trace tells its loading from the open
+            PhaseTrace.Mark("sqlite-bound");
+        }
         try
         {
             _connection.Open();
