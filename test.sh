@@ -5,6 +5,8 @@
 #   3. the load test: a self-contained .NET 8 host loads the staged module by path (plus its negative control)
 #   4. the README's first command (fastband init) on a fresh project, and examples/demo.sh (the start-up routine)
 #   4b. the MCP server driven by the official TypeScript MCP SDK from npm (tests/mcp/run.sh; needs Node 20)
+#   4c. the CLI suite again against the shipped ./fastband executable (native where clang is installed), the same
+#       bytes from both builds (tests/native/parity.sh), and the fallback to the runtime build when clang is missing
 #   5. Pester in real pwsh: pwsh from the local tool manifest (dotnet-tools.json), Pester 5 from NuGet into .build/
 set -uo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -33,6 +35,18 @@ count_summary() {
 }
 
 command -v dotnet >/dev/null || { echo "test.sh: the .NET SDK (dotnet) is not on PATH: install .NET SDK 8 or later."; echo "0 passed, 1 failed"; exit 1; }
+
+echo "== the native toolchain for ./fastband (clang and the zlib headers; Native AOT links with them)"
+if command -v clang >/dev/null && [ -f /usr/include/zlib.h ]; then
+  echo "clang and zlib.h are installed"
+elif [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  { apt-get install -y -q clang zlib1g-dev || { apt-get update -q && apt-get install -y -q clang zlib1g-dev; }; } > .build-apt.log 2>&1 \
+    && echo "installed clang and zlib1g-dev" \
+    || echo "could not install clang (see .build-apt.log): ./fastband will be built for the .NET runtime and say so"
+  rm -f .build-apt.log
+else
+  echo "clang is missing and cannot be installed here (not root, or no apt-get): ./fastband will be built for the .NET runtime and say so"
+fi
 
 echo "== build"
 if ! ./build.sh; then
@@ -94,6 +108,43 @@ echo "== MCP: the official TypeScript SDK (npm @modelcontextprotocol/sdk) drives
 log=".build/mcp.log"
 tests/mcp/run.sh > "$log" 2>&1
 count_summary mcp "$log"
+
+echo "== the CLI suite against the shipped executable (.build/cli/fastband, as ./fastband builds it)"
+if ./fastband --version > .build/cli-first.log 2>&1; then
+  echo "./fastband built: $(cat .build/cli/.built)"
+  log=".build/Fastband.Cli.Tests.shipped.log"
+  FASTBAND_TEST_CLI="$repo/.build/cli/fastband" dotnet test tests/Fastband.Cli.Tests -c Release --no-build --nologo 2>&1 | tee "$log"
+  summary="$(grep -E '^(Passed|Failed)!' "$log" | tail -n 1)"
+  if [ -z "$summary" ]; then
+    fail 1 "Fastband.Cli.Tests against .build/cli/fastband: no summary; see $log"
+  else
+    pass "$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")"
+    f="$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")"
+    [ "$f" -gt 0 ] && fail "$f" "Fastband.Cli.Tests against .build/cli/fastband: $f failed"
+  fi
+  log=".build/parity.log"
+  tests/native/parity.sh > "$log" 2>&1
+  count_summary parity "$log"
+  if ! grep -q '^native' .build/cli/.built && command -v clang >/dev/null; then
+    fail 1 "./fastband did not build the native CLI although clang is installed: $(cat .build/cli/.built)"
+  fi
+else
+  cat .build/cli-first.log
+  fail 1 "./fastband could not build the CLI (see above)"
+fi
+
+echo "== ./fastband without clang: the runtime build, and one sentence saying why"
+fallback="$(mktemp -d)"
+FASTBAND_CLANG=/nonexistent/clang FASTBAND_BUILD_DIR="$fallback/cli" ./fastband --version > "$fallback/first.out" 2> "$fallback/first.err"; rc1=$?
+FASTBAND_CLANG=/nonexistent/clang FASTBAND_BUILD_DIR="$fallback/cli" ./fastband --version > "$fallback/second.out" 2> "$fallback/second.err"; rc2=$?
+if [ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] && [ -f "$fallback/cli/fastband.dll" ] && grep -q '^jit' "$fallback/cli/.built" \
+   && [ "$(grep -c "FASTBAND_CLANG names '/nonexistent/clang', which is not installed, so the CLI is built for the .NET runtime" "$fallback/first.err")" -eq 1 ] \
+   && [ ! -s "$fallback/second.err" ] && cmp -s "$fallback/first.out" "$fallback/second.out"; then
+  pass 1
+else
+  fail 1 "./fastband fallback without clang (exit $rc1 then $rc2): $(cat "$fallback/first.err" "$fallback/second.err")"
+fi
+rm -rf "$fallback"
 
 echo "== Pester (pwsh $(sed -n 's/.*"version": "\(7[^"]*\)".*/\1/p' dotnet-tools.json) from dotnet-tools.json, Pester from tests/Pester/tools/Pester.proj)"
 log=".build/pester.log"

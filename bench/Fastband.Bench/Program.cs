@@ -31,6 +31,9 @@ public static class Program
                      'fastband ops check' and 'git --version' in the same run
           mcp        `fastband mcp`: warm tool calls over stdio (check, lock + unlock, send + read) against the same
                      as CLI processes, side by side (target: MCP >= 50x faster per call), and server start to first answer
+          hotpath    ops check, ops write, lock acquire/release, hook pre-tool-use and an unchanged backup create as
+                     processes, piece by piece (FASTBAND_TRACE_PHASES), beside git --version and flock; --jit-cli PATH
+                     also times the runtime build
           pg         the PostgreSQL store against SQLite in the same run: in-process appends and lock pairs, and
                      8 processes appending at once (target: >= 1,000 appends/s on PostgreSQL, nothing lost).
                      Not part of 'all': it needs a server (--pg, else tests/servers/start.sh's FASTBAND_TEST_PG_*)
@@ -119,6 +122,7 @@ public static class Program
             ("git", GitBench.Run),
             ("hook", HookBench.Run),
             ("mcp", McpBench.Run),
+            ("hotpath", HotPathBench.Run),
             ("pg", PgBench.Run),
         };
         var selected = benches.Where(b => (command == "all" && b.Name != "pg") || b.Name == command

@@ -16,7 +16,7 @@ internal static class AgentsCommands
         register.SetAction(p => Run.With(p, project =>
         {
             var a = project.Agents.Register(p.GetValue(ticket));
-            return new Outcome(a, $"Registered {a.Name} on {a.Host} (pid {a.ProcessId})" + (a.CurrentTicket is null ? "." : $", working on ticket #{a.CurrentTicket}."));
+            return Outcome.Of(a, $"Registered {a.Name} on {a.Host} (pid {a.ProcessId})" + (a.CurrentTicket is null ? "." : $", working on ticket #{a.CurrentTicket}."));
         }, writes: true));
 
         var all = new Option<bool>("--all") { Description = "Include agents not seen within the active window (2 h)." };
@@ -25,7 +25,7 @@ internal static class AgentsCommands
         {
             var now = project.Clock.GetUtcNow();
             var found = project.Agents.List(p.GetValue(all));
-            return new Outcome(found, found.Count == 0 ? "No active agents." : string.Join(Environment.NewLine, found.Select(a => Text.Agent(a, now).TrimStart())));
+            return Outcome.Of(found, found.Count == 0 ? "No active agents." : string.Join(Environment.NewLine, found.Select(a => Text.Agent(a, now).TrimStart())));
         }));
 
         var status = new Command("status", "Active agents, the latest directive and rebuild status: read this before starting work.");
@@ -38,7 +38,7 @@ internal static class AgentsCommands
             text.AppendLine().AppendLine().AppendLine("Latest Directive:")
                 .Append("  ").AppendLine(Text.Directive(s.Directive, labelled: false).Replace(Environment.NewLine, Environment.NewLine + "  "))
                 .AppendLine().Append("Rebuild Status: ").Append(Text.Rebuilds(s.RebuildsInProgress));
-            return new Outcome(s, text.ToString());
+            return Outcome.Of(s, text.ToString());
         }));
 
         agents.Subcommands.Add(register);
@@ -58,7 +58,7 @@ internal static class TicketsCommands
         conflicts.SetAction(p => Run.With(p, project =>
         {
             var c = project.Agents.CheckTicket(p.GetValue(ticket)!);
-            return new Outcome(c, c.Recommendation, c.HasConflict ? ExitCodes.Blocked : ExitCodes.Ok);
+            return Outcome.Of(c, c.Recommendation, c.HasConflict ? ExitCodes.Blocked : ExitCodes.Ok);
         }));
         tickets.Subcommands.Add(conflicts);
         return tickets;

@@ -41,7 +41,7 @@ internal static class BackupCommands
             {
                 Type = p.GetValue(type) ?? BackupTypes.Manual, Name = p.GetValue(name), Force = p.GetValue(force), Components = Components(p, components),
             }, bar, cancel);
-            return new Outcome(result, BackupText.Result(result));
+            return Outcome.Of(result, BackupText.Result(result));
         }, writes: true)));
         return cmd;
     }
@@ -52,7 +52,7 @@ internal static class BackupCommands
         cmd.SetAction(p => Run.WithBackups(p, backups =>
         {
             var all = backups.List();
-            return new Outcome(all, BackupText.Listing(all));
+            return Outcome.Of(all, BackupText.Listing(all));
         }));
         return cmd;
     }
@@ -63,7 +63,7 @@ internal static class BackupCommands
         cmd.SetAction(p => Run.WithBackups(p, backups =>
         {
             var status = backups.Status();
-            return new Outcome(status, BackupText.Status(status));
+            return Outcome.Of(status, BackupText.Status(status));
         }));
         return cmd;
     }
@@ -91,7 +91,7 @@ internal static class BackupCommands
                     BackupId = p.GetValue(id)!, Components = Components(p, components), DryRun = p.GetValue(dryRun),
                     Destination = p.GetValue(destination) is { } d ? Path.GetFullPath(d) : null,
                 }, bar, cancel);
-                return new Outcome(result, BackupText.Restore(result));
+                return Outcome.Of(result, BackupText.Restore(result));
             }, writes: true));
         });
         return cmd;
@@ -104,7 +104,7 @@ internal static class BackupCommands
         cmd.SetAction((p, cancel) => Task.FromResult(Run.WithBackups(p, backups =>
         {
             var result = backups.Verify(p.GetValue(id)!, cancellation: cancel);
-            return new Outcome(result, BackupText.Verify(result), result.Ok ? ExitCodes.Ok : ExitCodes.Failed);
+            return Outcome.Of(result, BackupText.Verify(result), result.Ok ? ExitCodes.Ok : ExitCodes.Failed);
         })));
         return cmd;
     }
@@ -116,7 +116,7 @@ internal static class BackupCommands
         cmd.SetAction(p => Run.WithBackups(p, backups =>
         {
             var result = backups.Prune(p.GetValue(dryRun));
-            return new Outcome(result, BackupText.Prune(result));
+            return Outcome.Of(result, BackupText.Prune(result));
         }, writes: true));
         return cmd;
     }
@@ -128,7 +128,7 @@ internal static class BackupCommands
         {
             using var bar = ProgressBar.For(p);
             var result = backups.RunScheduled(bar, cancel);
-            return new Outcome(result, BackupText.Scheduled(result));
+            return Outcome.Of(result, BackupText.Scheduled(result));
         }, writes: true)));
         return cmd;
     }

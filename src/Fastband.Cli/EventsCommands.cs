@@ -37,7 +37,7 @@ internal static class EventsCommands
                 ? $"Queued in {project.Events.OfflineQueuePath} (the store cannot be written now; it is replayed on the next write that can): {e.Formatted}"
                 : $"Logged {e.Formatted}";
             if (e.Queued) Console.Error.WriteLine("fastband: warning: the store cannot be written; the event was queued offline.");
-            return new Outcome(e, text);
+            return Outcome.Of(e, text);
         }, writes: true, offline: true));
         return cmd;
     }
@@ -57,7 +57,7 @@ internal static class EventsCommands
                 Interaction = p.GetValue(interaction), Actor = p.GetValue(actor), AfterId = p.GetValue(after), Limit = p.GetValue(limit),
                 Types = p.GetValue(type) is { Length: > 0 } t ? t.SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray() : null,
             });
-            return new Outcome(list, list.Count == 0 ? "No events." : string.Join(Environment.NewLine, list.Select(e => e.Formatted)));
+            return Outcome.Of(list, list.Count == 0 ? "No events." : string.Join(Environment.NewLine, list.Select(e => e.Formatted)));
         }));
         return cmd;
     }
@@ -70,7 +70,7 @@ internal static class EventsCommands
         {
             var r = project.Events.Import(p.GetValue(file)!);
             if (r.Malformed > 0) Console.Error.WriteLine($"fastband: warning: {r.Malformed} malformed line(s) moved to {r.ErrorLog}.");
-            return new Outcome(r, r.ToString());
+            return Outcome.Of(r, r.ToString());
         }, writes: true));
         return cmd;
     }
@@ -87,10 +87,10 @@ internal static class EventsCommands
             {
                 using var stdout = Console.OpenStandardOutput();
                 project.Events.Export(stdout, query);
-                return new Outcome(null, "");
+                return Outcome.None("");
             }
             var r = project.Events.Export(p.GetValue(file)!, query);
-            return new Outcome(r, r.ToString());
+            return Outcome.Of(r, r.ToString());
         }));
         return cmd;
     }
@@ -101,7 +101,7 @@ internal static class EventsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var r = project.Events.WriteTranscript();
-            return new Outcome(r, r.ToString());
+            return Outcome.Of(r, r.ToString());
         }, writes: true));
         return cmd;
     }
@@ -117,7 +117,7 @@ internal static class EventsCommands
                 Console.Out.WriteLine(json ? FastbandJson.Serialize(r, indented: false) : r.ToString());
                 Console.Out.Flush();
             }
-            return new Outcome(null, "");
+            return Outcome.None("");
         }, writes: true)));
         return cmd;
     }
@@ -132,7 +132,7 @@ internal static class EventsCommands
             var list = project.Events.Next(p.GetValue(limit), p.GetValue(ack));
             if (p.GetValue(limit) > 0 && list.Count == p.GetValue(limit))
                 Run.NoteMore(project.Events.CountAfter(list[^1].Id), "event", "acknowledge these and ask again, or pass --limit 0 for all");
-            return new Outcome(list, list.Count == 0 ? "Nothing new." : string.Join(Environment.NewLine, list.Select(e => e.Formatted)));
+            return Outcome.Of(list, list.Count == 0 ? "Nothing new." : string.Join(Environment.NewLine, list.Select(e => e.Formatted)));
         }));
         return cmd;
     }
@@ -143,7 +143,7 @@ internal static class EventsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var c = project.Events.Cursor();
-            return new Outcome(c, $"{c}.");
+            return Outcome.Of(c, $"{c}.");
         }));
         return cmd;
     }
@@ -155,7 +155,7 @@ internal static class EventsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var c = project.Events.Ack(p.GetValue(id));
-            return new Outcome(c, $"{c}.");
+            return Outcome.Of(c, $"{c}.");
         }, writes: true));
         return cmd;
     }

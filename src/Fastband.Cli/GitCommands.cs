@@ -31,7 +31,7 @@ internal static class GitCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var r = project.Git.Commit(new GitCommitRequest { Task = p.GetValue(task)!, Description = p.GetValue(message)!, Files = p.GetValue(files) });
-            return new Outcome(r, r.ToString());
+            return Outcome.Of(r, r.ToString());
         }, writes: true));
         return cmd;
     }
@@ -49,7 +49,7 @@ internal static class GitCommands
                           + (c.WorkCommitId is { } w ? $"; outstanding work committed as {w[..7]}" : "")
                           + (c.HasSessionState ? $"; session '{c.SessionId}' recorded" : c.SessionId is null ? "; no session recorded (pass --session)" : $"; session '{c.SessionId}' has no saved state")
                           + $". Restore with: fastband git restore {c.Name} --confirm";
-            return new Outcome(c, text);
+            return Outcome.Of(c, text);
         }, writes: true));
         return cmd;
     }
@@ -60,7 +60,7 @@ internal static class GitCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var list = project.Git.ListCheckpoints();
-            return new Outcome(list, list.Count == 0 ? "No checkpoints." : string.Join(Environment.NewLine, list.Select(CheckpointLine)));
+            return Outcome.Of(list, list.Count == 0 ? "No checkpoints." : string.Join(Environment.NewLine, list.Select(CheckpointLine)));
         }));
         return cmd;
     }
@@ -77,7 +77,7 @@ internal static class GitCommands
             var sb = new StringBuilder(r.Message);
             foreach (var c in r.Commits) sb.AppendLine().Append("  ").Append(c);
             foreach (var o in r.Overridden) sb.AppendLine().Append("  overridden: ").Append(o);
-            return new Outcome(r, sb.ToString());
+            return Outcome.Of(r, sb.ToString());
         }, writes: true));
         return cmd;
     }
@@ -90,7 +90,7 @@ internal static class GitCommands
         cmd.SetAction(p => Confirmed(p, options, "a restore resets the work tree", project =>
         {
             var r = project.Git.RestoreCheckpoint(p.GetValue(name)!, options.Read(p));
-            return new Outcome(r, RestoreText(r));
+            return Outcome.Of(r, RestoreText(r));
         }));
         return cmd;
     }
@@ -102,7 +102,7 @@ internal static class GitCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var s = project.Git.CreateSnapshot(p.GetValue(reason));
-            return new Outcome(s, $"Snapshot {s.Id} ({s.Ref}). Put it back with: {s.RestoreCommand}");
+            return Outcome.Of(s, $"Snapshot {s.Id} ({s.Ref}). Put it back with: {s.RestoreCommand}");
         }, writes: true));
         return cmd;
     }
@@ -113,7 +113,7 @@ internal static class GitCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var list = project.Git.ListSnapshots();
-            return new Outcome(list, list.Count == 0 ? "No snapshots." : string.Join(Environment.NewLine, list.Select(SnapshotLine)));
+            return Outcome.Of(list, list.Count == 0 ? "No snapshots." : string.Join(Environment.NewLine, list.Select(SnapshotLine)));
         }));
         var id = new Argument<string>("id") { Description = "The snapshot id (see 'fastband git snapshots')." };
         var restore = new Command("restore", "Put a snapshot back: HEAD, the index and the work tree as they were, after snapshotting the present. Needs --confirm (or --dry-run).") { id };
@@ -121,7 +121,7 @@ internal static class GitCommands
         restore.SetAction(p => Confirmed(p, options, "restoring a snapshot resets the work tree", project =>
         {
             var r = project.Git.RestoreSnapshot(p.GetValue(id)!, options.Read(p));
-            return new Outcome(r, RestoreText(r));
+            return Outcome.Of(r, RestoreText(r));
         }));
         cmd.Subcommands.Add(restore);
         return cmd;
@@ -134,7 +134,7 @@ internal static class GitCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var s = project.Git.Status(p.GetValue(commits));
-            return new Outcome(s, StatusText(s));
+            return Outcome.Of(s, StatusText(s));
         }));
         return cmd;
     }

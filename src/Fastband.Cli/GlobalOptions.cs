@@ -31,8 +31,24 @@ internal static class GlobalOptions
     };
 }
 
-/// <summary>What a command produced: the object for --json, the text otherwise, and the exit code.</summary>
-internal sealed record Outcome(object? Value, string Text, int ExitCode = ExitCodes.Ok);
+/// <summary>
+/// What a command produced: the object for --json and the type its serialization code is looked up by (the static
+/// type at the command, so a list is written as the list its method returns), the text otherwise, and the exit code.
+/// </summary>
+internal sealed class Outcome
+{
+    private Outcome(object? value, Type? type, string text, int exitCode) => (Value, Type, Text, ExitCode) = (value, type, text, exitCode);
+
+    public object? Value { get; }
+    public Type? Type { get; }
+    public string Text { get; }
+    public int ExitCode { get; }
+
+    public static Outcome Of<T>(T value, string text, int exitCode = ExitCodes.Ok) => new(value, typeof(T), text, exitCode);
+
+    /// <summary>Text only: --json writes nothing.</summary>
+    public static Outcome None(string text, int exitCode = ExitCodes.Ok) => new(null, null, text, exitCode);
+}
 
 internal static class Run
 {
@@ -68,7 +84,9 @@ internal static class Run
         try
         {
             var outcome = run();
+            PhaseTrace.Mark("result");
             Write(parse, outcome);
+            PhaseTrace.Mark("written");
             return outcome.ExitCode;
         }
         catch (FastbandException e)
@@ -134,7 +152,7 @@ internal static class Run
     {
         if (Json(parse))
         {
-            if (outcome.Value is not null) Console.Out.WriteLine(FastbandJson.Serialize(outcome.Value));
+            if (outcome.Value is not null && outcome.Type is not null) Console.Out.WriteLine(FastbandJson.Serialize(outcome.Value, FastbandJson.Options.GetTypeInfo(outcome.Type)));
         }
         else if (outcome.Text.Length > 0)
         {

@@ -23,7 +23,7 @@ internal static class HealthCommands
             foreach (var f in report.Findings)
                 text.Append(Environment.NewLine).Append($"  [{Word(f),-9}] {f.Check,-12} {f.Summary}");
             if (file is not null) text.Append(Environment.NewLine).Append($"Dashboard written to {file}.");
-            return new Outcome(report, text.ToString(), report.State == HealthState.Unhealthy ? UnhealthyExitCode : ExitCodes.Ok);
+            return Outcome.Of(report, text.ToString(), report.State == HealthState.Unhealthy ? UnhealthyExitCode : ExitCodes.Ok);
         }));
         return cmd;
     }
@@ -38,13 +38,13 @@ internal static class HealthCommands
         flush.SetAction(p => Run.With(p, project =>
         {
             var r = project.Alerts.Flush();
-            return new Outcome(r, r.Message, r.Pending.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed);
+            return Outcome.Of(r, r.Message, r.Pending.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed);
         }));
         var list = new Command("list", "The alerts waiting in the outbox, oldest first.");
         list.SetAction(p => Run.With(p, project =>
         {
             var pending = project.Alerts.Pending();
-            return new Outcome(pending, pending.Count == 0 ? "No alerts waiting." : string.Join(Environment.NewLine, pending));
+            return Outcome.Of(pending, pending.Count == 0 ? "No alerts waiting." : string.Join(Environment.NewLine, pending));
         }));
         alerts.Subcommands.Add(flush);
         alerts.Subcommands.Add(list);

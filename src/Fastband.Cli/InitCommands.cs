@@ -33,7 +33,7 @@ internal static class InitCommands
                 ProjectPath = o.ProjectPath, Agent = o.Agent, Force = p.GetValue(force), DryRun = p.GetValue(dryRun), Schedule = p.GetValue(schedule),
                 Wire = p.GetValue(wire), Launcher = NeedsLauncher(p.GetValue(schedule), p.GetValue(wire)) ? Launcher.ForThisProcess() : null,
             });
-            return new Outcome(result, InitText.Result(result));
+            return Outcome.Of(result, InitText.Result(result));
         }));
         return cmd;
     }
@@ -49,14 +49,14 @@ internal static class InitCommands
         show.SetAction(p => Run.WithOptions(p, o =>
         {
             var report = new BackupScheduler(ProjectLocator.Resolve(o.ProjectPath, o.CurrentDirectory)).Show();
-            return new Outcome(report, InitText.Schedule(report));
+            return Outcome.Of(report, InitText.Schedule(report));
         }));
         var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be removed, and remove nothing." };
         var remove = new Command("remove", "Remove this project's schedule entries (and nothing else in the crontab).") { dryRun };
         remove.SetAction(p => Run.WithOptions(p, o =>
         {
             var report = new BackupScheduler(ProjectLocator.Resolve(o.ProjectPath, o.CurrentDirectory)).Remove(p.GetValue(dryRun));
-            return new Outcome(report, InitText.Schedule(report));
+            return Outcome.Of(report, InitText.Schedule(report));
         }));
         command.Subcommands.Add(show);
         command.Subcommands.Add(remove);

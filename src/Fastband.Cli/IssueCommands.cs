@@ -54,7 +54,7 @@ internal static class IssueCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var issue = project.Issues.Create(p.GetValue(title)!, p.GetValue(severity), p.GetValue(description), p.GetValue(files), p.GetValue(blockedBy), p.GetValue(id));
-            return new Outcome(issue, $"Created {issue}.");
+            return Outcome.Of(issue, $"Created {issue}.");
         }, writes: true));
         return cmd;
     }
@@ -75,7 +75,7 @@ internal static class IssueCommands
                 AvailableOnly = p.GetValue(available), Status = p.GetValue(status), Severity = p.GetValue(severity),
                 AssignedTo = p.GetValue(mine) ? project.Caller.Agent : null, IncludeResolved = p.GetValue(all), Limit = p.GetValue(limit),
             });
-            return new Outcome(list, IssuesText(list));
+            return Outcome.Of(list, IssuesText(list));
         }));
         return cmd;
     }
@@ -88,7 +88,7 @@ internal static class IssueCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var list = project.Issues.Ready(p.GetValue(severity), p.GetValue(limit));
-            return new Outcome(list, list.Count == 0 ? "Nothing is ready to claim." : IssuesText(list));
+            return Outcome.Of(list, list.Count == 0 ? "Nothing is ready to claim." : IssuesText(list));
         }));
         return cmd;
     }
@@ -103,7 +103,7 @@ internal static class IssueCommands
         {
             var issue = project.Issues.Get(p.GetValue(id)!);
             var fixes = project.Issues.Fixes(issue.Id);
-            return new Outcome(issue, IssueText(issue, fixes));
+            return Outcome.Of(issue, IssueText(issue, fixes));
         }));
         return cmd;
     }
@@ -116,7 +116,7 @@ internal static class IssueCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var issue = project.Issues.Claim(p.GetValue(id)!, p.GetValue(takeStale));
-            return new Outcome(issue, $"Claimed {issue.Id} (claim token {issue.ClaimToken}): {issue.Title}");
+            return Outcome.Of(issue, $"Claimed {issue.Id} (claim token {issue.ClaimToken}): {issue.Title}");
         }, writes: true));
         return cmd;
     }
@@ -131,7 +131,7 @@ internal static class IssueCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var issue = project.Issues.Release(p.GetValue(id)!, p.GetValue(force), p.GetValue(reason), p.GetValue(token));
-            return new Outcome(issue, $"Released {issue.Id}; it is {issue.Status} again.");
+            return Outcome.Of(issue, $"Released {issue.Id}; it is {issue.Status} again.");
         }, writes: true));
         return cmd;
     }
@@ -145,7 +145,7 @@ internal static class IssueCommands
             var r = project.Issues.Import(p.GetValue(folder)!);
             var text = new StringBuilder(r.ToString());
             foreach (var s in r.Skipped) text.AppendLine().Append("  skipped ").Append(s);
-            return new Outcome(r, text.ToString());
+            return Outcome.Of(r, text.ToString());
         }, writes: true));
         return cmd;
     }
@@ -157,7 +157,7 @@ internal static class IssueCommands
         {
             var report = IssueHealthReport.Run(project.IssueHealth, project.Clock.GetUtcNow());
             string text = string.Join(Environment.NewLine, report.Findings.Select(f => $"{Mark(f.State)} {f.Subject}: {f.Summary}"));
-            return new Outcome(report, $"{text}{Environment.NewLine}{report.State}", report.State == HealthState.Unhealthy ? ExitCodes.Failed : ExitCodes.Ok);
+            return Outcome.Of(report, $"{text}{Environment.NewLine}{report.State}", report.State == HealthState.Unhealthy ? ExitCodes.Failed : ExitCodes.Ok);
         }));
         return cmd;
     }
@@ -187,7 +187,7 @@ internal static class IssueCommands
                 Files = p.GetValue(files) ?? Array.Empty<string>(), Lines = p.GetValue(lines), Tested = p.GetValue(tested), TestNotes = p.GetValue(notes),
                 ClaimToken = p.GetValue(token),
             });
-            return new Outcome(fix, $"Proposed {fix.Id} for {fix.IssueId}: {fix.Title}");
+            return Outcome.Of(fix, $"Proposed {fix.Id} for {fix.IssueId}: {fix.Title}");
         }, writes: true));
         return cmd;
     }
@@ -201,7 +201,7 @@ internal static class IssueCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var fix = project.Issues.Apply(p.GetValue(id)!);
-            return new Outcome(fix, $"Applied {fix.Id}; {fix.IssueId} is resolved (verified by {string.Join(", ", fix.VerifiedBy)}).");
+            return Outcome.Of(fix, $"Applied {fix.Id}; {fix.IssueId} is resolved (verified by {string.Join(", ", fix.VerifiedBy)}).");
         }, writes: true));
         return cmd;
     }
@@ -214,7 +214,7 @@ internal static class IssueCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var fix = project.Issues.Reject(p.GetValue(id)!, p.GetValue(reason)!);
-            return new Outcome(fix, $"Rejected {fix.Id}; {fix.IssueId} is back in progress.");
+            return Outcome.Of(fix, $"Rejected {fix.Id}; {fix.IssueId} is back in progress.");
         }, writes: true));
         return cmd;
     }
@@ -227,7 +227,7 @@ internal static class IssueCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var list = project.Issues.Fixes(p.GetValue(issue), p.GetValue(status));
-            return new Outcome(list, list.Count == 0 ? "No fixes." : string.Join(Environment.NewLine, list.Select(FixLine)));
+            return Outcome.Of(list, list.Count == 0 ? "No fixes." : string.Join(Environment.NewLine, list.Select(FixLine)));
         }));
         return cmd;
     }
@@ -248,10 +248,10 @@ internal static class IssueCommands
             if (p.GetValue(export) is { } file)
             {
                 var r = project.Issues.ExportAudit(file, from);
-                return new Outcome(r, r.ToString());
+                return Outcome.Of(r, r.ToString());
             }
             var list = project.Issues.Audit(new AuditQuery { Since = from, Agent = p.GetValue(agent), IssueId = p.GetValue(issue), Limit = p.GetValue(limit) });
-            return new Outcome(list, list.Count == 0 ? "No audit entries." : string.Join(Environment.NewLine, list.Select(a => a.ToString())));
+            return Outcome.Of(list, list.Count == 0 ? "No audit entries." : string.Join(Environment.NewLine, list.Select(a => a.ToString())));
         }));
         return cmd;
     }
@@ -263,7 +263,7 @@ internal static class IssueCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var r = project.Issues.WriteReports(p.GetValue(output));
-            return new Outcome(r, r.ToString());
+            return Outcome.Of(r, r.ToString());
         }));
         return cmd;
     }

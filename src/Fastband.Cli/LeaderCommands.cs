@@ -20,12 +20,12 @@ internal static class LeaderCommands
             if (p.GetValue(stop))
             {
                 var stopped = project.Leader.StopBeating();
-                return new Outcome(stopped, stopped.Message);
+                return Outcome.Of(stopped, stopped.Message);
             }
             if (p.GetValue(every) is not { } interval)
             {
                 var beat = project.Leader.Beat(p.GetValue(role), p.GetValue(term));
-                return new Outcome(beat, beat.Message);
+                return Outcome.Of(beat, beat.Message);
             }
             bool json = Run.Json(p);
             foreach (var beat in project.Leader.BeatEvery(TimeSpec.ParseDuration(interval, "--every"), p.GetValue(role), p.GetValue(term), cancel))
@@ -33,7 +33,7 @@ internal static class LeaderCommands
                 Console.Out.WriteLine(json ? FastbandJson.Serialize(beat, indented: false) : beat.Message);
                 Console.Out.Flush();
             }
-            return new Outcome(null, "");
+            return Outcome.None("");
         }, writes: true)));
         return cmd;
     }
@@ -57,7 +57,7 @@ internal static class LeaderCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var s = project.Leader.Show();
-            return new Outcome(s, s.Message);
+            return Outcome.Of(s, s.Message);
         }));
         return cmd;
     }
@@ -68,7 +68,7 @@ internal static class LeaderCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var s = project.Leader.Campaign();
-            return new Outcome(s, s.Message);
+            return Outcome.Of(s, s.Message);
         }, writes: true));
         return cmd;
     }
@@ -80,7 +80,7 @@ internal static class LeaderCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var s = project.Leader.Resign(p.GetValue(term));
-            return new Outcome(s, s.Message);
+            return Outcome.Of(s, s.Message);
         }, writes: true));
         return cmd;
     }
@@ -92,7 +92,7 @@ internal static class LeaderCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var c = project.Leader.AssertLeader(p.GetValue(term)!.Value);
-            return new Outcome(c, c.Reason);
+            return Outcome.Of(c, c.Reason);
         }));
         return cmd;
     }
@@ -106,7 +106,7 @@ internal static class LeaderCommands
             var terms = project.Leader.Terms(p.GetValue(limit));
             if (p.GetValue(limit) > 0 && terms.Count == p.GetValue(limit) && terms[^1].Term > 1)
                 Run.NoteMore(terms[^1].Term - 1, "older term", "pass --limit 0 for all");
-            return new Outcome(terms, terms.Count == 0 ? "Nobody has led yet." : string.Join(Environment.NewLine, terms));
+            return Outcome.Of(terms, terms.Count == 0 ? "Nobody has led yet." : string.Join(Environment.NewLine, terms));
         }));
         return cmd;
     }

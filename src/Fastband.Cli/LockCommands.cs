@@ -48,7 +48,7 @@ internal static class LockCommands
                 Wait = p.GetValue(wait) is { } w ? TimeSpec.ParseDuration(w, "--wait") : TimeSpan.Zero,
                 Reason = p.GetValue(reason), TicketId = p.GetValue(ticket),
             }, cancel);
-            return new Outcome(result, LockText.Result(result), result.Granted ? ExitCodes.Ok : ExitCodes.Blocked);
+            return Outcome.Of(result, LockText.Result(result), result.Granted ? ExitCodes.Ok : ExitCodes.Blocked);
         }, writes: true)));
         return cmd;
     }
@@ -61,7 +61,7 @@ internal static class LockCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var renewed = project.Locks.Renew(p.GetValue(lease)!, p.GetValue(ttl) is { } t ? TimeSpec.ParseDuration(t, "--ttl") : null);
-            return new Outcome(renewed, $"Renewed {renewed}.");
+            return Outcome.Of(renewed, $"Renewed {renewed}.");
         }, writes: true));
         return cmd;
     }
@@ -78,7 +78,7 @@ internal static class LockCommands
             if ((id is null) == (given.Length == 0))
                 throw new InvalidInputException("ReleaseWhat", "Say what to release: either --lease ID or one or more paths, not both.");
             var result = id is not null ? project.Locks.Release(id) : project.Locks.ReleasePaths(given);
-            return new Outcome(result, result.Message);
+            return Outcome.Of(result, result.Message);
         }, writes: true));
         return cmd;
     }
@@ -91,7 +91,7 @@ internal static class LockCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var result = project.Locks.Break(p.GetValue(path)!, p.GetValue(reason)!);
-            return new Outcome(result, result.Message);
+            return Outcome.Of(result, result.Message);
         }, writes: true));
         return cmd;
     }
@@ -102,7 +102,7 @@ internal static class LockCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var listing = project.Locks.List(p.GetValue(GlobalOptions.Agent));
-            return new Outcome(listing, LockText.Listing(listing));
+            return Outcome.Of(listing, LockText.Listing(listing));
         }));
         return cmd;
     }
@@ -115,7 +115,7 @@ internal static class LockCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var conflicts = project.Locks.Check(p.GetValue(paths)!, p.GetValue(shared));
-            return new Outcome(conflicts, conflicts.Count == 0 ? "Free." : string.Join(Environment.NewLine, conflicts), conflicts.Count == 0 ? ExitCodes.Ok : ExitCodes.Blocked);
+            return Outcome.Of(conflicts, conflicts.Count == 0 ? "Free." : string.Join(Environment.NewLine, conflicts), conflicts.Count == 0 ? ExitCodes.Ok : ExitCodes.Blocked);
         }));
         return cmd;
     }
@@ -128,7 +128,7 @@ internal static class LockCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var v = project.Locks.Validate(p.GetValue(lease)!, p.GetValue(token));
-            return new Outcome(v, v.Reason, v.Valid ? ExitCodes.Ok : ExitCodes.Blocked);
+            return Outcome.Of(v, v.Reason, v.Valid ? ExitCodes.Ok : ExitCodes.Blocked);
         }));
         return cmd;
     }
@@ -139,7 +139,7 @@ internal static class LockCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var removed = project.Locks.Cleanup();
-            return new Outcome(removed, removed.Count == 0 ? "No stale locks." : string.Join(Environment.NewLine, removed.Select(r => "Removed " + r)));
+            return Outcome.Of(removed, removed.Count == 0 ? "No stale locks." : string.Join(Environment.NewLine, removed.Select(r => "Removed " + r)));
         }));
         return cmd;
     }
@@ -152,7 +152,7 @@ internal static class LockCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var holders = project.Locks.RequestHandoff(p.GetValue(path)!, p.GetValue(note));
-            return new Outcome(holders, $"Handoff requested from {string.Join(", ", holders.Select(h => $"{h.Agent} ({h.LeaseId})"))}.");
+            return Outcome.Of(holders, $"Handoff requested from {string.Join(", ", holders.Select(h => $"{h.Agent} ({h.LeaseId})"))}.");
         }, writes: true));
         return cmd;
     }

@@ -1,17 +1,18 @@
 using System.CommandLine;
-using System.Reflection;
-using System.Runtime.ExceptionServices;
-using System.Runtime.Loader;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Fastband.Core;
 
 namespace Fastband.Cli;
 
 /// <summary>
-/// <c>fastband mcp</c>: the MCP server over stdio (src/Fastband.Mcp) for one agent. The server and the MCP SDK live in
-/// mcp/ beside fastband.dll and load into <see cref="McpLoadContext"/>, so their packages never enter the other
-/// commands' start-up (see Fastband.Cli.csproj).
+/// <c>fastband mcp</c>: the MCP server over stdio (src/Fastband.Mcp) for one agent. The server is a program of its own
+/// in mcp/ beside fastband, run on the .NET runtime: the CLI is compiled ahead of time, and the MCP SDK and its
+/// packages never enter the other commands' start-up. On Linux and macOS this process becomes the server (execv:
+/// the client's pid, signals and pipes reach the server itself); elsewhere it starts the server and passes on its
+/// exit code.
 /// </summary>
-internal static class McpCommands
+internal static partial class McpCommands
 {
     public static Command Build()
     {
@@ -23,54 +24,67 @@ internal static class McpCommands
         role.AcceptOnlyFromAmong("agent", "ops");
         var cmd = new Command("mcp", "Serve the Fastband tools to an MCP client over stdio, as the agent named by --agent or FASTBAND_AGENT (docs/mcp.md).") { role };
         // The server writes the protocol on stdout and its notes on stderr; the outcome is empty so Run writes nothing after it.
-        cmd.SetAction(p => Run.WithOptions(p, options => new Outcome(null, "", Serve(options, p.GetValue(role)))));
+        cmd.SetAction(p => Run.WithOptions(p, options => Outcome.None("", Serve(options, p.GetValue(role)!))));
         return cmd;
     }
 
-    private static int Serve(ProjectOptions options, string? role)
+    private static int Serve(ProjectOptions options, string role)
     {
         string folder = Path.Combine(AppContext.BaseDirectory, "mcp");
         string entry = Path.Combine(folder, "Fastband.Mcp.dll");
         if (!File.Exists(entry))
             throw new FastbandException(FailureKind.Failed, "McpServerMissing",
                 $"The MCP server is not installed beside fastband ({entry} is missing): rebuild the CLI (./fastband does it, or dotnet publish src/Fastband.Cli).");
-        var serve = new McpLoadContext(folder).LoadFromAssemblyPath(entry)
-            .GetType("Fastband.Mcp.FastbandMcpServer", throwOnError: true)!
-            .GetMethod("Serve", BindingFlags.Public | BindingFlags.Static)!;
-        try
+        var args = new List<string> { entry, "--role", role };
+        if (options.ProjectPath is { } project) args.AddRange(new[] { "--project", Path.GetFullPath(project) });
+        if (options.Agent is { } agent) args.AddRange(new[] { "--agent", agent });
+        if (options.Session is { } session) args.AddRange(new[] { "--session", session });
+        string host = DotnetHost();
+        if (!OperatingSystem.IsWindows())
         {
-            return (int)serve.Invoke(null, new object?[] { options, role, Console.Error })!;
+            Console.Out.Flush();
+            Console.Error.Flush();
+            Exec(host, args); // returns only if execv failed
+            throw new FastbandException(FailureKind.Failed, "McpServerNotStarted",
+                $"Could not start the MCP server with {host} (errno {Marshal.GetLastPInvokeError()}): check that the .NET runtime is installed (dotnet --info).");
         }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            ExceptionDispatchInfo.Throw(e.InnerException); // a FastbandException keeps its exit code
-            throw;
-        }
+        var start = new ProcessStartInfo(host) { UseShellExecute = false };
+        foreach (string a in args) start.ArgumentList.Add(a);
+        using var server = Process.Start(start)!;
+        server.WaitForExit();
+        return server.ExitCode;
     }
-}
 
-/// <summary>
-/// Loads the MCP server and its packages from mcp/. Fastband.Core is shared with the CLI (the server takes the CLI's
-/// ProjectOptions, and Core's exceptions reach the CLI's exit-code table). Any other assembly the runtime or the CLI
-/// already has in a new-enough version comes from there (on .NET 10 the runtime's ReadyToRun System.Text.Json);
-/// only what is missing or older (on .NET 8: System.Text.Json 10) loads from mcp/.
-/// </summary>
-internal sealed class McpLoadContext(string folder) : AssemblyLoadContext("fastband-mcp")
-{
-    private static readonly Lazy<Dictionary<string, string>> Platform = new(() =>
-        ((AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") as string) ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .GroupBy(p => Path.GetFileNameWithoutExtension(p), StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.First(), StringComparer.OrdinalIgnoreCase));
-
-    protected override Assembly? Load(AssemblyName name)
+    /// <summary>The dotnet host: DOTNET_HOST_PATH (set by the SDK), the running one under <c>dotnet fastband.dll</c>, else dotnet on PATH.</summary>
+    private static string DotnetHost()
     {
-        if (name.Name is null || name.Name == "Fastband.Core") return null;
-        string local = Path.Combine(folder, name.Name + ".dll");
-        if (!File.Exists(local)) return null;
-        if (Platform.Value.TryGetValue(name.Name, out var shared) && name.Version is { } wanted
-            && AssemblyName.GetAssemblyName(shared).Version is { } have && have >= wanted)
-            return null;
-        return LoadFromAssemblyPath(local);
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } set && File.Exists(set)) return set;
+        if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)) return self;
+        string name = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        foreach (string? dir in new[] { Environment.GetEnvironmentVariable("DOTNET_ROOT"), "/usr/share/dotnet", "/usr/lib/dotnet", "/usr/local/share/dotnet" })
+        {
+            if (string.IsNullOrEmpty(dir)) continue;
+            string candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FastbandException(FailureKind.Failed, "McpRuntimeMissing",
+            "The MCP server runs on the .NET runtime, and no dotnet was found (PATH, DOTNET_ROOT): install the .NET 8 runtime or later.");
     }
+
+    private static unsafe void Exec(string path, IReadOnlyList<string> args)
+    {
+        var argv = new IntPtr[args.Count + 2];
+        argv[0] = Marshal.StringToCoTaskMemUTF8(path);
+        for (int i = 0; i < args.Count; i++) argv[i + 1] = Marshal.StringToCoTaskMemUTF8(args[i]);
+        IntPtr file = Marshal.StringToCoTaskMemUTF8(path);
+        fixed (IntPtr* p = argv) execv(file, p);
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int execv(IntPtr path, IntPtr* argv);
 }

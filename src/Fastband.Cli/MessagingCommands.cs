@@ -17,7 +17,7 @@ internal static class MessagingCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var board = project.Board.GetBoard(p.GetValue(history));
-            return new Outcome(board, BoardText(board));
+            return Outcome.Of(board, BoardText(board));
         }));
         return cmd;
     }
@@ -32,7 +32,7 @@ internal static class MessagingCommands
         set.SetAction(p => Run.With(p, project =>
         {
             var s = project.Board.SetStatus(p.GetValue(status)!, p.GetValue(files), p.GetValue(ticket), p.GetValue(note));
-            return new Outcome(s, $"Status set: {s}");
+            return Outcome.Of(s, $"Status set: {s}");
         }, writes: true));
         var cmd = new Command("status", "Your status on the status board.");
         cmd.Subcommands.Add(set);
@@ -58,7 +58,7 @@ internal static class MessagingCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var m = project.Messages.Send(p.GetValue(to)!, p.GetValue(message)!, p.GetValue(kind), p.GetValue(thread));
-            return new Outcome(m, $"Sent message {m.Id} to {m.Recipient} (#{m.Seq}).");
+            return Outcome.Of(m, $"Sent message {m.Id} to {m.Recipient} (#{m.Seq}).");
         }, writes: true));
         return cmd;
     }
@@ -78,7 +78,7 @@ internal static class MessagingCommands
             string text = list.Count == 0
                 ? (p.GetValue(all) ? "No messages." : "No unread messages.")
                 : string.Join(Environment.NewLine, list.Select(m => $"{m.Id,6}  {m.Formatted}" + (m.IsAcknowledged && !acking ? "  (acknowledged)" : "")));
-            return new Outcome(list, text);
+            return Outcome.Of(list, text);
         }, writes: true));
         return cmd;
     }
@@ -90,7 +90,7 @@ internal static class MessagingCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var r = project.Messages.Ack(p.GetValue(ids)!);
-            return new Outcome(r, $"{r}.");
+            return Outcome.Of(r, $"{r}.");
         }, writes: true));
         return cmd;
     }

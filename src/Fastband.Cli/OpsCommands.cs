@@ -43,7 +43,7 @@ internal static class OpsCommands
         {
             var entry = project.OpsLog.Write(p.GetValue(type)!, p.GetValue(message)!, p.GetValue(ticket),
                 OpsLogService.ParseMetadataPairs(p.GetValue(meta)));
-            return new Outcome(entry, entry.Formatted);
+            return Outcome.Of(entry, entry.Formatted);
         }, writes: true));
         return cmd;
     }
@@ -77,12 +77,12 @@ internal static class OpsCommands
             {
                 var page = project.OpsLog.ReadPage(query);
                 Run.NoteMore(page.More, "matching entry", "pass --limit 0 for all, or narrow with --since, --type or --agent");
-                return new Outcome(page.Entries, string.Join(Environment.NewLine, page.Entries.Select(e => e.Formatted)));
+                return Outcome.Of(page.Entries, string.Join(Environment.NewLine, page.Entries.Select(e => e.Formatted)));
             }
             bool json = Run.Json(p);
             foreach (var e in project.OpsLog.Follow(query, cancel))
                 Console.Out.WriteLine(json ? FastbandJson.Serialize(e, indented: false) : e.Formatted);
-            return new Outcome(null, "");
+            return Outcome.None("");
         })));
         return cmd;
     }
@@ -96,7 +96,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var d = project.Directives.Hold(p.GetValue(reason)!, p.GetValue(agents), p.GetValue(tickets));
-            return new Outcome(d, $"HOLD posted (id {d.Id}): {d.Formatted}");
+            return Outcome.Of(d, $"HOLD posted (id {d.Id}): {d.Formatted}");
         }, writes: true));
         return cmd;
     }
@@ -109,7 +109,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var d = project.Directives.Lift(p.GetValue(reason), p.GetValue(id));
-            return new Outcome(d, $"Lifted: {d.Formatted}");
+            return Outcome.Of(d, $"Lifted: {d.Formatted}");
         }, writes: true));
         return cmd;
     }
@@ -123,7 +123,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var d = project.Directives.GrantClearance(p.GetValue(to)!, p.GetValue(tickets), p.GetValue(reason)!);
-            return new Outcome(d, $"Clearance granted (id {d.Id}): {d.Formatted}");
+            return Outcome.Of(d, $"Clearance granted (id {d.Id}): {d.Formatted}");
         }, writes: true));
         return cmd;
     }
@@ -136,7 +136,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var r = project.Directives.RequestClearance(p.GetValue(tickets)!, p.GetValue(reason)!);
-            return new Outcome(r, r.Message + (r.NotifiedCount > 0 ? $" ({string.Join(", ", r.NotifiedAgents)})" : ""));
+            return Outcome.Of(r, r.Message + (r.NotifiedCount > 0 ? $" ({string.Join(", ", r.NotifiedAgents)})" : ""));
         }, writes: true));
         return cmd;
     }
@@ -147,7 +147,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var status = project.Directives.GetStatus();
-            return new Outcome(status, Text.Directive(status));
+            return Outcome.Of(status, Text.Directive(status));
         }));
         return cmd;
     }
@@ -159,7 +159,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var answer = project.Coordination.Check(null, p.GetValue(ticket));
-            return new Outcome(answer, answer.Reason, answer.Allowed ? ExitCodes.Ok : ExitCodes.Blocked);
+            return Outcome.Of(answer, answer.Reason, answer.Allowed ? ExitCodes.Ok : ExitCodes.Blocked);
         }));
         return cmd;
     }
@@ -175,7 +175,7 @@ internal static class OpsCommands
             var answer = project.Coordination.WaitUntilAllowed(null, p.GetValue(ticket),
                 TimeSpec.ParseDuration(p.GetValue(timeout)!, "--timeout"), cancel,
                 p.GetValue(interval) is { } i ? TimeSpec.ParseDuration(i, "--interval") : null);
-            return new Outcome(answer, answer.Reason, answer.Allowed ? ExitCodes.Ok : ExitCodes.Blocked);
+            return Outcome.Of(answer, answer.Reason, answer.Allowed ? ExitCodes.Ok : ExitCodes.Blocked);
         })));
         return cmd;
     }
@@ -191,7 +191,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var entry = project.Rebuilds.Announce(p.GetValue(container)!, p.GetValue(ticket), p.GetValue(files), p.GetValue(status)!);
-            return new Outcome(entry, entry.Formatted);
+            return Outcome.Of(entry, entry.Formatted);
         }, writes: true));
         return cmd;
     }
@@ -203,7 +203,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var list = p.GetValue(all) ? project.Rebuilds.List() : project.Rebuilds.InProgress();
-            return new Outcome(list, Text.Rebuilds(list));
+            return Outcome.Of(list, Text.Rebuilds(list));
         }));
         return cmd;
     }
@@ -215,7 +215,7 @@ internal static class OpsCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var result = project.OpsLog.Archive(p.GetValue(olderThan) is { } o ? TimeSpec.ParseDuration(o, "--older-than") : null);
-            return new Outcome(result, $"Archived {result.ArchivedCount} entries older than {TimeSpec.Display(result.Cutoff)} UTC"
+            return Outcome.Of(result, $"Archived {result.ArchivedCount} entries older than {TimeSpec.Display(result.Cutoff)} UTC"
                                        + (result.Files.Count > 0 ? " into " + string.Join(", ", result.Files.Select(Path.GetFileName)) : "") + ".");
         }));
         return cmd;

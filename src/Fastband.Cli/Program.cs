@@ -11,6 +11,18 @@ public static class Program
 {
     public static int Main(string[] args)
     {
+        PhaseTrace.Mark("main");
+        int code = Run(args);
+        if (PhaseTrace.Enabled)
+        {
+            PhaseTrace.Mark("done");
+            Console.Error.WriteLine("fastband: " + PhaseTrace.Line());
+        }
+        return code;
+    }
+
+    private static int Run(string[] args)
+    {
         var root = new RootCommand("Fastband: a safety net and coordination for teams of AI coding agents on one codebase.");
         foreach (var option in new Option[] { GlobalOptions.Project, GlobalOptions.Agent, GlobalOptions.Session, GlobalOptions.Json }) root.Options.Add(option);
         // Only the group the command line names is built (each builds dozens of options and handlers, most of a
@@ -31,6 +43,7 @@ public static class Program
             Console.Error.WriteLine($"fastband: {error.Message.TrimEnd('.')}. Run '{command} --help' for usage.");
             return ExitCodes.BadUsage;
         }
+        PhaseTrace.Mark("parsed");
         return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
     }
 
@@ -66,21 +79,4 @@ public static class Program
         names.Push("fastband");
         return names;
     }
-}
-
-public static class ExitCodes
-{
-    public const int Ok = 0;
-    public const int Failed = 1;
-    public const int BadUsage = 2;
-    public const int Blocked = 3;
-    public const int NotFound = 4;
-
-    public static int For(FailureKind kind) => kind switch
-    {
-        FailureKind.InvalidInput => BadUsage,
-        FailureKind.Blocked => Blocked,
-        FailureKind.NotFound => NotFound,
-        _ => Failed,
-    };
 }

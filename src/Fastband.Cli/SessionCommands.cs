@@ -41,7 +41,7 @@ internal static class SessionCommands
             };
             var input = SessionService.Compose(p.GetValue(id), f is null ? null : ReadInput(f), f == "-" ? "stdin" : $"'{f}'", parts);
             var saved = project.Sessions.Save(input);
-            return new Outcome(saved, $"Saved session {saved}.");
+            return Outcome.Of(saved, $"Saved session {saved}.");
         }, writes: true));
         return cmd;
     }
@@ -57,7 +57,7 @@ internal static class SessionCommands
                           + (s.CurrentTask is null ? "" : $", current task {s.CurrentTask}")
                           + $"{Environment.NewLine}Agent contexts: {s.AgentContexts ?? "(none)"}{Environment.NewLine}Task progress: {s.TaskProgress ?? "(none)"}"
                           + $"{Environment.NewLine}Conversation: {s.ConversationHistory}";
-            return new Outcome(s, text);
+            return Outcome.Of(s, text);
         }));
         return cmd;
     }
@@ -73,7 +73,7 @@ internal static class SessionCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var s = project.Sessions.Get(p.GetValue(id));
-            return new Outcome(s, FastbandJson.Serialize(s));
+            return Outcome.Of(s, FastbandJson.Serialize(s));
         }));
         return cmd;
     }
@@ -84,7 +84,7 @@ internal static class SessionCommands
         cmd.SetAction(p => Run.With(p, project =>
         {
             var list = project.Sessions.List();
-            return new Outcome(list, list.Count == 0 ? "No saved sessions." : string.Join(Environment.NewLine,
+            return Outcome.Of(list, list.Count == 0 ? "No saved sessions." : string.Join(Environment.NewLine,
                 list.Select(s => $"{s.SessionId,-24} {TimeSpec.Display(s.UpdatedAt)}  {s.Agent ?? "-",-12} {s.MessageCount,6} messages {s.SizeBytes,12:N0} bytes  {s.CurrentTask}")));
         }));
         return cmd;

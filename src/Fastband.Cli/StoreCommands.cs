@@ -13,7 +13,7 @@ internal static class StoreCommands
         info.SetAction(p => Run.With(p, project =>
         {
             var i = project.StoreAdmin.Info();
-            return new Outcome(i, $"backend:        {i.Backend}\nlocation:       {i.Location}\nschema version: {i.SchemaVersion}\nfollow modes:   {i.Notifications}\nselected by:    {i.SelectedBy}");
+            return Outcome.Of(i, $"backend:        {i.Backend}\nlocation:       {i.Location}\nschema version: {i.SchemaVersion}\nfollow modes:   {i.Notifications}\nselected by:    {i.SelectedBy}");
         }));
 
         var to = new Option<string>("--to") { Description = "postgres: copy the SQLite file into PostgreSQL; sqlite: copy PostgreSQL into the SQLite file.", Required = true };
@@ -30,7 +30,7 @@ internal static class StoreCommands
         {
             var r = project.StoreAdmin.Migrate(p.GetValue(to)!, p.GetValue(connection), p.GetValue(passwordEnv), p.GetValue(schema), p.GetValue(path), p.GetValue(force));
             string lines = string.Join(Environment.NewLine, r.Tables.Select(t => $"  {t.Table,-18} {t.Rows,8} rows" + (t.HighWater is { } hw ? $"  (ids up to {hw})" : "")));
-            return new Outcome(r, $"Copied {r.From} -> {r.To} (schema version {r.SchemaVersion}){(r.Replaced ? ", replacing what the target held" : "")}:{Environment.NewLine}{lines}{Environment.NewLine}  {"total",-18} {r.TotalRows,8} rows");
+            return Outcome.Of(r, $"Copied {r.From} -> {r.To} (schema version {r.SchemaVersion}){(r.Replaced ? ", replacing what the target held" : "")}:{Environment.NewLine}{lines}{Environment.NewLine}  {"total",-18} {r.TotalRows,8} rows");
         }));
 
         store.Subcommands.Add(info);

@@ -77,6 +77,7 @@ public sealed class FastbandProject : IDisposable
         var caller = CallerIdentity.Resolve(options.Agent, options.Environment);
         string state = Path.Combine(root, ProjectLocator.StateFolderName);
         var config = FastbandConfig.Load(state);
+        PhaseTrace.Mark("config");
         config.Alerts.ReadEnvironment(options.Environment ?? System.Environment.GetEnvironmentVariable);
         var clock = options.Clock ?? TimeProvider.System;
         var environment = options.Environment ?? System.Environment.GetEnvironmentVariable;
@@ -84,6 +85,7 @@ public sealed class FastbandProject : IDisposable
             throw new NotFoundException("NoStore",
                 $"There is no Fastband store for '{root}' (no {Path.Combine(ProjectLocator.StateFolderName, DatabaseFileName)} in it or above it), so there is nothing to read: run 'fastband init' (Initialize-FastbandProject) in the project to make one, or pass --project (-Project) or set FASTBAND_PROJECT to your team's project.");
         var store = StoreFactory.Open(state, config.Store, environment, clock, options.StoreMayBeOffline);
+        PhaseTrace.Mark("store-open");
         string? session = options.Session ?? environment("FASTBAND_SESSION");
         return new FastbandProject(root, store, config, caller, clock, string.IsNullOrWhiteSpace(session) ? null : session.Trim(), environment) { CreatedStore = StoreFactory.WasCreated(store) };
     }

@@ -19,6 +19,15 @@ public sealed class CliRunner : IDisposable
 
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "fastband.dll");
 
+    /// <summary>
+    /// The CLI under test when it is an executable of its own: FASTBAND_TEST_CLI (test.sh runs the whole suite a second
+    /// time with the shipped native executable there), else null for `dotnet fastband.dll` beside the tests.
+    /// </summary>
+    public static string? Executable => Environment.GetEnvironmentVariable("FASTBAND_TEST_CLI") is { Length: > 0 } e ? Path.GetFullPath(e) : null;
+
+    /// <summary>The command line that runs the CLI under test, for a shell script: the executable, or dotnet and the dll.</summary>
+    public static string ShellCommand => Executable is { } exe ? $"'{exe}'" : $"dotnet '{CliDll}'";
+
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         public JsonElement Json => JsonDocument.Parse(Stdout).RootElement;
@@ -28,7 +37,7 @@ public sealed class CliRunner : IDisposable
 
     public ProcessStartInfo StartInfo(IEnumerable<string> args, string? cwd = null, IDictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(Executable ?? "dotnet")
         {
             WorkingDirectory = cwd ?? Root,
             RedirectStandardOutput = true,
@@ -36,7 +45,7 @@ public sealed class CliRunner : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(CliDll);
+        if (Executable is null) psi.ArgumentList.Add(CliDll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var key in new[] { "FASTBAND_AGENT", "FASTBAND_PROJECT", "AGENT_ID", "DATABASE_URL", "FASTBAND_STORE", "FASTBAND_HOST" }) psi.Environment.Remove(key);
         if (env is not null) foreach (var (k, v) in env) psi.Environment[k] = v;

@@ -23,7 +23,7 @@ public sealed class InitCliTests : IDisposable
         _home = _cli.Root + "-home";
         Directory.CreateDirectory(_home);
         _launcher = Path.Combine(_home, "fastband-launcher");
-        File.WriteAllText(_launcher, "#!/bin/sh\nexec dotnet " + CliRunner.CliDll + " \"$@\"\n");
+        File.WriteAllText(_launcher, "#!/bin/sh\nexec " + CliRunner.ShellCommand + " \"$@\"\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
@@ -205,7 +205,14 @@ public sealed class InitCliTests : IDisposable
         var r = _cli.RunIn(null, Env(launcher: false), "--agent", "alice", "init", "--wire", "claude");
         Assert.True(r.ExitCode == 0, r.ToString());
         var entry = JsonNode.Parse(File.ReadAllText(P(".mcp.json")))!["mcpServers"]!["fastband"]!;
-        // The tests run the CLI as `dotnet fastband.dll`: the dotnet host and the dll, then Fastband's arguments.
+        if (CliRunner.Executable is { } exe)
+        {
+            // The native executable: itself, then Fastband's arguments.
+            Assert.Equal(exe, (string)entry["command"]!);
+            Assert.Equal("mcp", (string)entry["args"]![0]!);
+            return;
+        }
+        // As `dotnet fastband.dll`: the dotnet host and the dll, then Fastband's arguments.
         Assert.Equal("dotnet", Path.GetFileNameWithoutExtension((string)entry["command"]!));
         Assert.Equal(CliRunner.CliDll, (string)entry["args"]![0]!);
         Assert.Equal("mcp", (string)entry["args"]![1]!);

@@ -7,6 +7,12 @@ using Fastband.Core.Locks;
 
 namespace Fastband.Core.Alerts;
 
+/// <summary>The JSON body posted to a webhook: the alert's id, a one-line text, where it came from, and the event.</summary>
+internal sealed record AlertBody(string AlertId, string Text, string Project, string Host, AlertEvent Event);
+
+/// <summary>The event an alert is about, inside <see cref="AlertBody"/>.</summary>
+internal sealed record AlertEvent(long Id, long Interaction, string Actor, string Type, string Content, DateTimeOffset Timestamp);
+
 /// <summary>An alert waiting in the outbox for one webhook.</summary>
 public sealed class PendingAlert
 {
@@ -108,14 +114,8 @@ public sealed class AlertService : IDisposable
         Directory.CreateDirectory(OutboxDirectory);
         var now = _clock.GetUtcNow();
         string alertId = $"alert-{now.UtcTicks:x}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(4)).ToLowerInvariant()}";
-        string body = JsonSerializer.Serialize(new
-        {
-            alertId,
-            text = $"Fastband error in {Path.GetFileName(_projectRoot)}: {notice.Actor}: {notice.Content}",
-            project = _projectRoot,
-            host = Environment.MachineName,
-            @event = new { id = notice.Id, interaction = notice.Interaction, actor = notice.Actor, type = notice.Type, content = notice.Content, timestamp = notice.Timestamp },
-        }, FastbandJson.Compact);
+        string body = FastbandJson.Serialize(new AlertBody(alertId, $"Fastband error in {Path.GetFileName(_projectRoot)}: {notice.Actor}: {notice.Content}",
+            _projectRoot, Environment.MachineName, new AlertEvent(notice.Id, notice.Interaction, notice.Actor, notice.Type, notice.Content, notice.Timestamp)), indented: false);
         var written = new List<PendingAlert>();
         foreach (var hook in _settings.Webhooks)
         {
@@ -247,13 +247,13 @@ public sealed class AlertService : IDisposable
     private static void Save(string path, PendingAlert alert)
     {
         string temp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(temp, JsonSerializer.Serialize(alert, FastbandJson.Compact));
+        File.WriteAllText(temp, FastbandJson.Serialize(alert, indented: false));
         File.Move(temp, path, overwrite: true);
     }
 
     private static PendingAlert? Load(string path)
     {
-        try { return JsonSerializer.Deserialize<PendingAlert>(File.ReadAllText(path), FastbandJson.Compact); }
+        try { return FastbandJson.Deserialize<PendingAlert>(File.ReadAllText(path)); }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { return null; }
     }
 }

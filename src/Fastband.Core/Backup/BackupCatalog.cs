@@ -11,8 +11,6 @@ namespace Fastband.Core.Backup;
 /// </summary>
 internal sealed partial class BackupCatalog(string stateDirectory, CallerIdentity caller, TimeProvider clock, Lazy<BackupConfig> backupConfig)
 {
-    private static readonly JsonSerializerOptions ManifestJson = new(FastbandJson.Options) { };
-
     /// <summary>.fastband/backups.</summary>
     public string BackupsDirectory { get; } = Path.Combine(stateDirectory, "backups");
 
@@ -35,7 +33,7 @@ internal sealed partial class BackupCatalog(string stateDirectory, CallerIdentit
                 if (!File.Exists(manifestPath)) continue; // incomplete: never listed
                 try
                 {
-                    var manifest = JsonSerializer.Deserialize<BackupManifest>(File.ReadAllText(manifestPath), ManifestJson);
+                    var manifest = FastbandJson.Deserialize<BackupManifest>(File.ReadAllText(manifestPath), indented: true);
                     if (manifest is not null) found.Add(new BackupInfo { Path = path, Manifest = manifest });
                 }
                 catch (JsonException) { }
@@ -72,7 +70,7 @@ internal sealed partial class BackupCatalog(string stateDirectory, CallerIdentit
     public string Seal(string staging, BackupManifest manifest)
     {
         using (var manifestFile = TarArchives.CreateOwnerOnly(Path.Combine(staging, BackupManifest.FileName)))
-            JsonSerializer.Serialize(manifestFile, manifest, ManifestJson);
+            JsonSerializer.Serialize(manifestFile, manifest, FastbandJson.Info<BackupManifest>());
         string final = Path.Combine(BackupsDirectory, manifest.BackupType, manifest.Id);
         TarArchives.CreateOwnerOnlyDirectory(Path.Combine(BackupsDirectory, manifest.BackupType));
         Directory.Move(staging, final);

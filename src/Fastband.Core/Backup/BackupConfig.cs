@@ -1,8 +1,6 @@
 using Fastband.Core.Backup.Database;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace Fastband.Core.Backup;
 
@@ -42,8 +40,9 @@ public sealed class BackupConfig
             {
                 string text = File.ReadAllText(path);
                 YamlGuard.RefuseAnchorsAndAliases(text, YamlGuard.Shown(stateDirectory, FileName), "InvalidBackupConfig");
-                var deserializer = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build();
-                raw = deserializer.Deserialize<Raw?>(text) ?? new Raw();
+                var stream = new YamlStream();
+                stream.Load(new StringReader(text));
+                raw = stream.Documents.Count == 0 ? new Raw() : Raw.Read(stream.Documents[0].RootNode, path);
             }
             catch (YamlException e)
             {
@@ -58,6 +57,44 @@ public sealed class BackupConfig
     /// <summary>The YAML shape. Unknown fields are errors (with their line), not silently ignored.</summary>
     private sealed class Raw
     {
+        /// <summary>Reads the document's top-level map field by field (no reflection: the CLI is compiled ahead of time).</summary>
+        public static Raw Read(YamlNode root, string path)
+        {
+            var raw = new Raw();
+            if (YamlFields.IsNull(root)) return raw;
+            foreach (var (name, value, line) in YamlFields.Map(root, path, "the file"))
+            {
+                var f = new YamlFields(path, name, value, line);
+                switch (name)
+                {
+                    case "enabled": raw.Enabled = f.Bool(); break;
+                    case "daily_enabled": raw.DailyEnabled = f.Bool(); break;
+                    case "daily_time": raw.DailyTime = f.String(); break;
+                    case "daily_retention": raw.DailyRetention = f.Int(); break;
+                    case "weekly_enabled": raw.WeeklyEnabled = f.Bool(); break;
+                    case "weekly_day": raw.WeeklyDay = f.String(); break;
+                    case "weekly_retention": raw.WeeklyRetention = f.Int(); break;
+                    case "change_detection": raw.ChangeDetection = f.Bool(); break;
+                    case "backup_code": raw.BackupCode = f.Bool(); break;
+                    case "backup_config": raw.BackupConfig = f.Bool(); break;
+                    case "backup_data": raw.BackupData = f.Bool(); break;
+                    case "backup_database": raw.BackupDatabase = f.Bool(); break;
+                    case "backup_git": raw.BackupGit = f.Bool(); break;
+                    case "exclude_patterns": raw.ExcludePatterns = f.Strings(); break;
+                    case "config_files": raw.ConfigFiles = f.Strings(); break;
+                    case "data_dir": raw.DataDir = f.String(); break;
+                    case "compression_level": raw.CompressionLevel = f.String(); break;
+                    case "database": raw.Database = YamlFields.IsNull(value) ? null : RawDatabase.Read(value, path); break;
+                    default: throw f.Unknown(Fields);
+                }
+            }
+            return raw;
+        }
+
+        private const string Fields = "enabled, daily_enabled, daily_time, daily_retention, weekly_enabled, weekly_day, weekly_retention, " +
+            "change_detection, backup_code, backup_config, backup_data, backup_database, backup_git, exclude_patterns, config_files, data_dir, " +
+            "compression_level, database";
+
         public bool Enabled { get; set; } = true;
         public bool DailyEnabled { get; set; } = true;
         public string DailyTime { get; set; } = "02:00";
@@ -119,6 +156,27 @@ public sealed class BackupConfig
 
     private sealed class RawDatabase
     {
+        public static RawDatabase Read(YamlNode node, string path)
+        {
+            var db = new RawDatabase();
+            foreach (var (name, value, line) in YamlFields.Map(node, path, "database"))
+            {
+                var f = new YamlFields(path, "database." + name, value, line);
+                switch (name)
+                {
+                    case "type": db.Type = f.String(); break;
+                    case "path": db.Path = f.OptionalString(); break;
+                    case "host": db.Host = f.String(); break;
+                    case "port": db.Port = f.Int(); break;
+                    case "name": db.Name = f.OptionalString(); break;
+                    case "user": db.User = f.OptionalString(); break;
+                    case "passwordEnv": db.PasswordEnv = f.OptionalString(); break;
+                    default: throw f.Unknown("type, path, host, port, name, user, passwordEnv");
+                }
+            }
+            return db;
+        }
+
         public string Type { get; set; } = DatabaseTarget.None;
         public string? Path { get; set; }
         public string Host { get; set; } = "127.0.0.1";
@@ -126,7 +184,6 @@ public sealed class BackupConfig
         public string? Name { get; set; }
         public string? User { get; set; }
 
-        [YamlMember(Alias = "passwordEnv", ApplyNamingConventions = false)]
         public string? PasswordEnv { get; set; }
 
         public DatabaseTarget ToTarget(string file, string root, InsideProject inside)

@@ -95,7 +95,7 @@ public sealed class BackupGuard : IDisposable
     {
         try
         {
-            var h = JsonSerializer.Deserialize<Holder>(File.ReadAllText(holderPath));
+            var h = JsonSerializer.Deserialize(File.ReadAllText(holderPath), PlainJsonContext.Default.Holder);
             if (h is not null) return $"{h.Activity} by {h.Agent}, pid {h.Pid} on {h.Host}, since {TimeSpec.Display(h.Since)} UTC";
         }
         catch (Exception e) when (e is IOException or JsonException) { }
@@ -125,5 +125,5 @@ public sealed class BackupGuard : IDisposable
         json.WriteEndObject();
     }
 
-    private sealed record Holder(string Activity, string Agent, string Host, int Pid, DateTimeOffset Since);
+    internal sealed record Holder(string Activity, string Agent, string Host, int Pid, DateTimeOffset Since);
 }

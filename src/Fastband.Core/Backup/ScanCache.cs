@@ -236,7 +236,7 @@ public sealed class ScanCache
     /// sha256, 1 when the last backup holds that content) and "B" lines (path, sha256 the last backup held otherwise).
     /// Read so that an upgrade does not lose the last backup's state; the next save replaces it.
     /// </summary>
-    private sealed record LegacyMeta(string? FilesHash, string? Signature, string? LastBackupContentHash, string? LastBackupId, string? LastBackupGit, string? LastBackupDatabase);
+    internal sealed record LegacyMeta(string? FilesHash, string? Signature, string? LastBackupContentHash, string? LastBackupId, string? LastBackupGit, string? LastBackupDatabase);
 
     private static ScanCache LoadLegacy(string path)
     {
@@ -246,7 +246,7 @@ public sealed class ScanCache
             var lines = new LineReader(text);
             string header = lines.Next().ToString();
             if (header != LegacyHeader && header != OldestHeader) return new ScanCache();
-            var meta = JsonSerializer.Deserialize<LegacyMeta>(lines.Next()) ?? new LegacyMeta(null, null, null, null, null, null);
+            var meta = JsonSerializer.Deserialize(lines.Next(), PlainJsonContext.Default.LegacyMeta) ?? new LegacyMeta(null, null, null, null, null, null);
             var cache = new ScanCache
             {
                 FilesHash = meta.FilesHash, Signature = meta.Signature, LastBackupContentHash = meta.LastBackupContentHash,

@@ -43,8 +43,8 @@ internal sealed class EventErrorLog(string directory, TimeProvider clock)
             if (!logged.Add($"{source}\n{line}\n{hash}")) continue;
             string? text = null;
             try { text = new UTF8Encoding(false, true).GetString(raw); } catch (DecoderFallbackException) { }
-            sb.Append(JsonSerializer.Serialize(new ErrorLogLine(source, line, reason, text, text is null ? Convert.ToBase64String(raw) : null, hash,
-                TimeSpec.Display(clock.GetUtcNow())), FastbandJson.Compact)).Append('\n');
+            sb.Append(FastbandJson.Serialize(new ErrorLogLine(source, line, reason, text, text is null ? Convert.ToBase64String(raw) : null, hash,
+                TimeSpec.Display(clock.GetUtcNow())), indented: false)).Append('\n');
             added++;
         }
         if (added > 0)
@@ -56,5 +56,5 @@ internal sealed class EventErrorLog(string directory, TimeProvider clock)
         return (path, added);
     }
 
-    private sealed record ErrorLogLine(string File, int Line, string Reason, string? Text, string? Base64, string Hash, string LoggedAt);
+    internal sealed record ErrorLogLine(string File, int Line, string Reason, string? Text, string? Base64, string Hash, string LoggedAt);
 }

@@ -47,13 +47,13 @@ internal sealed class OfflineQueue
         }
     }
 
-    private sealed record Line(string Uid, string Choice, long Interaction, string Actor, string Type, string Content, string Timestamp);
+    internal sealed record Line(string Uid, string Choice, long Interaction, string Actor, string Type, string Content, string Timestamp);
 
     public void Append(NewEvent e)
     {
         var line = new Line(e.Uid!, e.Choice.ToString(), e.Interaction, e.Actor, e.Type, e.Content,
             e.Timestamp!.Value.ToString("O", CultureInfo.InvariantCulture));
-        byte[] bytes = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(line, FastbandJson.Compact) + "\n");
+        byte[] bytes = Encoding.UTF8.GetBytes(FastbandJson.Serialize(line, indented: false) + "\n");
         using var held = Lock();
         using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
         file.Write(bytes);
@@ -78,7 +78,7 @@ internal sealed class OfflineQueue
             if (text.Length == 0) continue;
             try
             {
-                var l = JsonSerializer.Deserialize<Line>(text, FastbandJson.Compact) ?? throw new JsonException("null");
+                var l = FastbandJson.Deserialize<Line>(text) ?? throw new JsonException("null");
                 events.Add(new NewEvent(Enum.Parse<InteractionChoice>(l.Choice), l.Interaction, l.Actor, l.Type, l.Content)
                 {
                     Uid = l.Uid,

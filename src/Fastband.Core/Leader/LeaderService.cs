@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Fastband.Core.Events;
 using Fastband.Core.Locks;
 using Fastband.Core.Store;
@@ -168,7 +167,7 @@ public sealed class LeaderService
             long next = (latest?.Term ?? 0) + 1;
             var granted = new Lease
             {
-                LeaseId = "lease-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(),
+                LeaseId = "lease-" + RandomIds.Hex(8),
                 FencingToken = token, Resources = new[] { Resource }, Mode = LockMode.Exclusive, Agent = _caller.Agent,
                 Host = _caller.Host, Reason = $"leader term {next}", AcquiredAt = now, RenewedAt = now, ExpiresAt = now + T,
             };

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Fastband.Core.OpsLog;
 using Fastband.Core.Store;
 
@@ -324,7 +323,7 @@ internal sealed class LockAcquirer(ILockStore store, LockRules rules, CallerIden
         long token = tx.NextFencingToken();
         var lease = new Lease
         {
-            LeaseId = "lease-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant(),
+            LeaseId = "lease-" + RandomIds.Hex(8),
             FencingToken = token, Resources = resources, Mode = mode, Agent = caller.Agent, SessionId = session,
             Host = caller.Host, ProcessId = pid, ProcessStartedAt = started, Reason = reason,
             AcquiredAt = now, RenewedAt = now, ExpiresAt = now + ttl,

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Fastband.Core.Store;
 
@@ -29,8 +28,12 @@ internal sealed class LockWake
         _store = store;
         _host = host;
         _clock = clock;
-        // Hashed: a PostgreSQL location can be long, and an abstract socket name holds at most 107 bytes.
-        _prefix = "fastband-lock/" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(storeLocation)))[..32].ToLowerInvariant() + "/";
+        // Hashed: a PostgreSQL location can be long, and an abstract socket name holds at most 107 bytes. FNV-1a, as
+        // the writer gate's name, not SHA-256, which would load OpenSSL into every process that locks; a collision
+        // only makes two stores share doorbell names: a spurious ring, or a waiter that polls because its name is taken.
+        ulong hash = 14695981039346656037;
+        foreach (byte b in Encoding.UTF8.GetBytes(storeLocation)) hash = (hash ^ b) * 1099511628211;
+        _prefix = "fastband-lock/" + hash.ToString("x16", System.Globalization.CultureInfo.InvariantCulture) + "/";
     }
 
     /// <summary>Off: waiters poll and releasers ring nobody, as on a platform without doorbells (tests turn it off for the negative control).</summary>

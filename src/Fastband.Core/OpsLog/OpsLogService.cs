@@ -156,7 +156,7 @@ public sealed class OpsLogService
         {
             string path = Path.Combine(ArchiveDirectory, day.Key + ".jsonl");
             var text = new StringBuilder();
-            foreach (var e in day) text.Append(JsonSerializer.Serialize(ArchiveLine.From(e), FastbandJson.Compact)).Append('\n');
+            foreach (var e in day) text.Append(FastbandJson.Serialize(ArchiveLine.From(e), indented: false)).Append('\n');
             // One write and an fsync before the rows are deleted: a crash leaves duplicates (dropped on read), never a loss.
             using (var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read))
             {
@@ -273,7 +273,7 @@ public sealed class OpsLogService
     }
 
     /// <summary>The JSON shape of one archived entry: the same names as the CLI's --json.</summary>
-    private sealed class ArchiveLine
+    internal sealed class ArchiveLine
     {
         public long Id { get; set; }
         public DateTimeOffset Timestamp { get; set; }
@@ -285,9 +285,11 @@ public sealed class OpsLogService
         public string Host { get; set; } = "";
         public int ProcessId { get; set; }
 
-        public static object From(OpsLogEntry e) => new
+        public static ArchiveLine From(OpsLogEntry e) => new()
         {
-            e.Id, e.Timestamp, e.Agent, e.EventType, e.Message, e.TicketId, e.Metadata, e.Host, e.ProcessId,
+            Id = e.Id, Timestamp = e.Timestamp, Agent = e.Agent, EventType = e.EventType, Message = e.Message, TicketId = e.TicketId,
+            Metadata = JsonSerializer.SerializeToElement(e.Metadata, FastbandJson.Info<IReadOnlyDictionary<string, object?>>(indented: false)),
+            Host = e.Host, ProcessId = e.ProcessId,
         };
 
         public static OpsLogEntry? Parse(string line)
@@ -295,7 +297,7 @@ public sealed class OpsLogService
             if (string.IsNullOrWhiteSpace(line)) return null;
             try
             {
-                var a = JsonSerializer.Deserialize<ArchiveLine>(line, FastbandJson.Compact);
+                var a = FastbandJson.Deserialize<ArchiveLine>(line);
                 if (a is null || a.Id <= 0) return null;
                 return new OpsLogEntry
                 {

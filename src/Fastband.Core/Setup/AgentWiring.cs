@@ -119,7 +119,7 @@ internal static class AgentWiring
         string? message = null;
         if (index < 0)
         {
-            pre.Add(group);
+            pre.Add((JsonNode)group);
             action = existed ? InitAction.Added : InitAction.Created;
         }
         else if (Same(pre[index], group)) action = InitAction.Unchanged;

@@ -18,8 +18,10 @@ public sealed record Launcher(string Command, IReadOnlyList<string> PrefixArgume
         string process = Environment.ProcessPath ?? throw new InvalidInputException("NoLauncher",
             $"The path of the running fastband executable is unknown: set {Variable} to the fastband command to run.");
         string name = System.IO.Path.GetFileNameWithoutExtension(process);
-        if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && System.Reflection.Assembly.GetEntryAssembly()?.Location is { Length: > 0 } dll)
-            return new Launcher(process, new[] { dll });
+        // Under `dotnet fastband.dll` the first command-line argument is the dll's path.
+        if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && Environment.GetCommandLineArgs() is [{ Length: > 0 } dll, ..]
+            && dll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+            return new Launcher(process, new[] { System.IO.Path.GetFullPath(dll) });
         return new Launcher(process, Array.Empty<string>());
     }
 

@@ -23,8 +23,8 @@ internal static class StoreRows
     public static DateTimeOffset FromMicros(long us) => new(DateTime.UnixEpoch.Ticks + us * 10, TimeSpan.Zero);
     public static long? ToMicros(DateTimeOffset? t) => t is { } v ? ToMicros(v) : null;
 
-    public static IReadOnlyList<string> Strings(string json) => JsonSerializer.Deserialize<string[]>(json) ?? Array.Empty<string>();
-    public static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values);
+    public static IReadOnlyList<string> Strings(string json) => JsonSerializer.Deserialize(json, PlainJsonContext.Default.StringArray) ?? Array.Empty<string>();
+    public static string Json(IReadOnlyList<string> values) => JsonSerializer.Serialize(values, PlainJsonContext.Default.IReadOnlyListString);
 
     public static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
     /// <summary>An integer column as a long, whatever width the backend gives it (PostgreSQL INTEGER is 32-bit, SQLite's 64).</summary>
@@ -137,7 +137,7 @@ internal static class StoreRows
     {
         Name = r.GetString(0),
         Status = r.GetString(1),
-        Files = JsonSerializer.Deserialize<string[]>(r.GetString(2)) ?? Array.Empty<string>(),
+        Files = JsonSerializer.Deserialize(r.GetString(2), PlainJsonContext.Default.StringArray) ?? Array.Empty<string>(),
         TicketId = Text(r, 3),
         Note = Text(r, 4),
         UpdatedAt = FromMicros(r.GetInt64(5)),
@@ -257,7 +257,7 @@ internal static class StoreRows
     };
 
     /// <summary>A checkpoint's or snapshot's session state as stored: compact JSON, or null.</summary>
-    public static string? StateJson(SessionState? state) => state is null ? null : JsonSerializer.Serialize(state, FastbandJson.Compact);
+    public static string? StateJson(SessionState? state) => state is null ? null : FastbandJson.Serialize(state, indented: false);
 
     // Checkpoints and snapshots: the five record columns and created_us, then either session_state (one record,
     // whole) or "session_state IS NOT NULL" (a list, without the state).
@@ -279,5 +279,5 @@ internal static class StoreRows
         new(r.GetString(0), r.GetString(1), Text(r, 2), r.GetString(3), Text(r, 4), state, FromMicros(r.GetInt64(5)));
 
     private static SessionState? StateFrom(DbDataReader r, int i) =>
-        r.IsDBNull(i) ? null : JsonSerializer.Deserialize<SessionState>(r.GetString(i), FastbandJson.Compact);
+        r.IsDBNull(i) ? null : FastbandJson.Deserialize<SessionState>(r.GetString(i));
 }

@@ -113,7 +113,7 @@ internal sealed class StatusStore(RelationalStore db) : IStatusStore
 
     public AgentWorkStatus Set(string agent, string status, IReadOnlyList<string> files, string? ticketId, string? note, DateTimeOffset now, AgentTouch? touch = null)
     {
-        string json = JsonSerializer.Serialize(files, FastbandJson.Compact);
+        string json = FastbandJson.Serialize(files, indented: false);
         return _db.InWriteTransaction(() =>
         {
             _db.Execute(

@@ -16,7 +16,7 @@ internal class OpsLogStore : IOpsLogStore
     }
 
     private protected static string MetadataJson(NewOpsLogEntry entry) =>
-        entry.Metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(entry.Metadata, FastbandJson.Compact);
+        entry.Metadata.Count == 0 ? "{}" : FastbandJson.Serialize(entry.Metadata, indented: false);
 
     private protected static OpsLogEntry Entry(NewOpsLogEntry entry, long id, long tsUs) => new()
     {

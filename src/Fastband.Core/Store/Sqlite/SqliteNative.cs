@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
@@ -37,7 +38,7 @@ internal static class SqliteNative
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
         if (libraryName != "e_sqlite3") return IntPtr.Zero;
-        string? baseDir = Path.GetDirectoryName(assembly.Location);
+        string? baseDir = DirectoryOf(assembly);
         if (string.IsNullOrEmpty(baseDir)) return IntPtr.Zero;
         foreach (string candidate in Candidates(baseDir))
         {
@@ -45,6 +46,15 @@ internal static class SqliteNative
         }
         return IntPtr.Zero; // fall back to the default probing (deps.json, app folder)
     }
+
+    /// <summary>
+    /// Where the assembly was loaded from; in a native (AOT) executable, which has no assembly files, the
+    /// executable's folder, where the publish put the library: loading it by path there skips the dynamic
+    /// loader's walk through a dozen system folders first (about 1 ms of a 10 ms command).
+    /// </summary>
+    [UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "Empty in a Native AOT or single-file executable, and then the executable's folder is used.")]
+    private static string? DirectoryOf(Assembly assembly) =>
+        assembly.Location is { Length: > 0 } location ? Path.GetDirectoryName(location) : AppContext.BaseDirectory;
 
     private static IEnumerable<string> Candidates(string baseDir)
     {

@@ -21,6 +21,7 @@ public sealed partial class SqliteStore : RelationalStore
         : base(SqlDialect.Sqlite, clock ?? TimeProvider.System)
     {
         SqliteNative.EnsureInitialized();
+        PhaseTrace.Mark("sqlite-loaded");
         Sessions = new SqliteSessions(this);
         Tables = new SqliteTables(this);
         DatabasePath = Path.GetFullPath(databasePath);
@@ -38,16 +39,24 @@ public sealed partial class SqliteStore : RelationalStore
             DefaultTimeout = (int)Math.Ceiling(timeout.TotalSeconds),
         };
         _connection = new SqliteConnection(builder.ToString());
+        if (PhaseTrace.Enabled)
+        {
+            SQLitePCL.raw.sqlite3_libversion_number(); // binds the library now, so the trace tells its loading from the open
+            PhaseTrace.Mark("sqlite-bound");
+        }
         try
         {
             _connection.Open();
+            PhaseTrace.Mark("connection");
             Execute($"PRAGMA busy_timeout = {(int)timeout.TotalMilliseconds};");
             string mode = Scalar<string>("PRAGMA journal_mode = WAL;") ?? "";
             if (!mode.Equals("wal", StringComparison.OrdinalIgnoreCase))
                 throw new StoreException(
                     $"The store '{DatabasePath}' could not switch to WAL mode (got '{mode}'): keep .fastband/ on a local disk, not a network share.");
             Execute("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+            PhaseTrace.Mark("pragmas");
             SchemaVersion = SqliteMigrations.Apply(this);
+            PhaseTrace.Mark("schema");
         }
         catch (SqliteException e)
         {
@@ -132,13 +141,16 @@ public sealed partial class SqliteStore : RelationalStore
         var wait = lockWait ?? _busyTimeout;
         lock (Gate)
         {
+            PhaseTrace.Mark("before-gate");
             if (!_writers.TryEnter(wait))
                 throw new StoreException($"The store '{DatabasePath}' stayed busy for {wait.TotalSeconds:0.#} s: another writer is stuck; find it with 'fuser {DatabasePath}'.", new TimeoutException());
             try
             {
+                PhaseTrace.Mark("writer-gate");
                 try
                 {
                     BeginImmediate(wait);
+                    PhaseTrace.Mark("begin");
                 }
                 catch (SqliteException e)
                 {
@@ -147,7 +159,9 @@ public sealed partial class SqliteStore : RelationalStore
                 try
                 {
                     T result = work();
+                    PhaseTrace.Mark("work");
                     ExecutePrepared("COMMIT;");
+                    PhaseTrace.Mark("commit");
                     return result;
                 }
                 catch
