@@ -40,7 +40,9 @@ public static class Program
             string command = string.Join(' ', CommandPath(parsed.CommandResult.Command, root));
             // "Required command was not provided" comes first for a misspelt command; the word itself says more.
             var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
-            Console.Error.WriteLine($"fastband: {error.Message.TrimEnd('.')}. Run '{command} --help' for usage.");
+            string hint = parsed.UnmatchedTokens.Count > 0 && DidYouMean.Suggest(parsed.UnmatchedTokens[0], parsed.CommandResult.Command) is { } near
+                ? $" Did you mean '{near}'?" : "";
+            Console.Error.WriteLine($"fastband: {error.Message.TrimEnd('.')}.{hint} Run '{command} --help' for usage.");
             return ExitCodes.BadUsage;
         }
         PhaseTrace.Mark("parsed");

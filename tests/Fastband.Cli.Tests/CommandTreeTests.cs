@@ -50,4 +50,30 @@ public sealed class CommandTreeTests : IDisposable
         Assert.Equal(0, group.ExitCode);
         Assert.Contains("run-scheduled", group.Stdout);
     }
+
+    [Theory]
+    [InlineData("bakup list", "Unrecognized command or argument 'bakup'. Did you mean 'backup'? Run 'fastband --help' for usage.")]
+    [InlineData("ops raed", "Unrecognized command or argument 'raed'. Did you mean 'read'? Run 'fastband ops --help' for usage.")]
+    [InlineData("lock aquire src/a.txt", "Unrecognized command or argument 'aquire'. Did you mean 'acquire'? Run 'fastband lock --help' for usage.")]
+    [InlineData("ops read --sinse 1h", "Unrecognized command or argument '--sinse'. Did you mean '--since'? Run 'fastband ops read --help' for usage.")]
+    [InlineData("--agnet alice ops read", "Unrecognized command or argument '--agnet'. Did you mean '--agent'? Run 'fastband ops read --help' for usage.")]
+    [InlineData("zzzz", "Unrecognized command or argument 'zzzz'. Run 'fastband --help' for usage.")]
+    [InlineData("ops read --colour", "Unrecognized command or argument '--colour'. Run 'fastband ops read --help' for usage.")]
+    public void A_misspelt_command_or_option_gets_the_nearest_name_and_gibberish_gets_none(string line, string expected)
+    {
+        var r = _cli.Run(line.Split(' '));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("fastband: " + expected, r.Stderr.Trim());
+        Assert.Equal("", r.Stdout);
+    }
+
+    [Theory]
+    [InlineData("raed", "read", 1)]
+    [InlineData("aquire", "acquire", 1)]
+    [InlineData("--tpye", "--type", 1)]
+    [InlineData("READ", "read", 0)]
+    [InlineData("bakup", "backup", 1)]
+    [InlineData("zzzz", "ops", 4)]
+    public void The_distance_counts_a_swap_of_two_letters_as_one_edit_and_ignores_case(string a, string b, int edits) =>
+        Assert.Equal(edits, DidYouMean.Distance(a, b));
 }
