@@ -70,7 +70,7 @@ internal static class BackupCommands
 
     private static Command Restore()
     {
-        var id = new Argument<string>("id") { Description = "The backup id or name, or 'latest'." };
+        var id = RuntimeCompletions.Backups(new Argument<string>("id") { Description = "The backup id or name, or 'latest'." });
         var confirm = new Option<bool>("--confirm") { Description = "Really restore (a safety backup of what is overwritten is taken first)." };
         var components = ComponentsOption("Comma-separated components to restore (default: all the backup holds).");
         var destination = new Option<string?>("--destination") { Description = "Restore into this folder instead of the project." };
@@ -99,7 +99,7 @@ internal static class BackupCommands
 
     private static Command Verify()
     {
-        var id = new Argument<string>("id") { Description = "The backup id or name, or 'latest'." };
+        var id = RuntimeCompletions.Backups(new Argument<string>("id") { Description = "The backup id or name, or 'latest'." });
         var cmd = new Command("verify", "Check every archive's checksum and read it end to end (and restore the database dump into a scratch database). Exit 1 when a check fails.") { id };
         cmd.SetAction((p, cancel) => Task.FromResult(Run.WithBackups(p, backups =>
         {

@@ -93,7 +93,7 @@ internal static class IssueCommands
         return cmd;
     }
 
-    private static Argument<string> IssueId() => new("id") { Description = "The issue id, such as issue_007." };
+    private static Argument<string> IssueId() => RuntimeCompletions.Issues(new Argument<string>("id") { Description = "The issue id, such as issue_007." });
 
     private static Command Show()
     {
@@ -168,7 +168,7 @@ internal static class IssueCommands
 
     private static Command Submit()
     {
-        var issue = new Option<string>("--issue") { Description = "The issue the fix resolves (you must hold its claim).", Required = true };
+        var issue = RuntimeCompletions.Issues(new Option<string>("--issue") { Description = "The issue the fix resolves (you must hold its claim).", Required = true });
         var title = new Option<string>("--title") { Description = "What the fix does, in a few words.", Required = true };
         var approach = new Option<string>("--approach") { Description = "How it works.", Required = true };
         var files = new Option<string[]>("--files") { Description = "The files changed (comma-separated).", Arity = ArgumentArity.OneOrMore };

@@ -27,7 +27,7 @@ internal static class LockCommands
     private static Argument<string[]> Paths(string description, int minimum = 1) =>
         new("path") { Description = description, Arity = minimum == 0 ? ArgumentArity.ZeroOrMore : ArgumentArity.OneOrMore };
 
-    private static Option<string> LeaseOption(bool required = true) => new("--lease") { Description = "The lease id (lease-...).", Required = required };
+    private static Option<string> LeaseOption(bool required = true) => RuntimeCompletions.Leases(new Option<string>("--lease") { Description = "The lease id (lease-...).", Required = required });
 
     private static Command Acquire()
     {

@@ -50,7 +50,7 @@ internal static class MessagingCommands
 
     private static Command Send()
     {
-        var to = new Option<string>("--to") { Description = "The registered agent to send to.", Required = true };
+        var to = RuntimeCompletions.Agents(new Option<string>("--to") { Description = "The registered agent to send to.", Required = true });
         var message = new Option<string>("--message") { Description = "What to say.", Required = true };
         var kind = new Option<string?>("--kind") { Description = "One of " + string.Join(", ", MessageKind.All) + " (default info)." };
         var thread = new Option<string?>("--thread") { Description = "A conversation name, e.g. handoff-1205." };

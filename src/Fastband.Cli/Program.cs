@@ -57,7 +57,7 @@ public static class Program
         ("heartbeat", LeaderCommands.Heartbeat), ("leader", LeaderCommands.Leader), ("health", HealthCommands.Health), ("alerts", HealthCommands.Alerts),
         ("events", EventsCommands.Build), ("issue", IssueCommands.Issue), ("fix", IssueCommands.Fix), ("audit", IssueCommands.Audit),
         ("report", IssueCommands.Report), ("git", GitCommands.Build), ("session", SessionCommands.Build), ("store", StoreCommands.Build), ("hook", HookCommands.Build),
-        ("init", InitCommands.Build), ("mcp", McpCommands.Build),
+        ("init", InitCommands.Build), ("mcp", McpCommands.Build), ("completion", CompletionCommands.Build),
     };
 
     /// <summary>The first word that is not a global option or its value: the group the command line names, if any.</summary>

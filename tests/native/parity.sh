@@ -49,7 +49,7 @@ check() {
 }
 
 check "root help" "" --help
-for group in ops agents tickets lock backup board status msg heartbeat leader health alerts events issue fix audit report git session store hook init mcp; do
+for group in ops agents tickets lock backup board status msg heartbeat leader health alerts events issue fix audit report git session store hook init mcp completion; do
   check "$group --help" "" "$group" --help
 done
 check "a misspelt command" "" opps read
@@ -66,6 +66,8 @@ check "hook, an edit under alice's lock" '{"tool_name":"Edit","tool_input":{"fil
 check "hook, a malformed payload" '{"tool_name":' --agent bob hook pre-tool-use
 check "ops check for a held agent" "" --agent bob ops check
 check "backup list --json (none yet)" "" backup list --json
+check "completion bash" "" completion bash
+check "completion values: the agents" "" "[suggest:14]" "msg send --to "
 check "a read outside any project" "" --project "$work/nowhere" agents status
 
 echo "parity: $passed passed, $failed failed"
