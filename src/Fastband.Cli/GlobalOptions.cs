@@ -92,20 +92,30 @@ internal static class Run
         catch (FastbandException e)
         {
             Console.Error.WriteLine($"fastband: {e.Message}");
-            return ExitCodes.For(e.Kind);
+            return Failed(parse, ErrorReport.From(e));
         }
         catch (Exception e)
         {
-            return Unexpected(e);
+            int code = Unexpected(e);
+            return Failed(parse, new ErrorReport(new ErrorDetail("Unexpected", UnexpectedDetail(e)), code));
         }
     }
 
     /// <summary>Anything Core did not classify (I/O, a database error): one line, exit 1, no stack trace.</summary>
     private static int Unexpected(Exception e)
     {
-        string detail = e is IOException or UnauthorizedAccessException ? e.Message : $"{e.GetType().Name}: {e.Message}";
-        Console.Error.WriteLine($"fastband: {detail.ReplaceLineEndings(" ")}");
+        Console.Error.WriteLine($"fastband: {UnexpectedDetail(e)}");
         return ExitCodes.Failed;
+    }
+
+    private static string UnexpectedDetail(Exception e) =>
+        (e is IOException or UnauthorizedAccessException ? e.Message : $"{e.GetType().Name}: {e.Message}").ReplaceLineEndings(" ");
+
+    /// <summary>Under --json a failure is a document on stdout too (the sentence stays on stderr); returns its exit code.</summary>
+    public static int Failed(ParseResult parse, ErrorReport report)
+    {
+        if (Json(parse)) Console.Out.WriteLine(FastbandJson.Serialize(report));
+        return report.ExitCode;
     }
 
     /// <summary>

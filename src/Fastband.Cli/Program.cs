@@ -42,7 +42,10 @@ public static class Program
             var error = parsed.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parsed.Errors[0];
             string hint = parsed.UnmatchedTokens.Count > 0 && DidYouMean.Suggest(parsed.UnmatchedTokens[0], parsed.CommandResult.Command) is { } near
                 ? $" Did you mean '{near}'?" : "";
-            Console.Error.WriteLine($"fastband: {error.Message.TrimEnd('.')}.{hint} Run '{command} --help' for usage.");
+            string sentence = $"{error.Message.TrimEnd('.')}.{hint} Run '{command} --help' for usage.";
+            Console.Error.WriteLine($"fastband: {sentence}");
+            // The parse failed, so --json is looked for among the words themselves.
+            if (args.Contains("--json")) Console.Out.WriteLine(FastbandJson.Serialize(new ErrorReport(new ErrorDetail("BadUsage", sentence), ExitCodes.BadUsage)));
             return ExitCodes.BadUsage;
         }
         PhaseTrace.Mark("parsed");

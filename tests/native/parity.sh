@@ -69,6 +69,7 @@ check "backup list --json (none yet)" "" backup list --json
 check "completion bash" "" completion bash
 check "completion values: the agents" "" "[suggest:14]" "msg send --to "
 check "a read outside any project" "" --project "$work/nowhere" agents status
+check "a failure under --json" "" --json --project "$work/nowhere" agents status
 
 echo "parity: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

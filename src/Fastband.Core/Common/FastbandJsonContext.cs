@@ -156,6 +156,7 @@ namespace Fastband.Core;
 [JsonSerializable(typeof(ScheduleReport))]
 [JsonSerializable(typeof(StoreCopyResult))]
 [JsonSerializable(typeof(StoreInfo))]
+[JsonSerializable(typeof(ErrorReport))]
 internal sealed partial class FastbandJsonContext : JsonSerializerContext;
 
 /// <summary>
