@@ -36,7 +36,7 @@ public sealed class JsonErrorCliTests : IDisposable
     {
         _cli.CreateStore();
         var r = _cli.Run("--json", "--agent", "alice", "ops", "write", "--type", "statsu", "--message", "x");
-        AssertReport(r, JsonDocument.Parse(r.Stdout).RootElement.GetProperty("error").GetProperty("id").GetString()!, 2);
+        AssertReport(r, "InvalidEventType", 2);
         Assert.Contains("statsu", r.Stdout);
     }
 

@@ -165,12 +165,12 @@ public sealed class BackupConfig
                 switch (name)
                 {
                     case "type": db.Type = f.String(); break;
-                    case "path": db.Path = f.OptionalString(); break;
+                    case "path": db.Path = f.String(); break;
                     case "host": db.Host = f.String(); break;
                     case "port": db.Port = f.Int(); break;
-                    case "name": db.Name = f.OptionalString(); break;
-                    case "user": db.User = f.OptionalString(); break;
-                    case "passwordEnv": db.PasswordEnv = f.OptionalString(); break;
+                    case "name": db.Name = f.String(); break;
+                    case "user": db.User = f.String(); break;
+                    case "passwordEnv": db.PasswordEnv = f.String(); break;
                     default: throw f.Unknown("type, path, host, port, name, user, passwordEnv");
                 }
             }

@@ -46,8 +46,6 @@ internal readonly struct YamlFields(string path, string field, YamlNode value, l
 
     public string String() => Scalar("a single value");
 
-    public string? OptionalString() => String();
-
     /// <summary>A list of values (<c>[a, b]</c> or one <c>- item</c> per line); one plain value counts as a list of one.</summary>
     public List<string> Strings()
     {
